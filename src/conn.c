@@ -1,0 +1,458 @@
+/* conn.c — one connection of the engine: connect, optional implicit TLS, the POP3 dialogue
+ * decided by the protocol core, STLS upgrade, timeouts and the per-target deadline.
+ *
+ * A connection moves through phases (connect → TLS handshake → dialogue → STLS handshake →
+ * dialogue). One timer per connection is armed for the current step: the connect timeout, the read
+ * timeout, or what is left of the deadline, whichever ends first. Whatever happens, the connection
+ * ends in conn_finish(), which hands exactly one record to the scan.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "pop3.h"
+#include "scan_internal.h"
+#include "util.h"
+
+enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
+
+struct conn {
+    struct p3s_scan *scan;
+    struct p3s_record *rec;
+    struct bufferevent *bev; /* the top of the stack: the socket, or TLS over it */
+    struct event *timer;
+    struct p3_session sess;
+    enum phase phase;
+    enum p3_cmd waiting;  /* the command whose answer is awaited */
+    int timer_is_deadline; /* the armed timer is the deadline, not a step timeout */
+    int sni;
+    double t_start, t_deadline;
+};
+
+static const char *cmd_name(enum p3_cmd cmd)
+{
+    switch (cmd) {
+    case P3_CMD_CAPA:
+        return "CAPA";
+    case P3_CMD_USER:
+        return "USER";
+    case P3_CMD_STLS:
+        return "STLS";
+    case P3_CMD_QUIT:
+        return "QUIT";
+    default:
+        return "the greeting";
+    }
+}
+
+static enum p3_cmd cmd_of(const char *send)
+{
+    if (!send)
+        return P3_CMD_NONE;
+    if (strncmp(send, "CAPA", 4) == 0)
+        return P3_CMD_CAPA;
+    if (strncmp(send, "USER", 4) == 0)
+        return P3_CMD_USER;
+    if (strncmp(send, "STLS", 4) == 0)
+        return P3_CMD_STLS;
+    return P3_CMD_QUIT;
+}
+
+/* Arms the timer for a step of step_ms, never past the deadline. */
+static void arm(struct conn *c, int step_ms)
+{
+    double left = c->t_deadline - p3s_now_ms();
+    double ms = step_ms;
+    c->timer_is_deadline = left <= ms;
+    if (c->timer_is_deadline)
+        ms = left > 0 ? left : 0;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((long)ms % 1000 * 1000)};
+    evtimer_add(c->timer, &tv);
+}
+
+static void conn_finish(struct conn *c)
+{
+    struct p3s_record *rec = c->rec;
+    rec->confirmed = rec->state == P3S_STATE_POP3 && c->sess.confirmed;
+    rec->total_ms = p3s_now_ms() - c->t_start;
+    if (c->bev)
+        bufferevent_free(c->bev);
+    event_free(c->timer);
+    struct p3s_scan *scan = c->scan;
+    free(c);
+    p3s_scan_conn_done(scan, rec);
+}
+
+/* Sends a last command (QUIT) without waiting for it, on cleartext only: the socket closes
+ * next, and a failure here changes nothing in the record. */
+static void send_last(struct conn *c, const char *cmd, size_t len)
+{
+    if (!cmd || !c->bev || c->sess.tls)
+        return;
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    if (fd >= 0)
+        (void)!send(fd, cmd, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void record_tls(struct conn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if (!ssl)
+        return;
+    snprintf(c->rec->tls_version, sizeof c->rec->tls_version, "%s", SSL_get_version(ssl));
+    snprintf(c->rec->tls_cipher, sizeof c->rec->tls_cipher, "%s", SSL_get_cipher_name(ssl));
+}
+
+static void set_tls_error(struct conn *c, const char *what)
+{
+    char buf[200];
+    unsigned long e = bufferevent_get_openssl_error(c->bev);
+    if (e) {
+        char reason[120];
+        ERR_error_string_n(e, reason, sizeof reason);
+        snprintf(buf, sizeof buf, "%s: %s", what, reason);
+    } else {
+        snprintf(buf, sizeof buf, "%s", what);
+    }
+    while (bufferevent_get_openssl_error(c->bev))
+        ;
+    free(c->rec->tls_error);
+    c->rec->tls_error = p3s_xstrdup(buf);
+}
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+
+static void start_tls(struct conn *c, enum phase phase)
+{
+    SSL *ssl = SSL_new(c->scan->ssl_ctx);
+    if (!ssl) {
+        set_tls_error(c, "cannot create a TLS session");
+        conn_finish(c);
+        return;
+    }
+    if (c->sni)
+        SSL_set_tlsext_host_name(ssl, c->rec->target);
+    struct bufferevent *tls = bufferevent_openssl_filter_new(
+        c->scan->base, c->bev, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    if (!tls) {
+        SSL_free(ssl);
+        set_tls_error(c, "cannot start TLS");
+        conn_finish(c);
+        return;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+    c->bev = tls;
+    c->phase = phase;
+    bufferevent_setcb(tls, on_read, NULL, on_event, c);
+    bufferevent_enable(tls, EV_READ | EV_WRITE);
+    arm(c, c->scan->cfg->read_timeout_ms);
+}
+
+/* Keeps what the record needs from one event of the core. Runs before the bytes are drained. */
+static void take_event(struct conn *c, const struct p3_event *ev)
+{
+    struct p3s_record *r = c->rec;
+    switch (ev->type) {
+    case P3_EV_GREETING:
+        p3s_bytes_set(&r->greeting, ev->line.text, ev->line.len);
+        r->greeting_truncated = ev->line.truncated;
+        r->service = ev->service;
+        r->state = p3_session_is_pop3(&c->sess) ? P3S_STATE_POP3 : P3S_STATE_OTHER;
+        break;
+    case P3_EV_REPLY:
+        if (ev->cmd == P3_CMD_CAPA) {
+            (ev->tls ? &r->capa_tls : &r->capa)->present = ev->status == P3_ST_OK;
+            if (!ev->tls)
+                p3s_bytes_set(&r->capa_reply, ev->line.text, ev->line.len);
+        } else if (ev->cmd == P3_CMD_USER) {
+            p3s_bytes_set(&r->user_reply, ev->line.text, ev->line.len);
+            r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;
+        } else if (ev->cmd == P3_CMD_STLS) {
+            p3s_bytes_set(&r->stls_reply, ev->line.text, ev->line.len);
+        }
+        break;
+    case P3_EV_CAPA_ITEM:
+        p3s_list_add(ev->tls ? &r->capa_tls : &r->capa, ev->line.text, ev->line.len);
+        break;
+    default:
+        break;
+    }
+    r->capa_bits = c->sess.capa_bits;
+    r->capa_tls_bits = c->sess.capa_tls_bits;
+    if (!r->implicit_tls) {
+        r->stls_advertised = (r->capa_bits & P3_CAPA_STLS) != 0;
+        r->login_advertised =
+            (r->capa_bits & (P3_CAPA_USER | P3_CAPA_SASL_PLAIN | P3_CAPA_SASL_LOGIN)) != 0;
+    }
+}
+
+/* Acts on what the core decided. Returns 0 when the connection goes on, -1 when it ended. */
+static int act(struct conn *c, const struct p3_event *ev)
+{
+    switch (ev->next) {
+    case P3_NEXT_READ:
+        return 0;
+    case P3_NEXT_SEND:
+        bufferevent_write(c->bev, ev->send, ev->send_len);
+        c->waiting = cmd_of(ev->send);
+        if (c->waiting == P3_CMD_STLS)
+            c->rec->stls_attempted = 1;
+        arm(c, c->scan->cfg->read_timeout_ms);
+        return 0;
+    case P3_NEXT_STARTTLS: {
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        size_t extra = evbuffer_get_length(in);
+        if (extra) { /* bytes the server sent in cleartext after +OK: never read them as TLS */
+            c->rec->stls_extra_bytes = 1;
+            evbuffer_drain(in, extra);
+        }
+        start_tls(c, PH_STLS_TLS);
+        return -1; /* the read loop must stop: the old buffer is gone */
+    }
+    case P3_NEXT_FINISH:
+        send_last(c, ev->send, ev->send_len);
+        conn_finish(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Hands the bytes received to the core, line by line, acting on each decision. Returns -1 when
+ * the connection ended or was handed to TLS (c may be freed), 0 when it waits for more. */
+static int process_input(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    for (;;) {
+        size_t len = evbuffer_get_length(in);
+        size_t n = len < P3_LINE_MAX + 2 ? len : P3_LINE_MAX + 2;
+        const char *buf = n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)n) : "";
+        struct p3_event ev;
+        size_t used = p3_session_feed(&c->sess, buf, n, &ev);
+        take_event(c, &ev);
+        if (ev.type == P3_EV_NONE && used == 0)
+            return 0;
+        evbuffer_drain(in, used);
+        if (act(c, &ev) < 0)
+            return -1;
+    }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    process_input(arg);
+}
+
+static void on_connected(struct conn *c)
+{
+    if (c->phase == PH_CONNECT) {
+        c->rec->connect_ms = p3s_now_ms() - c->t_start;
+        if (c->rec->implicit_tls) {
+            start_tls(c, PH_TLS);
+            return;
+        }
+        c->phase = PH_DIALOGUE;
+        bufferevent_enable(c->bev, EV_READ);
+        arm(c, c->scan->cfg->read_timeout_ms);
+        return;
+    }
+    record_tls(c);
+    if (c->phase == PH_TLS) {
+        c->phase = PH_DIALOGUE;
+        arm(c, c->scan->cfg->read_timeout_ms);
+        return;
+    }
+    /* PH_STLS_TLS */
+    c->rec->stls_upgraded = 1;
+    c->phase = PH_DIALOGUE;
+    struct p3_event ev;
+    p3_session_tls_started(&c->sess, &ev);
+    act(c, &ev);
+}
+
+/* The socket ended (EOF, reset, refused) before the dialogue finished. */
+static void on_closed(struct conn *c, short what, int err)
+{
+    struct p3s_record *r = c->rec;
+    const char *how = (what & BEV_EVENT_EOF) ? "connection closed by the server"
+                      : err                  ? strerror(err)
+                                             : "connection error";
+    switch (c->phase) {
+    case PH_CONNECT:
+        if (err == ECONNREFUSED)
+            p3s_record_set_error(r, P3S_STATE_CLOSED, "connection refused");
+        else if (err == ENETUNREACH || err == EHOSTUNREACH || err == ETIMEDOUT)
+            p3s_record_set_error(r, P3S_STATE_FILTERED, "%s", strerror(err));
+        else
+            p3s_record_set_error(r, P3S_STATE_ERROR, "connect: %s", how);
+        break;
+    case PH_TLS:
+        set_tls_error(c, (what & BEV_EVENT_EOF) ? "TLS handshake: connection closed"
+                                                : "TLS handshake failed");
+        p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "%s", r->tls_error);
+        break;
+    case PH_STLS_TLS:
+        set_tls_error(c, (what & BEV_EVENT_EOF) ? "TLS handshake after STLS: connection closed"
+                                                : "TLS handshake after STLS failed");
+        break;
+    case PH_DIALOGUE:
+        if (c->waiting == P3_CMD_NONE) { /* no complete greeting yet */
+            struct evbuffer *in = bufferevent_get_input(c->bev);
+            size_t n = evbuffer_get_length(in);
+            n = n > P3_LINE_MAX ? P3_LINE_MAX : n;
+            const char *buf = n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)n) : "";
+            if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF)) {
+                if (n)
+                    p3s_bytes_set(&r->greeting, buf, n);
+                p3s_record_set_error(r, P3S_STATE_ERROR, "%s during the greeting", how);
+            } else if (n == 0 && !r->greeting.p) {
+                p3s_record_set_error(r, P3S_STATE_ERROR, "closed before any greeting");
+            } else {
+                struct p3_event ev;
+                p3_session_eof(&c->sess, buf, n, &ev);
+                take_event(c, &ev);
+                p3s_record_set_error(r, r->state, "closed after an unterminated greeting");
+            }
+        } else if (c->waiting == P3_CMD_STLS) {
+            r->tls_error = p3s_xstrdup("connection closed after STLS");
+        } else if (c->waiting != P3_CMD_QUIT) {
+            p3s_record_set_error(r, r->state, "%s while waiting for the answer to %s", how,
+                                 cmd_name(c->waiting));
+        }
+        break;
+    }
+    conn_finish(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct conn *c = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    if (what & BEV_EVENT_CONNECTED) {
+        on_connected(c);
+        return;
+    }
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        /* Bytes that arrived with the FIN are still to be read. */
+        if (c->phase == PH_DIALOGUE && evbuffer_get_length(bufferevent_get_input(c->bev)) &&
+            process_input(c) < 0)
+            return; /* the dialogue finished on those bytes */
+        on_closed(c, what, (what & BEV_EVENT_ERROR) ? err : 0);
+    }
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct conn *c = arg;
+    struct p3s_record *r = c->rec;
+    const struct p3s_config *cfg = c->scan->cfg;
+    char limit[64];
+    if (c->timer_is_deadline)
+        snprintf(limit, sizeof limit, "deadline of %d ms", cfg->deadline_ms);
+    else
+        snprintf(limit, sizeof limit, "%d ms",
+                 c->phase == PH_CONNECT ? cfg->connect_timeout_ms : cfg->read_timeout_ms);
+    switch (c->phase) {
+    case PH_CONNECT:
+        p3s_record_set_error(r, P3S_STATE_FILTERED, "no answer to connect within %s", limit);
+        break;
+    case PH_TLS:
+        r->tls_error = p3s_xstrdup("TLS handshake timed out");
+        p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "TLS handshake timed out (%s)", limit);
+        break;
+    case PH_STLS_TLS:
+        r->tls_error = p3s_xstrdup("TLS handshake after STLS timed out");
+        p3s_record_set_error(r, r->state, "TLS handshake after STLS timed out (%s)", limit);
+        break;
+    case PH_DIALOGUE:
+        if (c->waiting == P3_CMD_NONE) {
+            struct evbuffer *in = bufferevent_get_input(c->bev);
+            size_t n = evbuffer_get_length(in);
+            n = n > P3_LINE_MAX ? P3_LINE_MAX : n;
+            if (n) {
+                p3s_bytes_set(&r->greeting, (const char *)evbuffer_pullup(in, (ev_ssize_t)n), n);
+                r->service = p3_classify_greeting(r->greeting.p, r->greeting.n);
+            }
+            p3s_record_set_error(r, P3S_STATE_TIMEOUT, "no complete greeting within %s", limit);
+        } else if (c->waiting != P3_CMD_QUIT) {
+            p3s_record_set_error(r, r->state, "no answer to %s within %s", cmd_name(c->waiting),
+                                 limit);
+        }
+        break;
+    }
+    conn_finish(c);
+}
+
+static int fill_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss,
+                         socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    if (evutil_inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(port);
+        *len = sizeof *sin;
+        return 0;
+    }
+    if (evutil_inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(port);
+        *len = sizeof *sin6;
+        return 0;
+    }
+    return -1;
+}
+
+void p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
+{
+    const struct p3s_config *cfg = scan->cfg;
+    struct conn *c = p3s_xcalloc(1, sizeof *c);
+    c->scan = scan;
+    c->rec = p3s_record_new(job->target, job->ip, job->port, job->tls);
+    c->sni = job->sni;
+    c->t_start = p3s_now_ms();
+    c->t_deadline = c->t_start + cfg->deadline_ms;
+    c->timer = evtimer_new(scan->base, on_timer, c);
+    uint64_t rnd = p3s_scan_random(scan);
+    snprintf(c->rec->probe_user, sizeof c->rec->probe_user, "p3s%012llx",
+             (unsigned long long)(rnd & 0xffffffffffffULL));
+    unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) | (cfg->user_probe ? P3_OPT_USER_PROBE : 0) |
+                    (cfg->stls ? P3_OPT_STLS : 0);
+    p3_session_init(&c->sess, opts, c->rec->probe_user);
+    free(job->target);
+    free(job);
+
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (fill_sockaddr(c->rec->ip, c->rec->port, &ss, &sslen) < 0) {
+        p3s_record_set_error(c->rec, P3S_STATE_ERROR, "bad address '%s'", c->rec->ip);
+        conn_finish(c);
+        return;
+    }
+    c->bev = bufferevent_socket_new(scan->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->bev) {
+        p3s_record_set_error(c->rec, P3S_STATE_ERROR, "cannot create a socket");
+        conn_finish(c);
+        return;
+    }
+    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+    c->phase = PH_CONNECT;
+    arm(c, cfg->connect_timeout_ms);
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sslen) < 0) {
+        int err = EVUTIL_SOCKET_ERROR();
+        on_closed(c, BEV_EVENT_ERROR, err);
+    }
+}

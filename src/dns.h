@@ -1,0 +1,31 @@
+/* dns.h — asynchronous name resolution with c-ares, driven by the scan's libevent loop.
+ *
+ * A name resolves to all its A and AAAA addresses (or one family with -4/-6). Failures come back
+ * with a reason a user can act on: NXDOMAIN, SERVFAIL, timeout, refused.
+ */
+#ifndef POP3SCAN_DNS_H
+#define POP3SCAN_DNS_H
+
+#include <stddef.h>
+
+struct event_base;
+struct p3s_dns;
+
+/* Addresses as text (numeric form), at most P3S_DNS_MAX_ADDRS. */
+#define P3S_DNS_MAX_ADDRS 32
+struct p3s_dns_result {
+    const char *error; /* NULL on success */
+    size_t n;
+    char addrs[P3S_DNS_MAX_ADDRS][64];
+};
+
+typedef void (*p3s_dns_cb)(void *arg, const struct p3s_dns_result *res);
+
+/* servers: NULL for the system's resolver, or "IP[:PORT][,IP[:PORT]…]". */
+struct p3s_dns *p3s_dns_new(struct event_base *base, const char *servers, int timeout_ms,
+                            char *err, size_t errsz);
+/* family: 0 for both, 4 or 6. cb is called exactly once, from the event loop. */
+void p3s_dns_resolve(struct p3s_dns *d, const char *name, int family, p3s_dns_cb cb, void *arg);
+void p3s_dns_free(struct p3s_dns *d);
+
+#endif

@@ -1,0 +1,47 @@
+/* output.h — output formats as modules behind one small interface (ZMap style).
+ *
+ * A module is a struct of function pointers found by name (p3s_output_find). The scan calls
+ * begin once, record for every finished record as it completes (results stream out; nothing holds
+ * them all), and end with the summary. Each module escapes server bytes for its own format.
+ */
+#ifndef POP3SCAN_OUTPUT_H
+#define POP3SCAN_OUTPUT_H
+
+#include <stdio.h>
+
+#include "record.h"
+
+struct p3s_summary {
+    size_t targets;
+    size_t records;
+    size_t by_state[7];
+    size_t confirmed;
+    size_t findings_by_severity[4];
+    double elapsed_ms;
+};
+
+struct p3s_output;
+
+struct p3s_output_module {
+    const char *name;
+    int (*begin)(struct p3s_output *o);
+    int (*record)(struct p3s_output *o, const struct p3s_record *r);
+    int (*end)(struct p3s_output *o, const struct p3s_summary *s);
+};
+
+struct p3s_output {
+    const struct p3s_output_module *module;
+    FILE *fp;
+    int color;   /* write ANSI colour (our own, never the server's) */
+    int is_tty;
+    void *state; /* the module's own */
+};
+
+const struct p3s_output_module *p3s_output_find(const char *name);
+/* Names of every module, for --help and error messages. */
+const char *p3s_output_names(void);
+
+extern const struct p3s_output_module p3s_output_text;
+extern const struct p3s_output_module p3s_output_jsonl;
+
+#endif

@@ -1,0 +1,111 @@
+/* record.c — allocation and small helpers for scan records (see record.h). */
+#include "record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "findings.h"
+#include "util.h"
+
+struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t port,
+                                  int implicit_tls)
+{
+    struct p3s_record *r = p3s_xcalloc(1, sizeof *r);
+    r->target = p3s_xstrdup(target);
+    if (ip)
+        snprintf(r->ip, sizeof r->ip, "%s", ip);
+    r->port = port;
+    r->implicit_tls = implicit_tls;
+    r->state = P3S_STATE_ERROR;
+    r->login_accepted = P3S_UNKNOWN;
+    return r;
+}
+
+static void list_free(struct p3s_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].p);
+    free(l->v);
+}
+
+void p3s_record_free(struct p3s_record *r)
+{
+    if (!r)
+        return;
+    free(r->target);
+    free(r->greeting.p);
+    list_free(&r->capa);
+    list_free(&r->capa_tls);
+    free(r->capa_reply.p);
+    free(r->stls_reply.p);
+    free(r->user_reply.p);
+    free(r->tls_error);
+    free(r->error);
+    for (size_t i = 0; i < r->nfindings; i++)
+        free(r->findings[i].evidence);
+    free(r);
+}
+
+void p3s_bytes_set(struct p3s_bytes *b, const char *p, size_t n)
+{
+    free(b->p);
+    b->p = p3s_xmalloc(n + 1);
+    memcpy(b->p, p, n);
+    b->p[n] = '\0';
+    b->n = n;
+}
+
+void p3s_list_add(struct p3s_list *l, const char *p, size_t n)
+{
+    l->v = p3s_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n].p = NULL;
+    p3s_bytes_set(&l->v[l->n], p, n);
+    l->n++;
+}
+
+void p3s_record_set_error(struct p3s_record *r, enum p3s_state st, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    r->state = st;
+    free(r->error);
+    r->error = p3s_xstrdup(buf);
+}
+
+const char *p3s_state_name(enum p3s_state st)
+{
+    static const char *const names[] = {"pop3",    "other-service", "closed", "filtered",
+                                        "timeout", "tls-error",     "error"};
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "error";
+}
+
+static const char *const SEVERITIES[] = {"info", "low", "medium", "high"};
+
+const char *p3s_severity_name(enum p3s_severity sev)
+{
+    return (unsigned)sev < 4 ? SEVERITIES[sev] : "info";
+}
+
+int p3s_severity_parse(const char *s, enum p3s_severity *out)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, SEVERITIES[i]) == 0) {
+            *out = (enum p3s_severity)i;
+            return 0;
+        }
+    return -1;
+}
+
+int p3s_record_max_severity(const struct p3s_record *r)
+{
+    int max = -1;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if ((int)r->findings[i].def->severity > max)
+            max = (int)r->findings[i].def->severity;
+    return max;
+}

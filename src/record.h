@@ -1,0 +1,105 @@
+/* record.h — one scan result: a target, an address and a port, and everything learned there.
+ *
+ * The engine (conn.c) fills a record as the dialogue goes; findings.c derives the findings from
+ * it; the output modules (output_*.c) only read it. Server bytes are kept raw here (struct
+ * p3s_bytes) and escaped by each output for its own format.
+ */
+#ifndef POP3SCAN_RECORD_H
+#define POP3SCAN_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pop3.h"
+
+enum p3s_state {
+    P3S_STATE_POP3 = 0,
+    P3S_STATE_OTHER,     /* other-service */
+    P3S_STATE_CLOSED,    /* connection refused */
+    P3S_STATE_FILTERED,  /* connect timed out */
+    P3S_STATE_TIMEOUT,   /* connected, no complete greeting in time */
+    P3S_STATE_TLS_ERROR, /* implicit-TLS handshake failed */
+    P3S_STATE_ERROR      /* reset, DNS failure … (see error) */
+};
+
+enum p3s_severity { P3S_SEV_INFO = 0, P3S_SEV_LOW, P3S_SEV_MEDIUM, P3S_SEV_HIGH };
+
+enum p3s_tristate { P3S_UNKNOWN = -1, P3S_NO = 0, P3S_YES = 1 };
+
+/* Raw bytes from a server (may hold NUL and anything else). */
+struct p3s_bytes {
+    char *p;
+    size_t n;
+};
+
+struct p3s_list {
+    struct p3s_bytes *v;
+    size_t n;
+    int present; /* the list was asked for and answered (+OK) */
+};
+
+struct p3s_finding {
+    const struct p3s_finding_def *def;
+    char *evidence; /* raw server bytes or a short description built from them */
+    size_t evidence_len;
+};
+
+#define P3S_MAX_FINDINGS 12
+
+struct p3s_record {
+    char *target; /* as the user named it */
+    char ip[64];  /* empty when the name did not resolve */
+    uint16_t port;
+    int implicit_tls;
+
+    enum p3s_state state;
+    int confirmed;                /* pop3: a second exchange got a POP3-shaped answer */
+    enum p3_service service;      /* what the greeting looked like */
+    struct p3s_bytes greeting;    /* exact bytes, terminator excluded */
+    int greeting_truncated;
+
+    struct p3s_list capa;     /* CAPA on the connection before any TLS upgrade */
+    struct p3s_bytes capa_reply; /* first line of the CAPA answer (e.g. -ERR) */
+    struct p3s_list capa_tls; /* CAPA under TLS: after STLS, or on an implicit-TLS port */
+    unsigned capa_bits, capa_tls_bits;
+
+    /* STLS */
+    int stls_advertised;
+    int stls_attempted;
+    struct p3s_bytes stls_reply;
+    int stls_upgraded;
+    int stls_extra_bytes; /* bytes the server sent after its +OK, before TLS (injection risk) */
+
+    /* TLS in use (implicit or after STLS) */
+    char tls_version[16];
+    char tls_cipher[64];
+    char *tls_error;
+
+    /* cleartext login before TLS */
+    int login_advertised;
+    enum p3s_tristate login_accepted;
+    struct p3s_bytes user_reply;
+    char probe_user[40];
+
+    double connect_ms, total_ms;
+    char *error;
+
+    struct p3s_finding findings[P3S_MAX_FINDINGS];
+    size_t nfindings;
+};
+
+struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t port,
+                                  int implicit_tls);
+void p3s_record_free(struct p3s_record *r);
+void p3s_bytes_set(struct p3s_bytes *b, const char *p, size_t n);
+void p3s_list_add(struct p3s_list *l, const char *p, size_t n);
+void p3s_record_set_error(struct p3s_record *r, enum p3s_state st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+const char *p3s_state_name(enum p3s_state st);
+const char *p3s_severity_name(enum p3s_severity sev);
+int p3s_severity_parse(const char *s, enum p3s_severity *out);
+/* Highest severity among the record's findings, or -1 when it has none. */
+int p3s_record_max_severity(const struct p3s_record *r);
+
+#endif

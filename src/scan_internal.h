@@ -1,0 +1,50 @@
+/* scan_internal.h — what scan.c (the scheduler) and conn.c (one connection) share. */
+#ifndef POP3SCAN_SCAN_INTERNAL_H
+#define POP3SCAN_SCAN_INTERNAL_H
+
+#include <openssl/ssl.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dns.h"
+#include "output.h"
+#include "record.h"
+
+struct event_base;
+
+/* One (target, address, port) waiting to be scanned. */
+struct p3s_job {
+    struct p3s_job *next;
+    char *target;
+    char ip[64];
+    uint16_t port;
+    int tls;
+    int sni; /* the target is a name: send it as TLS SNI */
+};
+
+struct p3s_scan {
+    const struct p3s_config *cfg;
+    struct event_base *base;
+    SSL_CTX *ssl_ctx;
+    struct p3s_dns *dns;
+    struct p3s_output *outs;
+    size_t nouts;
+    struct p3s_summary *sum;
+    struct p3s_job *head, *tail;
+    size_t active;       /* connections open */
+    size_t dns_pending;  /* names being resolved */
+    size_t next_target;  /* index of the next target to expand */
+    int pumping, repump; /* pump() is running / was asked to run again */
+    double start_ms;
+    uint64_t rng;
+};
+
+/* Opens the connection for job (which it frees) and runs its dialogue. */
+void p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job);
+/* Called by conn.c when a connection ends: reports the record and starts more work. */
+void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_record *rec);
+/* Writes a finished record to every output and counts it in the summary; frees it. */
+void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec);
+uint64_t p3s_scan_random(struct p3s_scan *scan);
+
+#endif

@@ -1,0 +1,14 @@
+/* util.h — allocation that cannot fail silently, and small helpers shared by src/. */
+#ifndef POP3SCAN_UTIL_H
+#define POP3SCAN_UTIL_H
+
+#include <stddef.h>
+
+void *p3s_xmalloc(size_t n);
+void *p3s_xcalloc(size_t n, size_t size);
+void *p3s_xrealloc(void *p, size_t n);
+char *p3s_xstrdup(const char *s);
+/* Monotonic milliseconds, for timings. */
+double p3s_now_ms(void);
+
+#endif

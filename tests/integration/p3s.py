@@ -1,0 +1,164 @@
+"""p3s.py — shared helpers for pop3scan's integration tests.
+
+Starts real servers (tests/servers/*.sh) and the project's scriptable test server (p3testd) on
+loopback, runs the pop3scan binary, and checks that every JSONL line it writes validates against
+schema/record.schema.json. Paths come from the environment CTest sets: P3S_BIN, P3S_TESTD,
+P3S_SRC. Nothing here sends traffic anywhere but loopback; DNS goes to a local dnsmasq only.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import jsonschema
+
+SRC = os.environ.get("P3S_SRC", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BIN = os.environ.get("P3S_BIN", os.path.join(SRC, "build", "src", "pop3scan"))
+TESTD = os.environ.get("P3S_TESTD", os.path.join(SRC, "build", "tests", "testserver", "p3testd"))
+SERVERS = os.path.join(SRC, "tests", "servers")
+
+with open(os.path.join(SRC, "schema", "record.schema.json")) as f:
+    _VALIDATOR = jsonschema.Draft202012Validator(json.load(f))
+
+
+def free_port(family=socket.AF_INET, addr="127.0.0.1"):
+    """A TCP port nothing listens on right now (bound then released)."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def free_ports(n):
+    """n distinct free ports."""
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def validate_lines(text):
+    """Parses every line of JSONL output, validates each against the schema, returns them."""
+    records = []
+    for n, line in enumerate(text.splitlines(), 1):
+        rec = json.loads(line)
+        errors = sorted(_VALIDATOR.iter_errors(rec), key=lambda e: e.path)
+        if errors:
+            raise AssertionError(f"line {n} breaks the schema: {errors[0].message}\n{line}")
+        records.append(rec)
+    return records
+
+
+class Result:
+    def __init__(self, proc, elapsed):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.elapsed = elapsed
+        self.records = []
+
+    def by_port(self, port, ip=None):
+        found = [r for r in self.records if r["port"] == port and (ip is None or r["ip"] == ip)]
+        if len(found) != 1:
+            raise AssertionError(f"expected one record for port {port} ip {ip}, got {found}")
+        return found[0]
+
+
+def scan(*args, jsonl=True, timeout=120, env=None):
+    """Runs pop3scan with args; with jsonl, parses and validates standard output."""
+    cmd = [BIN] + (["--format", "jsonl"] if jsonl else []) + [str(a) for a in args]
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
+    res = Result(proc, time.monotonic() - start)
+    if jsonl and proc.returncode in (0, 1):
+        res.records = validate_lines(proc.stdout.decode("utf-8"))
+    return res
+
+
+def finding(rec, fid):
+    for f in rec["findings"]:
+        if f["id"] == fid:
+            return f
+    return None
+
+
+def ids(rec):
+    return sorted(f["id"] for f in rec["findings"])
+
+
+class ServerScript:
+    """A fixture script of tests/servers: start DIR [options] / stop DIR."""
+
+    def __init__(self, script, *options):
+        self.script = os.path.join(SERVERS, script)
+        self.dir = tempfile.mkdtemp(prefix="p3s-" + script.split(".")[0] + "-")
+        self.options = [str(o) for o in options]
+
+    def __enter__(self):
+        subprocess.run(["bash", self.script, "start", self.dir] + self.options, check=True,
+                       timeout=120)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["bash", self.script, "stop", self.dir], timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class TestServer:
+    """The project's scriptable test server (p3testd) with an inline script."""
+
+    def __init__(self, script, listen=("127.0.0.1:0",), tls_listen=()):
+        self.dir = tempfile.mkdtemp(prefix="p3s-testd-")
+        self.script_path = os.path.join(self.dir, "script")
+        with open(self.script_path, "w") as f:
+            f.write(script)
+        self.listen, self.tls_listen = listen, tls_listen
+        self.plain, self.tls = [], []
+
+    def __enter__(self):
+        ready = os.path.join(self.dir, "ready")
+        cmd = [TESTD, "--ready-file", ready]
+        for l in self.listen:
+            cmd += ["--listen", l]
+        if self.tls_listen:
+            subprocess.run(["bash", os.path.join(SERVERS, "certs.sh"), self.dir], check=True,
+                           capture_output=True)
+            cmd += ["--cert", os.path.join(self.dir, "cert.pem"), "--key",
+                    os.path.join(self.dir, "key.pem")]
+            for l in self.tls_listen:
+                cmd += ["--tls-listen", l]
+        cmd.append(self.script_path)
+        self.proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None:
+                raise RuntimeError("p3testd exited: " + self.proc.stderr.read().decode())
+            if time.monotonic() > deadline:
+                raise RuntimeError("p3testd did not become ready")
+            time.sleep(0.02)
+        with open(ready) as f:
+            for line in f:
+                kind, _addr, port = line.split()
+                (self.plain if kind == "plain" else self.tls).append(int(port))
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.proc.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,111 @@
+"""Bad input gets exit status 2 and a message naming it; a name that does not resolve gets its
+own record (state error, the DNS reason) while the other targets are still scanned. DNS goes to a
+local dnsmasq on a loopback port (tests/servers/dnsmasq.sh), never to the system's resolver."""
+import p3s
+import unittest
+
+
+class BadInputTest(unittest.TestCase):
+    def check_usage_error(self, args, needle):
+        res = p3s.scan(*args, jsonl=False)
+        self.assertEqual(res.rc, 2, (args, res.stderr))
+        self.assertIn(needle, res.stderr.decode())
+        self.assertEqual(res.stdout, b"", "nothing is scanned")
+
+    def test_unknown_option(self):
+        self.check_usage_error(["--frobnicate", "127.0.0.1"], "'--frobnicate'")
+
+    def test_option_without_value(self):
+        self.check_usage_error(["127.0.0.1", "-p"], "'-p'")
+
+    def test_malformed_addresses(self):
+        for target in ("1.2.3", "300.1.2.3", "[::1", "[::1]x", "[fe80::1::2]:110", "a..b",
+                       "bad_host!", "-x.example"):
+            self.check_usage_error(["127.0.0.1", target], f"'{target}'")
+
+    def test_bad_ports(self):
+        for ports in ("0", "70000", "110,x", "20-10", ""):
+            self.check_usage_error(["-p", ports, "127.0.0.1"], f"'{ports}'")
+        self.check_usage_error(["127.0.0.1:0"], "'127.0.0.1:0'")
+        self.check_usage_error(["127.0.0.1:70000"], "'127.0.0.1:70000'")
+
+    def test_empty_target_list(self):
+        self.check_usage_error([], "no targets")
+        self.check_usage_error(["-p", "110"], "no targets")
+
+    def test_bad_values(self):
+        self.check_usage_error(["--deadline", "soon", "127.0.0.1"], "'soon'")
+        self.check_usage_error(["--fail-on", "critical", "127.0.0.1"], "'critical'")
+        self.check_usage_error(["--format", "xml", "127.0.0.1"], "'xml'")
+        self.check_usage_error(["--resolver", "dns.example", "127.0.0.1"], "'dns.example'")
+        self.check_usage_error(["-c", "0", "127.0.0.1"], "'0'")
+
+    def test_help_and_version(self):
+        res = p3s.scan("--help", jsonl=False)
+        self.assertEqual(res.rc, 0)
+        self.assertIn(b"Usage: pop3scan", res.stdout)
+        self.assertEqual(p3s.scan("--version", jsonl=False).rc, 0)
+
+    def test_unwritable_output(self):
+        res = p3s.scan("-o", "/nonexistent/dir/out.jsonl", "127.0.0.1", jsonl=False)
+        self.assertEqual(res.rc, 2)
+        self.assertIn(b"/nonexistent/dir/out.jsonl", res.stderr)
+
+
+class DnsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dns_port = p3s.free_port()
+        cls.dns = p3s.ServerScript("dnsmasq.sh", "--port", cls.dns_port)
+        cls.dns.__enter__()
+        cls.pop_port = p3s.free_port()
+        cls.server = p3s.TestServer('start send "+OK hi\\r\\n"\non CAPA send "-ERR\\r\\n"\n'
+                                    'on * send "-ERR\\r\\n"\n',
+                                    listen=(f"127.0.0.1:{cls.pop_port}", f"[::1]:{cls.pop_port}"))
+        cls.server.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        cls.dns.__exit__(None, None, None)
+
+    def scan(self, *args):
+        return p3s.scan("--resolver", f"127.0.0.1:{self.dns_port}", "-p", self.pop_port, *args)
+
+    def test_unresolvable_name_gets_its_record(self):
+        res = self.scan("nosuch.test", "127.0.0.1", "v4.test")
+        self.assertEqual(res.rc, 0, res.stderr)
+        self.assertEqual(len(res.records), 3)
+        bad = [r for r in res.records if r["target"] == "nosuch.test"]
+        self.assertEqual(len(bad), 1)
+        self.assertEqual(bad[0]["state"], "error")
+        self.assertIn("NXDOMAIN", bad[0]["error"])
+        self.assertIsNone(bad[0]["ip"])
+        good = [r for r in res.records if r["target"] != "nosuch.test"]
+        self.assertEqual([r["state"] for r in good], ["pop3", "pop3"])
+
+    def test_name_resolves_to_every_address(self):
+        res = self.scan("dual.test")
+        self.assertEqual(sorted(r["ip"] for r in res.records), ["127.0.0.1", "::1"])
+        for r in res.records:
+            self.assertEqual(r["target"], "dual.test")
+            self.assertEqual(r["state"], "pop3")
+        res = self.scan("two.test")
+        self.assertEqual(sorted(r["ip"] for r in res.records), ["127.0.0.1", "127.0.0.2"])
+
+    def test_family_restriction(self):
+        self.assertEqual([r["ip"] for r in self.scan("-4", "dual.test").records], ["127.0.0.1"])
+        self.assertEqual([r["ip"] for r in self.scan("-6", "dual.test").records], ["::1"])
+        rec = self.scan("-6", "v4.test").records[0]
+        self.assertEqual(rec["state"], "error")
+
+    def test_resolver_timeout(self):
+        res = p3s.scan("--resolver", f"127.0.0.1:{self.dns_port}", "--read-timeout", "1s",
+                       "-p", self.pop_port, "x.slow.test")
+        self.assertEqual(res.rc, 0)
+        self.assertEqual(res.records[0]["state"], "error")
+        self.assertIn("timeout", res.records[0]["error"])
+
+
+if __name__ == "__main__":
+    p3s.main()

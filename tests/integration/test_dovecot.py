@@ -1,0 +1,123 @@
+"""Integration tests against a real Dovecot 2.3 from Debian, started on loopback high ports.
+
+Two instances: one accepts cleartext login (disable_plaintext_auth = no) on 127.0.0.1 and ::1;
+the other refuses it (disable_plaintext_auth = yes) and listens on 127.0.0.2 so that our
+connections from 127.0.0.1 count as insecure. Each has STLS on its plain port and implicit TLS on
+a second port.
+"""
+import p3s
+import unittest
+
+
+class DovecotTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pa, cls.ta, cls.pb, cls.tb = p3s.free_ports(4)
+        cls.open_ = p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.1,::1", "--plain-port",
+                                     cls.pa, "--tls-port", cls.ta, "--plaintext", "yes")
+        cls.strict = p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.2", "--plain-port",
+                                      cls.pb, "--tls-port", cls.tb, "--plaintext", "no")
+        cls.open_.__enter__()
+        try:
+            cls.strict.__enter__()
+        except Exception:
+            cls.open_.__exit__(None, None, None)
+            raise
+        cls.res_open = p3s.scan("-p", f"{cls.pa},tls:{cls.ta}", "127.0.0.1")
+        cls.res_strict = p3s.scan("-p", f"{cls.pb},tls:{cls.tb}", "127.0.0.2")
+        cls.res_v6 = p3s.scan("-p", f"{cls.pa},tls:{cls.ta}", "[::1]")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.strict.__exit__(None, None, None)
+        cls.open_.__exit__(None, None, None)
+
+    def test_scan_ran(self):
+        for res in (self.res_open, self.res_strict, self.res_v6):
+            self.assertEqual(res.rc, 0, res.stderr)
+            self.assertEqual(len(res.records), 2)
+
+    def test_a_plaintext_login_accepted(self):
+        rec = self.res_open.by_port(self.pa)
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertEqual(rec["transport"], "plain")
+        self.assertEqual(rec["greeting"], "+OK Dovecot (Debian) ready.")
+        self.assertTrue(rec["plaintext_login"]["advertised"])
+        self.assertIs(rec["plaintext_login"]["accepted"], True)
+        f = p3s.finding(rec, "pop3-plaintext-login")
+        self.assertIsNotNone(f)
+        self.assertEqual(f["severity"], "high")
+        self.assertTrue(f["evidence"].startswith("+OK"), f)
+        self.assertIsNotNone(p3s.finding(rec, "pop3-detected"))
+        self.assertIsNone(p3s.finding(rec, "pop3-cleartext"), "STLS is offered")
+        self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
+
+    def test_a_stls_upgrade(self):
+        rec = self.res_open.by_port(self.pa)
+        self.assertTrue(rec["stls"]["advertised"])
+        self.assertTrue(rec["stls"]["upgraded"])
+        self.assertTrue(rec["stls"]["reply"].startswith("+OK"))
+        self.assertIn("STLS", rec["capabilities"])
+        self.assertNotIn("STLS", rec["capabilities_tls"])
+        self.assertEqual(rec["tls"]["via"], "stls")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."))
+        self.assertEqual(rec["sasl"], ["PLAIN", "LOGIN", "CRAM-MD5"])
+
+    def test_implicit_tls_port(self):
+        for res in (self.res_open, self.res_strict):
+            port = self.ta if res is self.res_open else self.tb
+            rec = res.by_port(port)
+            self.assertEqual(rec["transport"], "tls")
+            self.assertEqual(rec["state"], "pop3")
+            self.assertEqual(rec["confidence"], "confirmed")
+            self.assertEqual(rec["tls"]["via"], "implicit")
+            self.assertIsNone(rec["capabilities"])
+            self.assertIn("USER", rec["capabilities_tls"])
+            self.assertIsNone(rec["plaintext_login"])
+            self.assertEqual(p3s.ids(rec), ["pop3-detected"])
+
+    def test_b_plaintext_login_refused(self):
+        rec = self.res_strict.by_port(self.pb)
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertIsNone(p3s.finding(rec, "pop3-plaintext-login"))
+        login = rec["plaintext_login"]
+        self.assertIs(login["accepted"], False)
+        self.assertFalse(login["advertised"])
+        self.assertTrue(login["reply"].startswith("-ERR [AUTH] Plaintext authentication disallowed"),
+                        login)
+        self.assertTrue(rec["stls"]["upgraded"])
+        before, after = set(rec["capabilities"]), set(rec["capabilities_tls"])
+        self.assertNotEqual(before, after)
+        self.assertIn("STLS", before - after)
+        self.assertIn("USER", after - before)
+        self.assertNotIn("PLAIN", rec["sasl"])
+        self.assertIn("PLAIN", rec["sasl_tls"])
+
+    def test_ipv6_same_answers(self):
+        for port in (self.pa, self.ta):
+            v4, v6 = self.res_open.by_port(port), self.res_v6.by_port(port)
+            self.assertEqual(v6["ip"], "::1")
+            for key in ("state", "confidence", "greeting", "capabilities", "capabilities_tls",
+                        "sasl", "transport"):
+                self.assertEqual(v4[key], v6[key], key)
+            self.assertEqual(p3s.ids(v4), p3s.ids(v6))
+            self.assertEqual((v4["plaintext_login"] or {}).get("accepted"),
+                             (v6["plaintext_login"] or {}).get("accepted"))
+
+    def test_text_output(self):
+        res = p3s.scan("-p", f"{self.pa}", "127.0.0.1", jsonl=False)
+        self.assertEqual(res.rc, 0)
+        out = res.stdout.decode()
+        self.assertIn("pop3 (confirmed)", out)
+        self.assertIn("pop3-plaintext-login", out)
+        self.assertNotIn("\x1b", out, "no colour when standard output is not a terminal")
+
+    def test_fail_on(self):
+        self.assertEqual(p3s.scan("-p", self.pa, "--fail-on", "high", "127.0.0.1").rc, 1)
+        self.assertEqual(p3s.scan("-p", self.pb, "--fail-on", "high", "127.0.0.2").rc, 0)
+
+
+if __name__ == "__main__":
+    p3s.main()

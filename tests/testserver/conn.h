@@ -1,0 +1,30 @@
+/* conn.h - the per-connection engine: runs a profile's action lists over a
+ * plain or TLS bufferevent, driven entirely by libevent callbacks. */
+#ifndef P3T_CONN_H
+#define P3T_CONN_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "script.h"
+
+struct conn_server {
+	struct event_base *base;
+	const struct script *script;
+	SSL_CTX *tls;		/* NULL when nothing needs TLS */
+	int early_close;	/* backend can report peer close (EV_CLOSED) */
+	unsigned long active;	/* connections open now */
+	unsigned long total;	/* connections accepted so far */
+};
+
+/* Remember the server context; must precede conn_accept. */
+void conn_init(struct conn_server *srv);
+
+/* Take over an accepted, non-blocking socket. TLS_LISTENER says whether it
+ * came from an implicit-TLS listener. */
+void conn_accept(evutil_socket_t fd, int tls_listener);
+
+/* Close every open connection (used at shutdown). */
+void conn_free_all(void);
+
+#endif
