@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# bench/run.sh — runs every benchmark of bench/ in turn (each compares pop3scan with nmap on the
+# same targets in the same run and prints the ratios). Build first: make build.
+set -euo pipefail
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
+bash "$here/single.sh" "$@"

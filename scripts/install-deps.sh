@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs, with apt-get, the Debian 12 packages pop3scan needs and nothing that
+# is already there. `build` is enough to build and scan; `test` adds the real servers and tools
+# the test suite starts on loopback; `bench` adds nmap and hyperfine for bench/.
+#
+#   scripts/install-deps.sh build|test|bench
+set -euo pipefail
+
+BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev libjansson-dev
+       openssl dovecot-core dovecot-pop3d iproute2"
+TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema"
+BENCH="nmap hyperfine"
+
+case "${1:-build}" in
+  build) want="$BUILD" ;;
+  test) want="$BUILD $TEST" ;;
+  bench) want="$BUILD $TEST $BENCH" ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in $want; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
+  exit 1
+fi
+# Installing dovecot must not start a system POP3 server on 110/995: keep services from
+# starting during the install, and leave the policy as it was afterwards.
+made_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  made_policy=1
+fi
+trap '[ $made_policy -eq 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+echo "install-deps: installing ${missing[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
