@@ -42,7 +42,6 @@ static const struct option LONG_OPTS[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"color", required_argument, NULL, OPT_COLOR},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
-    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -176,7 +175,7 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":p:o:f:c:46vhV", LONG_OPTS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:o:f:c:46hV", LONG_OPTS, NULL)) != -1) {
         const char *name = optind > 1 ? argv[optind - 1] : "?";
         switch (c) {
         case 'p':
@@ -240,9 +239,6 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_NO_COLOR:
             cfg->color = 0;
             break;
-        case 'v':
-            cfg->verbose++;
-            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -254,8 +250,12 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                     argv[optind - 1]);
             return 2;
         default:
-            fprintf(stderr, "pop3scan: unknown option '%s'\nTry 'pop3scan --help'.\n",
-                    argv[optind - 1]);
+            /* A short option is named by optopt; a long one only by its argument. */
+            if (optopt)
+                fprintf(stderr, "pop3scan: unknown option '-%c'\n", optopt);
+            else
+                fprintf(stderr, "pop3scan: unknown option '%s'\n", argv[optind - 1]);
+            fputs("Try 'pop3scan --help'.\n", stderr);
             return 2;
         }
     }

@@ -25,7 +25,6 @@ struct p3s_config {
     int stls;
     int fail_on;  /* a severity, or -1 */
     int color;    /* -1 auto, 0 never, 1 always */
-    int verbose;
     struct p3s_output_spec outputs[P3S_MAX_OUTPUTS];
     size_t noutputs;
     char **targets;

@@ -15,12 +15,15 @@ class BadInputTest(unittest.TestCase):
     def test_unknown_option(self):
         self.check_usage_error(["--frobnicate", "127.0.0.1"], "'--frobnicate'")
 
+    def test_unknown_short_option(self):
+        self.check_usage_error(["-x", "127.0.0.1"], "'-x'")
+
     def test_option_without_value(self):
         self.check_usage_error(["127.0.0.1", "-p"], "'-p'")
 
     def test_malformed_addresses(self):
         for target in ("1.2.3", "300.1.2.3", "[::1", "[::1]x", "[fe80::1::2]:110", "a..b",
-                       "bad_host!", "-x.example"):
+                       "bad_host!", "x-.example", "a.-b.example"):
             self.check_usage_error(["127.0.0.1", target], f"'{target}'")
 
     def test_bad_ports(self):
