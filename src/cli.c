@@ -87,9 +87,15 @@ static int bad(const char *opt, const char *val, const char *why)
 
 int p3s_parse_duration_ms(const char *s, int *out)
 {
+    /* Digits and one optional fraction only: strtod alone would take "nan", hex and exponents. */
+    if (!(*s >= '0' && *s <= '9'))
+        return -1;
+    for (const char *p = s; *p && *p != 'm' && *p != 's'; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return -1;
     char *end;
     double v = strtod(s, &end);
-    if (end == s || v < 0)
+    if (end == s || !(v >= 0))
         return -1;
     if (strcmp(end, "ms") == 0)
         ;
@@ -97,7 +103,7 @@ int p3s_parse_duration_ms(const char *s, int *out)
         v *= 1000.0;
     else
         return -1;
-    if (v < 1 || v > 3600 * 1000.0)
+    if (!(v >= 1 && v <= 3600 * 1000.0))
         return -1;
     *out = (int)v;
     return 0;

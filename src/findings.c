@@ -52,8 +52,10 @@ static void add_bytes(struct p3s_record *r, const struct p3s_finding_def *def,
 static void add_capa_list(struct p3s_record *r, const struct p3s_finding_def *def)
 {
     if (!r->capa.present) {
-        const char *none = r->capa_reply.n ? r->capa_reply.p : "CAPA not answered";
-        add(r, def, none, strlen(none));
+        if (r->capa_reply.n) /* raw server bytes: may hold NUL */
+            add_bytes(r, def, &r->capa_reply);
+        else
+            add(r, def, "CAPA not answered", strlen("CAPA not answered"));
         return;
     }
     size_t n = 0;

@@ -30,13 +30,13 @@ uint64_t p3s_scan_random(struct p3s_scan *scan)
 }
 
 static void push_job(struct p3s_scan *scan, const char *target, const char *ip, uint16_t port,
-                     int sni)
+                     int tls, int sni)
 {
     struct p3s_job *j = p3s_xcalloc(1, sizeof *j);
     j->target = p3s_xstrdup(target);
     snprintf(j->ip, sizeof j->ip, "%s", ip);
     j->port = port;
-    j->tls = p3s_ports_is_tls(&scan->cfg->ports, port);
+    j->tls = tls;
     j->sni = sni;
     if (scan->tail)
         scan->tail->next = j;
@@ -49,12 +49,13 @@ static void push_job(struct p3s_scan *scan, const char *target, const char *ip, 
 static void push_jobs(struct p3s_scan *scan, const char *target, const char *ip, uint16_t port,
                       int sni)
 {
+    const struct p3s_portlist *pl = &scan->cfg->ports;
     if (port) {
-        push_job(scan, target, ip, port, sni);
+        push_job(scan, target, ip, port, p3s_ports_is_tls(pl, port), sni);
         return;
     }
-    for (size_t i = 0; i < scan->cfg->ports.n; i++)
-        push_job(scan, target, ip, scan->cfg->ports.v[i].port, sni);
+    for (size_t i = 0; i < pl->n; i++)
+        push_job(scan, target, ip, pl->v[i].port, pl->v[i].tls, sni);
 }
 
 struct pending_name {

@@ -26,14 +26,17 @@ static int parse_port(const char *s, size_t len, uint16_t *out)
     return 0;
 }
 
-static void add_port(struct p3s_portlist *pl, uint16_t port, int tls)
+/* where[port] is 1 + the index of port in pl, or 0: merging duplicates stays linear even for
+ * "1-65535". */
+static void add_port(struct p3s_portlist *pl, uint32_t *where, uint16_t port, int tls)
 {
-    for (size_t i = 0; i < pl->n; i++)
-        if (pl->v[i].port == port) {
-            pl->v[i].tls |= (uint8_t)tls;
-            return;
-        }
-    pl->v = p3s_xrealloc(pl->v, (pl->n + 1) * sizeof *pl->v);
+    if (where[port]) {
+        pl->v[where[port] - 1].tls |= (uint8_t)tls;
+        return;
+    }
+    where[port] = (uint32_t)pl->n + 1;
+    if ((pl->n & (pl->n - 1)) == 0) /* grow by doubling: at n = 0, 1, 2, 4, 8 … */
+        pl->v = p3s_xrealloc(pl->v, (pl->n ? 2 * pl->n : 1) * sizeof *pl->v);
     pl->v[pl->n].port = port;
     pl->v[pl->n].tls = (uint8_t)tls;
     pl->n++;
@@ -47,6 +50,7 @@ int p3s_ports_parse(const char *spec, struct p3s_portlist *out, char *err, size_
         snprintf(err, errsz, "empty port list");
         return -1;
     }
+    uint32_t *where = p3s_xcalloc(65536, sizeof *where);
     while (*p) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -66,16 +70,25 @@ int p3s_ports_parse(const char *spec, struct p3s_portlist *out, char *err, size_
             snprintf(err, errsz, "bad port '%.*s' (ports are 1-65535, ranges LOW-HIGH, tls:PORT)",
                      (int)len, p);
             p3s_ports_free(&pl);
+            free(where);
             return -1;
         }
         if (!dash)
             hi = lo;
         for (unsigned port = lo; port <= hi; port++)
-            add_port(&pl, (uint16_t)port, tls || port == 995);
+            add_port(&pl, where, (uint16_t)port, tls || port == 995);
         p += len;
-        if (*p == ',')
+        if (*p == ',') {
             p++;
+            if (!*p) { /* "110," : an empty last item, like the empty one in "1,,2" */
+                snprintf(err, errsz, "bad port list '%s' (empty item after ',')", spec);
+                p3s_ports_free(&pl);
+                free(where);
+                return -1;
+            }
+        }
     }
+    free(where);
     *out = pl;
     return 0;
 }

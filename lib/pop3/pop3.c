@@ -37,7 +37,8 @@ size_t p3_read_line(struct p3_reader *r, const char *buf, size_t len, struct p3_
         return (size_t)(lf - buf) + 1;
     }
     if (!lf) {
-        if (len <= P3_LINE_MAX)
+        /* A line of exactly P3_LINE_MAX whose CR is in but whose LF is not yet is not long. */
+        if (len <= P3_LINE_MAX || (len == P3_LINE_MAX + 1 && buf[P3_LINE_MAX] == '\r'))
             return 0;
         line->text = buf;
         line->len = P3_LINE_MAX;
@@ -114,8 +115,9 @@ enum p3_service p3_classify_greeting(const char *text, size_t len)
     if (has_status_word(text, len, "-ERR"))
         return P3_SVC_POP3_ERR;
     if (has_prefix_ci(text, len, "220") || has_prefix_ci(text, len, "421") ||
-        has_prefix_ci(text, len, "554"))
-        return contains_ci(text, len, "FTP") ? P3_SVC_FTP : P3_SVC_SMTP;
+        has_prefix_ci(text, len, "554")) /* "220 ftp.example.com ESMTP" is SMTP */
+        return contains_ci(text, len, "FTP") && !contains_ci(text, len, "SMTP") ? P3_SVC_FTP
+                                                                                : P3_SVC_SMTP;
     if (has_prefix_ci(text, len, "* OK") || has_prefix_ci(text, len, "* PREAUTH") ||
         has_prefix_ci(text, len, "* BYE"))
         return P3_SVC_IMAP;

@@ -125,12 +125,12 @@ void p3s_fputs_term(FILE *fp, const char *in, size_t len)
     size_t i = 0;
     /* Escape in chunks small enough that no escaped chunk overflows buf (at most 8x growth). */
     while (i < len) {
-        size_t chunk = len - i < 120 ? len - i : 120;
-        /* Do not split a UTF-8 sequence across chunks. */
-        while (chunk < len - i && chunk > 0 && (((unsigned char)in[i + chunk]) & 0xc0) == 0x80)
-            chunk--;
-        if (chunk == 0)
-            chunk = 1;
+        /* Cut where p3s_escape_term would: whole valid sequences, or single invalid bytes. */
+        size_t chunk = 0;
+        while (chunk < 120 && chunk < len - i) {
+            size_t n = p3s_utf8_len((const unsigned char *)in + i + chunk, len - i - chunk);
+            chunk += n ? n : 1;
+        }
         size_t n = p3s_escape_term(in + i, chunk, buf, sizeof buf);
         fwrite(buf, 1, n, fp);
         i += chunk;

@@ -93,8 +93,32 @@ void conn_free_all(void)
 		conn_free(conns);
 }
 
+/* Plain sockets are written directly when output is queued, and EV_WRITE
+ * is enabled only while the kernel will not take everything: waiting for
+ * EPOLLOUT on every response would cost two epoll_ctl calls and a loop
+ * round trip each, a large share of the work at 20k connections/s. TLS
+ * bufferevents keep EV_WRITE enabled and write for themselves. */
+static void send_now(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) == 0)
+		return;
+	if (!c->tls && !(bufferevent_get_enabled(c->bev) & EV_WRITE)) {
+		/* bufferevents keep the output's start frozen between their
+		 * own writes; thaw it as they do. Errors surface via the bev. */
+		evbuffer_unfreeze(out, 1);
+		evbuffer_write(out, c->fd);
+		evbuffer_freeze(out, 1);
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/* Everything queued has reached the kernel (or TLS layer). */
 static int flushed(struct conn *c)
 {
+	send_now(c);
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
@@ -102,7 +126,10 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg);
 
 static int arm_timer(struct conn *c, uint32_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 
 	if (!c->timer)
 		c->timer = evtimer_new(srv->base, timer_cb, c);
@@ -189,6 +216,7 @@ static void stall(struct conn *c)
 	c->state = ST_STALLED;
 	c->acts = NULL;
 	c->wait = W_NONE;
+	send_now(c);
 	if (!srv->early_close)
 		return;
 	bufferevent_disable(c->bev, EV_READ);
@@ -207,7 +235,9 @@ static void bev_setup(struct conn *c)
 {
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_HWM);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (!c->tls)	/* new bufferevents start with EV_WRITE on */
+		bufferevent_disable(c->bev, EV_WRITE);
+	bufferevent_enable(c->bev, c->tls ? EV_READ | EV_WRITE : EV_READ);
 }
 
 static struct bufferevent *tls_bev(evutil_socket_t fd)
@@ -401,15 +431,18 @@ static int next_line(struct conn *c)
 	return 1;
 }
 
-/* Run actions until one blocks; when idle, take the next client line. */
-static void drive(struct conn *c)
+/* Run actions until one blocks; when idle, take the next client line.
+ * Returns 0 when the connection is gone or no longer runs scripts. */
+static int run(struct conn *c)
 {
 	while (c->state == ST_ACTIVE && c->wait == W_NONE) {
 		if (c->acts && c->pc < c->nacts) {
 			enum step r = step(c, &c->acts[c->pc]);
 
-			if (r != STEP_DONE)
-				return;
+			if (r == STEP_STOP)
+				return 0;
+			if (r == STEP_BLOCK)
+				break;
 			c->pc++;
 			c->progress = 0;
 			continue;
@@ -417,10 +450,24 @@ static void drive(struct conn *c)
 		c->acts = NULL;
 		if (!next_line(c)) {
 			/* Half-closed by the peer and nothing left to answer. */
-			if (c->peer_eof)
+			if (c->peer_eof) {
 				begin_close(c);
-			return;
+				return 0;
+			}
+			break;
 		}
+	}
+	return 1;
+}
+
+static void drive(struct conn *c)
+{
+	while (run(c)) {
+		send_now(c);
+		if (c->wait != W_DRAIN ||
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+			return;
+		c->wait = W_NONE;	/* the kernel took it all at once */
 	}
 }
 
@@ -441,7 +488,9 @@ static void write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	(void)bev;
+	/* Called once the output is empty; see send_now. */
+	if (!c->tls)
+		bufferevent_disable(bev, EV_WRITE);
 	if (c->state == ST_ACTIVE && c->wait == W_DRAIN) {
 		c->wait = W_NONE;
 		drive(c);
@@ -516,14 +565,20 @@ void conn_accept(evutil_socket_t fd, int tls_listener)
 {
 	const struct profile *prof = pick_profile(fd);
 	struct conn *c;
-	int one = 1, do_tls;
+	int do_tls;
+#ifndef __linux__
+	int one = 1;
+#endif
 
 	if (!prof || !(c = calloc(1, sizeof(*c)))) {
 		evutil_closesocket(fd);
 		return;
 	}
-	/* drip and partial lines must leave at once, not wait for Nagle */
+#ifndef __linux__
+	/* drip and partial lines must leave at once, not wait for Nagle;
+	 * Linux inherits TCP_NODELAY from the listener, saving a syscall. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+#endif
 	c->fd = fd;
 	c->prof = prof;
 	do_tls = tls_listener && prof->tls == TLSMODE_NORMAL && srv->tls;
@@ -540,8 +595,8 @@ void conn_accept(evutil_socket_t fd, int tls_listener)
 	conns = c;
 	srv->active++;
 	srv->total++;
-	bev_setup(c);
 	c->tls = (uint8_t)do_tls;
+	bev_setup(c);
 	c->state = do_tls ? ST_HANDSHAKE : ST_ACTIVE;
 	if (tls_listener && prof->tls == TLSMODE_STALL) {
 		stall(c);

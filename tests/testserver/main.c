@@ -2,6 +2,8 @@
  * listeners, the ready file that tells test scripts the chosen ports, and
  * clean shutdown on SIGTERM/SIGINT. Connection handling is in conn.c. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -187,7 +189,7 @@ static int bind_listener(struct event_base *base, struct listener *l)
 {
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 			 LEV_OPT_CLOSE_ON_EXEC;
-	int len;
+	int len, one = 1;
 	socklen_t slen;
 
 	if (parse_listen(l->spec, &l->addr, &len) < 0) {
@@ -208,6 +210,9 @@ static int bind_listener(struct event_base *base, struct listener *l)
 	if (!l->retry)
 		return -1;
 	evconnlistener_set_error_cb(l->lev, accept_error_cb);
+	/* Accepted sockets inherit it (Linux): drip bytes leave one by one. */
+	setsockopt(evconnlistener_get_fd(l->lev), IPPROTO_TCP, TCP_NODELAY,
+		   &one, sizeof(one));
 	slen = sizeof(l->addr);	/* learn the port the kernel picked */
 	return getsockname(evconnlistener_get_fd(l->lev),
 			   (struct sockaddr *)&l->addr, &slen);
@@ -264,9 +269,28 @@ static int write_ready(const char *path, const struct options *o)
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	(void)sig;
+	struct conn_server *srv = arg;
+
 	(void)what;
-	event_base_loopbreak(arg);
+	if (sig == SIGUSR1) {	/* lets leak and tarpit tests look inside */
+		fprintf(stderr, "p3testd: active %lu total %lu\n", srv->active,
+			srv->total);
+		return;
+	}
+	event_base_loopbreak(srv->base);
+}
+
+static int add_signals(struct conn_server *srv, struct event **sigs)
+{
+	static const int which[3] = { SIGTERM, SIGINT, SIGUSR1 };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(srv->base, which[i], signal_cb, srv);
+		if (!sigs[i] || evsignal_add(sigs[i], NULL) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Prefer a backend that reports a peer's close without reading (epoll
@@ -303,7 +327,7 @@ static int need_tls(const struct options *o, const struct script *s)
 static int serve(struct options *o, struct script *s)
 {
 	struct conn_server srv;
-	struct event *sigs[2] = { NULL, NULL };
+	struct event *sigs[3] = { NULL, NULL, NULL };
 	size_t i;
 	int rc = 1;
 
@@ -317,19 +341,17 @@ static int serve(struct options *o, struct script *s)
 	if (need_tls(o, s) && !(srv.tls = tls_server_ctx(o->cert, o->key)))
 		goto out;
 	conn_init(&srv);
+	/* before the ready file: a test may signal us as soon as it sees it */
+	if (add_signals(&srv, sigs) < 0)
+		goto out;
 	for (i = 0; i < o->nls; i++)
 		if (bind_listener(srv.base, &o->ls[i]) < 0)
 			goto out;
 	if (o->ready && write_ready(o->ready, o) < 0)
 		goto out;
-	sigs[0] = evsignal_new(srv.base, SIGTERM, signal_cb, srv.base);
-	sigs[1] = evsignal_new(srv.base, SIGINT, signal_cb, srv.base);
-	if (!sigs[0] || !sigs[1] || evsignal_add(sigs[0], NULL) < 0 ||
-	    evsignal_add(sigs[1], NULL) < 0)
-		goto out;
 	rc = event_base_dispatch(srv.base) < 0;
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (sigs[i])
 			event_free(sigs[i]);
 	conn_free_all();
@@ -357,6 +379,7 @@ int main(int argc, char **argv)
 	}
 	if (script_load(&s, o.script) < 0) {
 		script_free(&s);
+		free(o.ls);
 		return 2;
 	}
 	if (o.check) {

@@ -569,6 +569,7 @@ int script_load(struct script *s, const char *path)
 	struct parser ps;
 	char *line = NULL;
 	size_t cap = 0, i;
+	ssize_t n;
 	int rc = 0;
 	FILE *f;
 
@@ -582,7 +583,9 @@ int script_load(struct script *s, const char *path)
 		return -1;
 	}
 	ps.dir = dir_of(path);
-	while (rc == 0 && getline(&line, &cap, f) >= 0) {
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';	/* keeps messages on one line */
 		ps.line++;
 		ps.p = line;
 		rc = parse_line(&ps);
