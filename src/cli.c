@@ -25,7 +25,10 @@ enum {
     OPT_NO_STLS,
     OPT_FAIL_ON,
     OPT_COLOR,
-    OPT_NO_COLOR
+    OPT_NO_COLOR,
+    OPT_RATE,
+    OPT_RETRIES,
+    OPT_PROGRESS
 };
 
 static const struct option LONG_OPTS[] = {
@@ -42,6 +45,9 @@ static const struct option LONG_OPTS[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"color", required_argument, NULL, OPT_COLOR},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -63,6 +69,9 @@ static void usage(FILE *fp)
             "      --connect-timeout T   per connect (default 5s; 500ms, 2.5 and 3s work)\n"
             "      --read-timeout T      per answer (default 5s)\n"
             "      --deadline T          whole dialogue with one port (default 10s)\n"
+            "      --rate N              start at most N connections per second (smoothly)\n"
+            "      --retries N           try a connect that timed out N more times (default 0)\n"
+            "      --progress            progress on standard error even when not a terminal\n"
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
@@ -244,6 +253,20 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             break;
         case OPT_NO_COLOR:
             cfg->color = 0;
+            break;
+        case OPT_RATE: {
+            int rate;
+            if (parse_int(optarg, 1, 10000000, &rate))
+                return bad("--rate", optarg, "expected connections per second, 1 to 10000000");
+            cfg->rate = rate;
+            break;
+        }
+        case OPT_RETRIES:
+            if (parse_int(optarg, 0, 10, &cfg->retries))
+                return bad("--retries", optarg, "expected 0 to 10");
+            break;
+        case OPT_PROGRESS:
+            cfg->progress = 1;
             break;
         case 'h':
             usage(stdout);

@@ -19,6 +19,9 @@ struct p3s_config {
     int read_timeout_ms;
     int deadline_ms;
     int concurrency;
+    double rate;  /* new connections per second; 0: unlimited */
+    int retries;  /* extra connect attempts after a connect timeout */
+    int progress; /* --progress: report on standard error even when it is not a terminal */
     int family; /* 0, 4 or 6 */
     const char *resolver;
     int user_probe;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "pop3.h"
 #include "scan_internal.h"
@@ -25,6 +26,7 @@
 enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
 
 struct conn {
+    struct conn *prev, *next; /* in scan->conns */
     struct p3s_scan *scan;
     struct p3s_record *rec;
     struct bufferevent *bev; /* the top of the stack: the socket, or TLS over it */
@@ -34,6 +36,8 @@ struct conn {
     enum p3_cmd waiting;  /* the command whose answer is awaited */
     int timer_is_deadline; /* the armed timer is the deadline, not a step timeout */
     int sni;
+    int retries_left;
+    struct p3s_job *job_done; /* handed back to the scan with the record */
     double t_start, t_deadline;
 };
 
@@ -81,14 +85,21 @@ static void arm(struct conn *c, int step_ms)
 static void conn_finish(struct conn *c)
 {
     struct p3s_record *rec = c->rec;
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (c->scan->conns == c)
+        c->scan->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
     rec->confirmed = rec->state == P3S_STATE_POP3 && c->sess.confirmed;
     rec->total_ms = p3s_now_ms() - c->t_start;
     if (c->bev)
         bufferevent_free(c->bev);
     event_free(c->timer);
     struct p3s_scan *scan = c->scan;
+    struct p3s_job *job = c->job_done;
     free(c);
-    p3s_scan_conn_done(scan, rec);
+    p3s_scan_conn_done(scan, job, rec);
 }
 
 /* Sends a last command (QUIT) without waiting for it, on cleartext only: the socket closes
@@ -130,6 +141,7 @@ static void set_tls_error(struct conn *c, const char *what)
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
+static int retry_connect(struct conn *c);
 
 static void start_tls(struct conn *c, enum phase phase)
 {
@@ -366,6 +378,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
                  c->phase == PH_CONNECT ? cfg->connect_timeout_ms : cfg->read_timeout_ms);
     switch (c->phase) {
     case PH_CONNECT:
+        if (retry_connect(c) == 0)
+            return;
         p3s_record_set_error(r, P3S_STATE_FILTERED, "no answer to connect within %s", limit);
         break;
     case PH_TLS:
@@ -416,43 +430,96 @@ static int fill_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage 
     return -1;
 }
 
-void p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
+/* Opens the socket and starts the non-blocking connect. Returns -1 with errno when no socket
+ * could be made (out of descriptors: the caller keeps the job and retries later). */
+static int open_and_connect(struct conn *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (fill_sockaddr(c->rec->ip, c->rec->port, &ss, &sslen) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    c->bev = bufferevent_socket_new(c->scan->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->bev) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+    c->phase = PH_CONNECT;
+    arm(c, c->scan->cfg->connect_timeout_ms);
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sslen) < 0)
+        on_closed(c, BEV_EVENT_ERROR, EVUTIL_SOCKET_ERROR());
+    return 0;
+}
+
+/* A connect that timed out is tried again (--retries) while the deadline allows. */
+static int retry_connect(struct conn *c)
+{
+    if (c->retries_left <= 0 || p3s_now_ms() >= c->t_deadline)
+        return -1;
+    c->retries_left--;
+    bufferevent_free(c->bev);
+    c->bev = NULL;
+    if (open_and_connect(c) < 0)
+        return -1;
+    return 0;
+}
+
+int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
 {
     const struct p3s_config *cfg = scan->cfg;
     struct conn *c = p3s_xcalloc(1, sizeof *c);
     c->scan = scan;
     c->rec = p3s_record_new(job->target, job->ip, job->port, job->tls);
     c->sni = job->sni;
+    c->retries_left = cfg->retries;
     c->t_start = p3s_now_ms();
     c->t_deadline = c->t_start + cfg->deadline_ms;
     c->timer = evtimer_new(scan->base, on_timer, c);
     uint64_t rnd = p3s_scan_random(scan);
     snprintf(c->rec->probe_user, sizeof c->rec->probe_user, "p3s%012llx",
              (unsigned long long)(rnd & 0xffffffffffffULL));
-    unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) | (cfg->user_probe ? P3_OPT_USER_PROBE : 0) |
-                    (cfg->stls ? P3_OPT_STLS : 0);
+    unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) |
+                    (cfg->user_probe ? P3_OPT_USER_PROBE : 0) | (cfg->stls ? P3_OPT_STLS : 0);
     p3_session_init(&c->sess, opts, c->rec->probe_user);
-    free(job->target);
-    free(job);
+    c->job_done = job;
+    c->next = scan->conns;
+    if (c->next)
+        c->next->prev = c;
+    scan->conns = c;
+    if (open_and_connect(c) < 0) {
+        int err = errno;
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+            /* Not this target's fault: give the job back to be started later. */
+            scan->conns = c->next;
+            if (c->next)
+                c->next->prev = NULL;
+            event_free(c->timer);
+            p3s_record_free(c->rec);
+            free(c);
+            errno = err;
+            return -1;
+        }
+        p3s_record_set_error(c->rec, P3S_STATE_ERROR, "cannot connect: %s", strerror(err));
+        conn_finish(c);
+    }
+    return 0; /* c may be gone already: a refused connect finishes at once */
+}
 
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    if (fill_sockaddr(c->rec->ip, c->rec->port, &ss, &sslen) < 0) {
-        p3s_record_set_error(c->rec, P3S_STATE_ERROR, "bad address '%s'", c->rec->ip);
+void p3s_conn_abort_all(struct p3s_scan *scan)
+{
+    while (scan->conns) {
+        struct conn *c = scan->conns;
+        struct p3s_record *r = c->rec;
+        if (r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER)
+            p3s_record_set_error(r, r->state, "scan interrupted");
+        else
+            p3s_record_set_error(r, P3S_STATE_ERROR, "scan interrupted");
         conn_finish(c);
-        return;
-    }
-    c->bev = bufferevent_socket_new(scan->base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (!c->bev) {
-        p3s_record_set_error(c->rec, P3S_STATE_ERROR, "cannot create a socket");
-        conn_finish(c);
-        return;
-    }
-    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-    c->phase = PH_CONNECT;
-    arm(c, cfg->connect_timeout_ms);
-    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sslen) < 0) {
-        int err = EVUTIL_SOCKET_ERROR();
-        on_closed(c, BEV_EVENT_ERROR, err);
     }
 }

@@ -63,7 +63,9 @@ int main(int argc, char **argv)
     int crc = close_outputs(outs, cfg.noutputs);
     if (rc == 0)
         rc = crc;
-    if (rc == 0 && cfg.fail_on >= 0)
+    if (rc == 0 && sum.interrupted)
+        rc = 128 + sum.interrupted; /* 130 for SIGINT, 143 for SIGTERM, as shells report */
+    else if (rc == 0 && cfg.fail_on >= 0)
         for (int sev = cfg.fail_on; sev < 4; sev++)
             if (sum.findings_by_severity[sev])
                 rc = 1;

@@ -18,6 +18,8 @@ struct p3s_summary {
     size_t confirmed;
     size_t findings_by_severity[4];
     double elapsed_ms;
+    size_t concurrency_lowered; /* the concurrency the scan fell back to when out of fds */
+    int interrupted;            /* the signal that stopped the scan, or 0 */
 };
 
 struct p3s_output;

@@ -11,8 +11,12 @@
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "findings.h"
 #include "scan_internal.h"
@@ -121,8 +125,10 @@ static int expand_next(struct p3s_scan *scan)
 
 static int all_done(const struct p3s_scan *scan)
 {
+    if (scan->aborting)
+        return 1;
     return !scan->active && !scan->dns_pending && !scan->head &&
-           scan->next_target >= scan->cfg->ntargets;
+           (scan->stopping || scan->next_target >= scan->cfg->ntargets);
 }
 
 static void pump(struct p3s_scan *scan)
@@ -143,21 +149,71 @@ static void pump(struct p3s_scan *scan)
         event_base_loopbreak(scan->base);
 }
 
+/* --rate: a token bucket refilled continuously, holding at most a few milliseconds' worth of
+ * tokens so that connections start evenly rather than in bursts. */
+static int take_token(struct p3s_scan *scan)
+{
+    double rate = scan->cfg->rate;
+    if (rate <= 0)
+        return 1;
+    double now = p3s_now_ms();
+    double burst = rate / 200.0 > 1.0 ? rate / 200.0 : 1.0;
+    scan->tokens += (now - scan->tokens_at) * rate / 1000.0;
+    if (scan->tokens > burst)
+        scan->tokens = burst;
+    scan->tokens_at = now;
+    if (scan->tokens >= 1.0) {
+        scan->tokens -= 1.0;
+        return 1;
+    }
+    double wait_ms = (1.0 - scan->tokens) * 1000.0 / rate;
+    struct timeval tv = {(time_t)(wait_ms / 1000), (suseconds_t)(fmod(wait_ms, 1000.0) * 1000)};
+    evtimer_add(scan->rate_timer, &tv);
+    return 0;
+}
+
+static void on_rate_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pump(arg);
+}
+
+/* Out of file descriptors: run with fewer connections from now on, and never fewer than one. */
+static void lower_limit(struct p3s_scan *scan)
+{
+    size_t lower = scan->active > 8 ? scan->active - scan->active / 8 : 1;
+    if (lower < scan->limit) {
+        scan->limit = lower;
+        scan->sum->concurrency_lowered = lower;
+    }
+}
+
 static void fill_slots(struct p3s_scan *scan)
 {
-    size_t limit = (size_t)scan->cfg->concurrency;
-    while (scan->active < limit) {
+    while (scan->active < scan->limit && !scan->aborting) {
         struct p3s_job *j = scan->head;
         if (j) {
+            if (!take_token(scan))
+                return;
             scan->head = j->next;
+            scan->active++;
+            if (p3s_conn_start(scan, j) < 0) {
+                scan->active--;
+                scan->head = j; /* keep it first; it starts when a descriptor is free */
+                lower_limit(scan);
+                if (!scan->active) { /* nothing will finish to free one: look again soon */
+                    struct timeval soon = {0, 100000};
+                    evtimer_add(scan->rate_timer, &soon);
+                }
+                return;
+            }
             if (!scan->head)
                 scan->tail = NULL;
-            scan->active++;
-            p3s_conn_start(scan, j);
             continue;
         }
         /* Keep DNS ahead of the connections, but not unboundedly. */
-        if (scan->dns_pending >= limit || !expand_next(scan))
+        if (scan->stopping || scan->dns_pending >= scan->limit || !expand_next(scan))
             break;
     }
 }
@@ -176,8 +232,10 @@ void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
     p3s_record_free(rec);
 }
 
-void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_record *rec)
+void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec)
 {
+    free(job->target);
+    free(job);
     scan->active--;
     p3s_scan_emit(scan, rec);
     pump(scan);
@@ -195,6 +253,62 @@ static SSL_CTX *make_ssl_ctx(void)
     SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     return ctx;
+}
+
+/* SIGINT/SIGTERM: the first stops new work and lets what is in flight finish; the second
+ * ends every connection at once (each still gets its record, marked interrupted). */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct p3s_scan *scan = arg;
+    scan->sum->interrupted = (int)sig;
+    if (scan->stopping) {
+        scan->aborting = 1;
+        p3s_conn_abort_all(scan);
+        event_base_loopbreak(scan->base);
+        return;
+    }
+    scan->stopping = 1;
+    if (scan->cfg->progress || isatty(STDERR_FILENO))
+        fprintf(stderr, "\npop3scan: %s: finishing %zu connection%s in flight (again to abort)\n",
+                sig == SIGINT ? "interrupted" : "terminated", scan->active,
+                scan->active == 1 ? "" : "s");
+    pump(scan);
+}
+
+static void print_progress(struct p3s_scan *scan, int final)
+{
+    const struct p3s_summary *sum = scan->sum;
+    double secs = (p3s_now_ms() - scan->start_ms) / 1000.0;
+    double rate = secs > 0 ? (double)sum->records / secs : 0;
+    char total[32] = "?", eta[32] = "";
+    uint64_t expect = scan->expected_records;
+    if (expect) {
+        snprintf(total, sizeof total, "%llu", (unsigned long long)expect);
+        if (rate > 0 && expect > sum->records)
+            snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(expect - sum->records) / rate);
+    }
+    fprintf(stderr, "%s%zu/%s done, %.0f/s, %zu POP3, %zu open%s%s", scan->progress_tty ? "\r\033[K" : "",
+            sum->records, total, rate, sum->by_state[P3S_STATE_POP3], scan->active, eta,
+            scan->progress_tty && !final ? "" : "\n");
+    fflush(stderr);
+}
+
+static void on_progress(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    print_progress(arg, 0);
+}
+
+/* The scan may hold many sockets: take every descriptor the hard limit allows. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
@@ -223,12 +337,42 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
         fprintf(stderr, "pop3scan: %s\n", err);
         goto out;
     }
+    raise_fd_limit();
+    scan.limit = (size_t)cfg->concurrency;
+    scan.expected_records = (uint64_t)cfg->ntargets * cfg->ports.n;
+    scan.tokens_at = scan.start_ms;
+    scan.rate_timer = evtimer_new(scan.base, on_rate_timer, &scan);
+    struct event *sigint = evsignal_new(scan.base, SIGINT, on_signal, &scan);
+    struct event *sigterm = evsignal_new(scan.base, SIGTERM, on_signal, &scan);
+    evsignal_add(sigint, NULL);
+    evsignal_add(sigterm, NULL);
+    struct event *progress = NULL;
+    scan.progress_tty = isatty(STDERR_FILENO);
+    if (cfg->progress || scan.progress_tty) {
+        /* At most four updates a second on a terminal, one a second in a log. */
+        progress = event_new(scan.base, -1, EV_PERSIST, on_progress, &scan);
+        struct timeval tv = {scan.progress_tty ? 0 : 1, scan.progress_tty ? 250000 : 0};
+        event_add(progress, &tv);
+    }
     for (size_t i = 0; i < nouts; i++)
         outs[i].module->begin(&outs[i]);
     pump(&scan);
     if (!all_done(&scan))
         event_base_dispatch(scan.base);
     sum->elapsed_ms = p3s_now_ms() - scan.start_ms;
+    if (progress) {
+        print_progress(&scan, 1);
+        event_free(progress);
+    }
+    event_free(sigint);
+    event_free(sigterm);
+    event_free(scan.rate_timer);
+    while (scan.head) { /* jobs never started after an interrupt */
+        struct p3s_job *j = scan.head;
+        scan.head = j->next;
+        free(j->target);
+        free(j);
+    }
     for (size_t i = 0; i < nouts; i++)
         outs[i].module->end(&outs[i], sum);
     rc = 0;

@@ -11,6 +11,8 @@
 #include "record.h"
 
 struct event_base;
+struct event;
+struct conn;
 
 /* One (target, address, port) waiting to be scanned. */
 struct p3s_job {
@@ -35,14 +37,24 @@ struct p3s_scan {
     size_t dns_pending;  /* names being resolved */
     size_t next_target;  /* index of the next target to expand */
     int pumping, repump; /* pump() is running / was asked to run again */
+    size_t limit;        /* connections allowed now: --concurrency, lowered when out of fds */
+    double tokens, tokens_at; /* --rate token bucket */
+    struct event *rate_timer;
+    int stopping, aborting; /* first and second SIGINT/SIGTERM */
+    int progress_tty;
+    uint64_t expected_records;
+    struct conn *conns; /* every open connection, for an abort */
     double start_ms;
     uint64_t rng;
 };
 
-/* Opens the connection for job (which it frees) and runs its dialogue. */
-void p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job);
+/* Opens the connection for job and runs its dialogue; the job comes back with the record through
+ * p3s_scan_conn_done(). Returns -1 (errno set, job untouched) when no socket could be made. */
+int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job);
+/* Ends every open connection now, each with its record (second SIGINT). */
+void p3s_conn_abort_all(struct p3s_scan *scan);
 /* Called by conn.c when a connection ends: reports the record and starts more work. */
-void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_record *rec);
+void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec);
 /* Writes a finished record to every output and counts it in the summary; frees it. */
 void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec);
 uint64_t p3s_scan_random(struct p3s_scan *scan);
