@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output.h"
+#include "targetgen.h"
 #include "record.h"
 #include "util.h"
 
@@ -28,7 +31,14 @@ enum {
     OPT_NO_COLOR,
     OPT_RATE,
     OPT_RETRIES,
-    OPT_PROGRESS
+    OPT_PROGRESS,
+    OPT_INPUT_LIST,
+    OPT_EXCLUDE,
+    OPT_EXCLUDE_FILE,
+    OPT_SHARD,
+    OPT_RANDOMIZE,
+    OPT_SEED,
+    OPT_DRY_RUN
 };
 
 static const struct option LONG_OPTS[] = {
@@ -48,6 +58,14 @@ static const struct option LONG_OPTS[] = {
     {"rate", required_argument, NULL, OPT_RATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"input-list", required_argument, NULL, OPT_INPUT_LIST},
+    {"iL", required_argument, NULL, OPT_INPUT_LIST},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"randomize", no_argument, NULL, OPT_RANDOMIZE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -59,7 +77,8 @@ static void usage(FILE *fp)
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
-            "([2001:db8::1]:110 for IPv6 with a port).\n"
+            "([2001:db8::1]:110 for IPv6 with a port), a CIDR (192.0.2.0/24, 2001:db8::/112)\n"
+            "or a range (192.0.2.1-40, 192.0.2.1-192.0.3.9).\n"
             "\n"
             "  -p, --ports LIST          ports and ranges; tls:PORT marks implicit TLS\n"
             "                            (default 110,995; 995 is always implicit TLS)\n"
@@ -72,6 +91,13 @@ static void usage(FILE *fp)
             "      --rate N              start at most N connections per second (smoothly)\n"
             "      --retries N           try a connect that timed out N more times (default 0)\n"
             "      --progress            progress on standard error even when not a terminal\n"
+            "  -iL, --input-list FILE    read targets from FILE, one per line (- is stdin)\n"
+            "      --exclude LIST        skip these addresses, CIDRs, ranges or names\n"
+            "      --exclude-file FILE   skip those listed in FILE\n"
+            "      --shard I/N           scan only part I (0 to N-1) of N disjoint parts\n"
+            "      --randomize           visit addresses in a pseudo-random order\n"
+            "      --seed N              seed of --randomize (same seed, same order)\n"
+            "      --dry-run             print the targets that would be scanned, scan nothing\n"
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
@@ -166,6 +192,54 @@ static int add_output(struct p3s_config *cfg, const char *arg, const char *forma
     return 0;
 }
 
+/* --shard I/N with 0 <= I < N. */
+static int parse_shard(const char *s, struct p3s_config *cfg)
+{
+    char *end;
+    unsigned long i = strtoul(s, &end, 10), n;
+    if (end == s || *end != '/' || !(end[1] >= '0' && end[1] <= '9'))
+        return -1;
+    n = strtoul(end + 1, &end, 10);
+    if (*end || n < 1 || n > 1000000 || i >= n)
+        return -1;
+    cfg->shard_index = (uint32_t)i;
+    cfg->shard_count = (uint32_t)n;
+    return 0;
+}
+
+/* Opens the target stream; every command-line target and exclusion is checked here. */
+static int open_targets(struct p3s_config *cfg, char **exprs, size_t nexprs)
+{
+    struct p3s_tgen_opts o;
+    char err[512];
+    memset(&o, 0, sizeof o);
+    o.exprs = exprs;
+    o.nexprs = nexprs;
+    o.files = cfg->input_files;
+    o.nfiles = cfg->ninput_files;
+    o.excludes = cfg->excludes;
+    o.nexcludes = cfg->nexcludes;
+    o.exclude_files = cfg->exclude_files;
+    o.nexclude_files = cfg->nexclude_files;
+    o.shard_index = cfg->shard_index;
+    o.shard_count = cfg->shard_count;
+    o.randomize = cfg->randomize;
+    o.seed = cfg->seed;
+    if (p3s_tgen_open(&cfg->gen, &o, err, sizeof err) < 0) {
+        fprintf(stderr, "pop3scan: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
+static int add_item(const char **list, size_t *n, const char *item, const char *opt)
+{
+    if (*n >= P3S_MAX_LISTS)
+        return bad(opt, item, "given too many times");
+    list[(*n)++] = item;
+    return 0;
+}
+
 static void defaults(struct p3s_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -190,7 +264,7 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":p:o:f:c:46hV", LONG_OPTS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":p:o:f:c:i:46hV", LONG_OPTS, NULL)) != -1) {
         const char *name = optind > 1 ? argv[optind - 1] : "?";
         switch (c) {
         case 'p':
@@ -268,6 +342,53 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_PROGRESS:
             cfg->progress = 1;
             break;
+        case 'i': /* nmap's -iL FILE (getopt sees -i with "L") */
+            if (strcmp(optarg, "L") == 0) {
+                if (optind >= argc) {
+                    fprintf(stderr, "pop3scan: option '-iL' needs a file\n");
+                    return 2;
+                }
+                optarg = argv[optind++];
+            } else if (optarg[0] == 'L') {
+                optarg++;
+            } else {
+                fprintf(stderr, "pop3scan: unknown option '-i%s'\nTry 'pop3scan --help'.\n",
+                        optarg);
+                return 2;
+            }
+            /* fall through */
+        case OPT_INPUT_LIST:
+            if (add_item(cfg->input_files, &cfg->ninput_files, optarg, "-iL"))
+                return 2;
+            break;
+        case OPT_EXCLUDE:
+            if (add_item(cfg->excludes, &cfg->nexcludes, optarg, "--exclude"))
+                return 2;
+            break;
+        case OPT_EXCLUDE_FILE:
+            if (add_item(cfg->exclude_files, &cfg->nexclude_files, optarg, "--exclude-file"))
+                return 2;
+            break;
+        case OPT_SHARD:
+            if (parse_shard(optarg, cfg))
+                return bad("--shard", optarg, "expected I/N with 0 <= I < N");
+            break;
+        case OPT_RANDOMIZE:
+            cfg->randomize = 1;
+            break;
+        case OPT_SEED: {
+            char *end;
+            if (!(optarg[0] >= '0' && optarg[0] <= '9'))
+                return bad("--seed", optarg, "expected a non-negative integer");
+            cfg->seed = strtoull(optarg, &end, 10);
+            if (*end)
+                return bad("--seed", optarg, "expected a non-negative integer");
+            cfg->seed_given = 1;
+            break;
+        }
+        case OPT_DRY_RUN:
+            cfg->dry_run = 1;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -295,23 +416,24 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     for (size_t i = 0; i < nout; i++)
         if (add_output(cfg, outputs[i], format))
             return 2;
-    if (optind >= argc) {
+    if (optind >= argc && cfg->ninput_files == 0) {
         fprintf(stderr, "pop3scan: no targets given\nTry 'pop3scan --help'.\n");
         return 2;
     }
-    for (int i = optind; i < argc; i++) {
-        struct p3s_target t;
-        if (p3s_target_parse(argv[i], &t, err, sizeof err) < 0) {
-            fprintf(stderr, "pop3scan: %s\n", err);
-            return 2;
-        }
+    if (cfg->randomize && !cfg->seed_given) {
+        if (getrandom(&cfg->seed, sizeof cfg->seed, 0) != sizeof cfg->seed)
+            cfg->seed = (uint64_t)time(NULL);
+        if (cfg->shard_count > 1)
+            fprintf(stderr, "pop3scan: --randomize with --shard: give every shard the same "
+                            "--seed (this one is %llu)\n",
+                    (unsigned long long)cfg->seed);
     }
-    cfg->targets = argv + optind;
-    cfg->ntargets = (size_t)(argc - optind);
-    return 0;
+    return open_targets(cfg, argv + optind, (size_t)(argc - optind));
 }
 
 void p3s_cli_free(struct p3s_config *cfg)
 {
+    p3s_tgen_free(cfg->gen);
+    cfg->gen = NULL;
     p3s_ports_free(&cfg->ports);
 }

@@ -3,6 +3,7 @@
 #define POP3SCAN_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "targets.h"
 
@@ -12,6 +13,9 @@ struct p3s_output_spec {
 };
 
 #define P3S_MAX_OUTPUTS 8
+#define P3S_MAX_LISTS 64 /* -iL, --exclude, --exclude-file given at most this often each */
+
+struct p3s_tgen;
 
 struct p3s_config {
     struct p3s_portlist ports;
@@ -30,8 +34,17 @@ struct p3s_config {
     int color;    /* -1 auto, 0 never, 1 always */
     struct p3s_output_spec outputs[P3S_MAX_OUTPUTS];
     size_t noutputs;
-    char **targets;
-    size_t ntargets;
+    const char *input_files[P3S_MAX_LISTS];
+    size_t ninput_files;
+    const char *excludes[P3S_MAX_LISTS];
+    size_t nexcludes;
+    const char *exclude_files[P3S_MAX_LISTS];
+    size_t nexclude_files;
+    uint32_t shard_index, shard_count;
+    int randomize, seed_given;
+    uint64_t seed;
+    int dry_run;
+    struct p3s_tgen *gen; /* the target stream, opened by the CLI */
 };
 
 #endif

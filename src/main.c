@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "output.h"
 #include "scan.h"
+#include "scan_internal.h"
+#include "targetgen.h"
 
 static int open_outputs(const struct p3s_config *cfg, struct p3s_output *outs)
 {
@@ -45,6 +47,28 @@ static int close_outputs(struct p3s_output *outs, size_t n)
     return rc;
 }
 
+/* --dry-run: the targets, one per line, as the scan would visit them; nothing is sent. */
+static int dry_run(struct p3s_config *cfg)
+{
+    struct p3s_target t;
+    char err[512];
+    size_t bad = 0;
+    int got;
+    while ((got = p3s_tgen_next(cfg->gen, &t, err, sizeof err)) != 0) {
+        if (got < 0) {
+            p3s_report_bad_line(&bad, err);
+            continue;
+        }
+        int v6 = t.kind == P3S_TARGET_IPV6;
+        if (t.port)
+            printf(v6 ? "[%s]:%u\n" : "%s:%u\n", t.host, t.port);
+        else
+            printf("%s\n", t.host);
+    }
+    p3s_report_bad_line(&bad, NULL);
+    return fflush(stdout) == 0 ? 0 : 3;
+}
+
 int main(int argc, char **argv)
 {
     struct p3s_config cfg;
@@ -54,6 +78,11 @@ int main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (cfg.dry_run) {
+        rc = dry_run(&cfg);
+        p3s_cli_free(&cfg);
+        return rc;
+    }
     struct p3s_output outs[P3S_MAX_OUTPUTS];
     struct p3s_summary sum;
     memset(&sum, 0, sizeof sum);

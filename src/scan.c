@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "findings.h"
+#include "targetgen.h"
 #include "scan_internal.h"
 #include "util.h"
 
@@ -91,16 +92,17 @@ static void on_resolved(void *arg, const struct p3s_dns_result *res)
 static int expand_next(struct p3s_scan *scan)
 {
     const struct p3s_config *cfg = scan->cfg;
-    if (scan->next_target >= cfg->ntargets)
+    if (scan->targets_done)
         return 0;
     struct p3s_target t;
-    char err[256];
-    const char *spec = cfg->targets[scan->next_target++];
-    if (p3s_target_parse(spec, &t, err, sizeof err) < 0) {
-        /* The CLI checked every target; this is only reached if the two disagree. */
-        struct p3s_record *r = p3s_record_new(spec, NULL, 0, 0);
-        p3s_record_set_error(r, P3S_STATE_ERROR, "%s", err);
-        p3s_scan_emit(scan, r);
+    char err[512];
+    int got = p3s_tgen_next(cfg->gen, &t, err, sizeof err);
+    if (got == 0) {
+        scan->targets_done = 1;
+        return 0;
+    }
+    if (got < 0) { /* a bad line of a -iL file: say where, scan the rest */
+        p3s_report_bad_line(&scan->bad_lines, err);
         return 1;
     }
     scan->sum->targets++;
@@ -128,7 +130,7 @@ static int all_done(const struct p3s_scan *scan)
     if (scan->aborting)
         return 1;
     return !scan->active && !scan->dns_pending && !scan->head &&
-           (scan->stopping || scan->next_target >= scan->cfg->ntargets);
+           (scan->stopping || scan->targets_done);
 }
 
 static void pump(struct p3s_scan *scan)
@@ -339,7 +341,8 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     }
     raise_fd_limit();
     scan.limit = (size_t)cfg->concurrency;
-    scan.expected_records = (uint64_t)cfg->ntargets * cfg->ports.n;
+    uint64_t total = p3s_tgen_total(cfg->gen);
+    scan.expected_records = total == UINT64_MAX ? 0 : total * cfg->ports.n;
     scan.tokens_at = scan.start_ms;
     scan.rate_timer = evtimer_new(scan.base, on_rate_timer, &scan);
     struct event *sigint = evsignal_new(scan.base, SIGINT, on_signal, &scan);
@@ -367,6 +370,7 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     event_free(sigint);
     event_free(sigterm);
     event_free(scan.rate_timer);
+    p3s_report_bad_line(&scan.bad_lines, NULL);
     while (scan.head) { /* jobs never started after an interrupt */
         struct p3s_job *j = scan.head;
         scan.head = j->next;
@@ -383,4 +387,18 @@ out:
     if (scan.base)
         event_base_free(scan.base);
     return rc;
+}
+
+#define BAD_LINES_SHOWN 100
+
+void p3s_report_bad_line(size_t *count, const char *msg)
+{
+    if (!msg) {
+        if (*count > BAD_LINES_SHOWN)
+            fprintf(stderr, "pop3scan: %zu more bad target lines not shown (%zu in all)\n",
+                    *count - BAD_LINES_SHOWN, *count);
+        return;
+    }
+    if (++*count <= BAD_LINES_SHOWN)
+        fprintf(stderr, "pop3scan: %s\n", msg);
 }

@@ -35,7 +35,8 @@ struct p3s_scan {
     struct p3s_job *head, *tail;
     size_t active;       /* connections open */
     size_t dns_pending;  /* names being resolved */
-    size_t next_target;  /* index of the next target to expand */
+    int targets_done;    /* the target stream is exhausted */
+    size_t bad_lines;    /* bad -iL lines reported */
     int pumping, repump; /* pump() is running / was asked to run again */
     size_t limit;        /* connections allowed now: --concurrency, lowered when out of fds */
     double tokens, tokens_at; /* --rate token bucket */
@@ -51,6 +52,9 @@ struct p3s_scan {
 /* Opens the connection for job and runs its dialogue; the job comes back with the record through
  * p3s_scan_conn_done(). Returns -1 (errno set, job untouched) when no socket could be made. */
 int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job);
+/* Reports a bad -iL line on standard error; past a limit only counts them. With NULL, prints
+ * the count of those not shown. */
+void p3s_report_bad_line(size_t *count, const char *msg);
 /* Ends every open connection now, each with its record (second SIGINT). */
 void p3s_conn_abort_all(struct p3s_scan *scan);
 /* Called by conn.c when a connection ends: reports the record and starts more work. */

@@ -34,7 +34,8 @@
  *     one address) in a merged interval set of at most P3S_TGEN_FILE_RANGES_MAX intervals.
  *     Past either cap nothing more is remembered, so later duplicates of what was not
  *     remembered come out again (the earlier entries still remove theirs). At the caps the
- *     sets hold roughly 20-40 MB and 2 MB.
+ *     sets hold about 18 MB (addresses; long names take more) and 2 MB. Every shard reads
+ *     every file line, so that all shards count positions alike.
  *
  * Order: command-line expressions in the order given, addresses ascending within each, then
  * the files in order, lines in order. With randomize, the whole command-line set (every

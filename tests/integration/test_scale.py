@@ -1,0 +1,126 @@
+"""Scale: thousands of targets in one event loop against the project's test server listening on
+0.0.0.0, so that every 127.x.y.z reaches it. Every target gets exactly one record."""
+import collections
+import os
+import resource
+import signal
+import subprocess
+import tempfile
+import p3s
+import unittest
+
+POP3 = r'''
+profile stall
+match mod 10 1
+start stall
+
+profile reset
+match mod 10 2
+start send "+OK hel" ; reset
+
+profile drip
+match mod 10 3
+start drip 400 "+OK slow\r\n"
+
+profile default
+start send "+OK ready\r\n"
+on CAPA send "+OK\r\nTOP\r\nUSER\r\nUIDL\r\n.\r\n"
+on USER send "-ERR no\r\n"
+on QUIT send "+OK\r\n" ; close
+on * send "-ERR\r\n"
+'''
+
+CIDR = os.environ.get("P3S_SCALE_CIDR", "127.0.0.0/16")
+
+
+def ip_int(ip):
+    a, b, c, d = (int(x) for x in ip.split("."))
+    return (a << 24) | (b << 16) | (c << 8) | d
+
+
+class ScaleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.port, cls.closed = p3s.free_ports(2)
+        cls.server = p3s.TestServer(POP3, listen=(f"0.0.0.0:{cls.port}",))
+        cls.server.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def test_range_every_target_once(self):
+        # The test server picks a profile by the address mod 10: 1 stalls, 2 resets in the
+        # greeting, 3 drips slower than the read timeout, the rest speak POP3.
+        res = p3s.scan("-c", "5000", "--read-timeout", "1s", "--deadline", "3s",
+                       "-p", self.port, CIDR, timeout=600)
+        self.assertEqual(res.rc, 0, res.stderr)
+        prefix = int(CIDR.split("/")[1])
+        self.assertEqual(len(res.records), 2 ** (32 - prefix))
+        ips = collections.Counter(r["ip"] for r in res.records)
+        self.assertEqual(max(ips.values()), 1, "no duplicates")
+        wrong = []
+        for r in res.records:
+            kind = ip_int(r["ip"]) % 10
+            want = {1: "timeout", 2: "error", 3: "timeout"}.get(kind, "pop3")
+            if r["state"] != want:
+                wrong.append((r["ip"], r["state"], want, r["error"]))
+        self.assertEqual(wrong[:5], [])
+        for r in res.records:
+            if r["state"] == "pop3":
+                self.assertEqual(r["confidence"], "confirmed")
+
+    def test_closed_and_open_ports_together(self):
+        res = p3s.scan("-c", "500", "-p", f"{self.port},{self.closed}", "127.0.3.0/24")
+        self.assertEqual(len(res.records), 512)
+        closed = [r for r in res.records if r["port"] == self.closed]
+        self.assertEqual({r["state"] for r in closed}, {"closed"})
+        self.assertEqual(len({r["ip"] for r in closed}), 256)
+
+    def test_low_fd_limit(self):
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        proc = subprocess.run([p3s.BIN, "--format", "jsonl", "-c", "5000", "--exclude",
+                               "127.0.8.0/24", "-p", str(self.port), "127.0.8.0/21"],
+                              capture_output=True, preexec_fn=limit, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        recs = p3s.validate_lines(proc.stdout.decode())
+        self.assertEqual(len(recs), 2048 - 256)
+        self.assertEqual(len({r["ip"] for r in recs}), len(recs))
+        self.assertNotIn("127.0.8.1", {r["ip"] for r in recs})
+        self.assertNotIn("cannot connect", " ".join(r["error"] or "" for r in recs))
+
+    def test_input_file_with_bad_lines(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("# targets\n127.0.4.10\n\nnot a target!\n127.0.4.14 # trailing\n"
+                    "127.0.4.10\n300.1.1.1\n127.0.4.0/30\n")
+        try:
+            res = p3s.scan("-p", self.port, "-iL", f.name)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(res.rc, 0)
+        err = res.stderr.decode()
+        self.assertIn(":4:", err)
+        self.assertIn(":7:", err)
+        self.assertEqual(sorted(r["ip"] for r in res.records),
+                         ["127.0.4.0", "127.0.4.1", "127.0.4.10", "127.0.4.14", "127.0.4.2",
+                          "127.0.4.3"])
+
+    def test_sigint_finishes_what_is_in_flight(self):
+        proc = subprocess.Popen([p3s.BIN, "--format", "jsonl", "-c", "200", "--rate", "2000",
+                                 "-p", str(self.port), "127.1.0.0/20"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        import time
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130)
+        recs = p3s.validate_lines(out.decode())
+        self.assertGreater(len(recs), 0)
+        self.assertLess(len(recs), 4096)
+        self.assertEqual(len({r["ip"] for r in recs}), len(recs))
+        self.assertNotIn("scan interrupted", " ".join(r["error"] or "" for r in recs))
+
+
+if __name__ == "__main__":
+    p3s.main()
