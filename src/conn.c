@@ -238,15 +238,23 @@ static int act(struct conn *c, const struct p3_event *ev)
     return 0;
 }
 
+/* The first bytes received and not yet consumed, at most cap of them, contiguous. */
+static const char *peek_input(struct conn *c, size_t cap, size_t *n)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t len = evbuffer_get_length(in);
+    *n = len < cap ? len : cap;
+    return *n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)*n) : "";
+}
+
 /* Hands the bytes received to the core, line by line, acting on each decision. Returns -1 when
  * the connection ended or was handed to TLS (c may be freed), 0 when it waits for more. */
 static int process_input(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     for (;;) {
-        size_t len = evbuffer_get_length(in);
-        size_t n = len < P3_LINE_MAX + 2 ? len : P3_LINE_MAX + 2;
-        const char *buf = n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)n) : "";
+        size_t n;
+        const char *buf = peek_input(c, P3_LINE_MAX + 2, &n);
         struct p3_event ev;
         size_t used = p3_session_feed(&c->sess, buf, n, &ev);
         take_event(c, &ev);
@@ -318,10 +326,8 @@ static void on_closed(struct conn *c, short what, int err)
         break;
     case PH_DIALOGUE:
         if (c->waiting == P3_CMD_NONE) { /* no complete greeting yet */
-            struct evbuffer *in = bufferevent_get_input(c->bev);
-            size_t n = evbuffer_get_length(in);
-            n = n > P3_LINE_MAX ? P3_LINE_MAX : n;
-            const char *buf = n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)n) : "";
+            size_t n;
+            const char *buf = peek_input(c, P3_LINE_MAX, &n);
             if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF)) {
                 if (n)
                     p3s_bytes_set(&r->greeting, buf, n);
@@ -392,11 +398,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         break;
     case PH_DIALOGUE:
         if (c->waiting == P3_CMD_NONE) {
-            struct evbuffer *in = bufferevent_get_input(c->bev);
-            size_t n = evbuffer_get_length(in);
-            n = n > P3_LINE_MAX ? P3_LINE_MAX : n;
+            size_t n;
+            const char *buf = peek_input(c, P3_LINE_MAX, &n);
             if (n) {
-                p3s_bytes_set(&r->greeting, (const char *)evbuffer_pullup(in, (ev_ssize_t)n), n);
+                p3s_bytes_set(&r->greeting, buf, n);
                 r->service = p3_classify_greeting(r->greeting.p, r->greeting.n);
             }
             p3s_record_set_error(r, P3S_STATE_TIMEOUT, "no complete greeting within %s", limit);
