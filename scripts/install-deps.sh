@@ -7,8 +7,8 @@
 set -euo pipefail
 
 BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev libjansson-dev
-       openssl dovecot-core dovecot-pop3d iproute2"
-TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema"
+       libpcre2-dev openssl dovecot-core dovecot-pop3d iproute2"
+TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind"
 BENCH="nmap hyperfine"
 
 case "${1:-build}" in
