@@ -13,6 +13,7 @@
 #include "output.h"
 #include "targetgen.h"
 #include "record.h"
+#include "resume.h"
 #include "util.h"
 
 #ifndef P3S_VERSION
@@ -38,7 +39,9 @@ enum {
     OPT_SHARD,
     OPT_RANDOMIZE,
     OPT_SEED,
-    OPT_DRY_RUN
+    OPT_DRY_RUN,
+    OPT_RESUME,
+    OPT_DNS_CONCURRENCY
 };
 
 static const struct option LONG_OPTS[] = {
@@ -66,6 +69,8 @@ static const struct option LONG_OPTS[] = {
     {"randomize", no_argument, NULL, OPT_RANDOMIZE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"resume", required_argument, NULL, OPT_RESUME},
+    {"dns-concurrency", required_argument, NULL, OPT_DNS_CONCURRENCY},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -98,8 +103,11 @@ static void usage(FILE *fp)
             "      --randomize           visit addresses in a pseudo-random order\n"
             "      --seed N              seed of --randomize (same seed, same order)\n"
             "      --dry-run             print the targets that would be scanned, scan nothing\n"
+            "      --resume FILE         keep the scan's state in FILE; run the same command\n"
+            "                            again to scan only what was not finished\n"
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
+            "      --dns-concurrency N   names resolved at once (default 100)\n"
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
             "      --no-stls             do not upgrade with STLS\n"
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
@@ -232,6 +240,27 @@ static int open_targets(struct p3s_config *cfg, char **exprs, size_t nexprs)
     return 0;
 }
 
+/* --resume: a scan of the same targets saved its state there; --randomize without --seed
+ * takes the seed it drew, so the order (and so the positions) are the same. */
+static int open_resume(struct p3s_config *cfg, char **exprs, size_t nexprs)
+{
+    char err[512];
+    int existed;
+    cfg->resume = p3s_resume_open(cfg->resume_path, p3s_resume_key(cfg, exprs, nexprs),
+                                  &existed, err, sizeof err);
+    if (!cfg->resume) {
+        fprintf(stderr, "pop3scan: --resume: %s\n", err);
+        return 2;
+    }
+    cfg->resuming = existed;
+    uint64_t seed;
+    if (cfg->randomize && !cfg->seed_given && p3s_resume_seed(cfg->resume, &seed)) {
+        cfg->seed = seed;
+        cfg->seed_given = 1;
+    }
+    return 0;
+}
+
 static int add_item(const char **list, size_t *n, const char *item, const char *opt)
 {
     if (*n >= P3S_MAX_LISTS)
@@ -247,6 +276,7 @@ static void defaults(struct p3s_config *cfg)
     cfg->read_timeout_ms = 5000;
     cfg->deadline_ms = 10000;
     cfg->concurrency = 1000;
+    cfg->dns_concurrency = 100;
     cfg->user_probe = 1;
     cfg->stls = 1;
     cfg->fail_on = -1;
@@ -389,6 +419,15 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_DRY_RUN:
             cfg->dry_run = 1;
             break;
+        case OPT_RESUME:
+            if (!*optarg)
+                return bad("--resume", optarg, "expected a file name");
+            cfg->resume_path = optarg;
+            break;
+        case OPT_DNS_CONCURRENCY:
+            if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
+                return bad("--dns-concurrency", optarg, "expected 1 to 10000");
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -420,6 +459,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         fprintf(stderr, "pop3scan: no targets given\nTry 'pop3scan --help'.\n");
         return 2;
     }
+    if (cfg->resume_path && open_resume(cfg, argv + optind, (size_t)(argc - optind)))
+        return 2;
     if (cfg->randomize && !cfg->seed_given) {
         if (getrandom(&cfg->seed, sizeof cfg->seed, 0) != sizeof cfg->seed)
             cfg->seed = (uint64_t)time(NULL);
@@ -428,6 +469,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                             "--seed (this one is %llu)\n",
                     (unsigned long long)cfg->seed);
     }
+    if (cfg->resume && cfg->randomize)
+        p3s_resume_set_seed(cfg->resume, cfg->seed);
     return open_targets(cfg, argv + optind, (size_t)(argc - optind));
 }
 
@@ -435,5 +478,7 @@ void p3s_cli_free(struct p3s_config *cfg)
 {
     p3s_tgen_free(cfg->gen);
     cfg->gen = NULL;
+    p3s_resume_free(cfg->resume);
+    cfg->resume = NULL;
     p3s_ports_free(&cfg->ports);
 }

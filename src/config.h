@@ -16,6 +16,7 @@ struct p3s_output_spec {
 #define P3S_MAX_LISTS 64 /* -iL, --exclude, --exclude-file given at most this often each */
 
 struct p3s_tgen;
+struct p3s_resume;
 
 struct p3s_config {
     struct p3s_portlist ports;
@@ -44,6 +45,10 @@ struct p3s_config {
     int randomize, seed_given;
     uint64_t seed;
     int dry_run;
+    int dns_concurrency;          /* names being resolved at once */
+    const char *resume_path;      /* --resume FILE */
+    struct p3s_resume *resume;    /* its state, opened by the CLI */
+    int resuming;                 /* FILE existed: skip what it says is finished */
     struct p3s_tgen *gen; /* the target stream, opened by the CLI */
 };
 

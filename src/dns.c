@@ -2,6 +2,12 @@
  *
  * c-ares tells us which sockets it wants watched (sock_state_cb); each gets a libevent event. One
  * timer drives c-ares's own retransmissions and timeouts.
+ *
+ * Answers are cached for the run (c-ares 1.18 has no cache of its own): the same name with
+ * several ports, or listed again, is asked once, and a name asked while its query is in flight
+ * waits for that query. The cache holds at most P3S_DNS_CACHE_MAX names, the oldest answered
+ * one giving way, so a list of millions of names does not grow it. TTLs are not honoured: a
+ * scan is short next to them, and it must see one answer per name.
  */
 #include "dns.h"
 
@@ -9,6 +15,7 @@
 #include <ares.h>
 #include <event2/event.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +28,48 @@ struct watch {
     struct watch *next;
 };
 
+struct waiter {
+    p3s_dns_cb cb;
+    void *arg;
+    struct waiter *next;
+};
+
+/* A name (with the family asked) in the cache: in flight while res is NULL. */
+struct entry {
+    char *key;
+    struct p3s_dns_result *res;
+    struct waiter *waiters;
+    struct entry *chain; /* next in its hash bucket */
+};
+
+#define NBUCKETS (P3S_DNS_CACHE_MAX * 2)
+
 struct p3s_dns {
     struct event_base *base;
     ares_channel channel;
     struct watch *watches;
     struct event *timer;
+    struct entry *buckets[NBUCKETS];
+    struct entry *ring[P3S_DNS_CACHE_MAX]; /* entries in insertion order, for eviction */
+    size_t ring_next, nentries;
+    unsigned long lookups, queries;
+    struct cached_call *cached; /* answers from the cache, to hand out from the loop */
+    struct event *cached_ev;
+};
+
+struct cached_call {
+    struct waiter w;
+    struct entry *entry;
+    struct cached_call *next;
 };
 
 struct query {
     struct p3s_dns *dns;
-    p3s_dns_cb cb;
-    void *arg;
+    struct entry *entry; /* NULL when the cache was full of queries in flight */
+    struct waiter w;
 };
+
+static void on_cached(evutil_socket_t fd, short what, void *arg);
 
 static void arm_timer(struct p3s_dns *d)
 {
@@ -117,6 +154,7 @@ struct p3s_dns *p3s_dns_new(struct event_base *base, const char *servers, int ti
         return NULL;
     }
     d->timer = evtimer_new(base, on_timer, d);
+    d->cached_ev = event_new(base, -1, 0, on_cached, d);
     return d;
 }
 
@@ -142,6 +180,90 @@ static const char *reason(int status)
     default:
         return NULL;
     }
+}
+
+static size_t hash(const char *s)
+{
+    size_t h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h % NBUCKETS;
+}
+
+static struct entry *lookup(struct p3s_dns *d, const char *key)
+{
+    for (struct entry *e = d->buckets[hash(key)]; e; e = e->chain)
+        if (strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static void entry_free(struct p3s_dns *d, struct entry *e)
+{
+    struct entry **pp = &d->buckets[hash(e->key)];
+    while (*pp != e)
+        pp = &(*pp)->chain;
+    *pp = e->chain;
+    free(e->key);
+    free(e->res);
+    free(e);
+    d->nentries--;
+}
+
+/* A new in-flight entry, evicting the oldest when full; NULL when the oldest is still in flight
+ * (the query then goes uncached). */
+static struct entry *entry_new(struct p3s_dns *d, const char *key)
+{
+    struct entry *old = d->ring[d->ring_next];
+    if (old && !old->res)
+        return NULL;
+    if (old)
+        entry_free(d, old);
+    struct entry *e = p3s_xcalloc(1, sizeof *e);
+    e->key = p3s_xstrdup(key);
+    size_t b = hash(key);
+    e->chain = d->buckets[b];
+    d->buckets[b] = e;
+    d->ring[d->ring_next] = e;
+    d->ring_next = (d->ring_next + 1) % P3S_DNS_CACHE_MAX;
+    d->nentries++;
+    return e;
+}
+
+static void run_waiters(struct waiter *w, const struct p3s_dns_result *res)
+{
+    while (w) {
+        struct waiter *next = w->next;
+        w->cb(w->arg, res);
+        free(w);
+        w = next;
+    }
+}
+
+/* Hands the answer to the query's own caller and to every caller that waited on the same name,
+ * and keeps it, unless the query was cancelled (the channel is going away). */
+static void deliver(struct query *q, const struct p3s_dns_result *res, int status)
+{
+    struct entry *e = q->entry;
+    struct waiter *waiters = NULL;
+    if (e) {
+        waiters = e->waiters;
+        e->waiters = NULL;
+        if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
+            struct p3s_dns *d = q->dns;
+            for (size_t i = 0; i < P3S_DNS_CACHE_MAX; i++)
+                if (d->ring[i] == e)
+                    d->ring[i] = NULL;
+            entry_free(d, e);
+        } else {
+            size_t n = offsetof(struct p3s_dns_result, addrs) + res->n * sizeof res->addrs[0];
+            e->res = p3s_xmalloc(n);
+            memcpy(e->res, res, n);
+        }
+    }
+    q->w.cb(q->w.arg, res);
+    run_waiters(waiters, res);
+    free(q);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
@@ -174,16 +296,57 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     }
     if (ai)
         ares_freeaddrinfo(ai);
-    q->cb(q->arg, &res);
-    free(q);
+    deliver(q, &res, status);
+}
+
+/* Answers from the cache are handed out from the loop, like those of queries. */
+static void on_cached(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct p3s_dns *d = arg;
+    while (d->cached) {
+        struct cached_call *c = d->cached;
+        d->cached = c->next;
+        c->w.cb(c->w.arg, c->entry->res);
+        free(c);
+    }
+}
+
+/* "4/mail.example" for mail.example asked with -4: names compare case-insensitively. */
+static void make_key(char *key, size_t cap, const char *name, int family)
+{
+    int n = snprintf(key, cap, "%d/%s", family, name);
+    for (char *p = key; n > 0 && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
 }
 
 void p3s_dns_resolve(struct p3s_dns *d, const char *name, int family, p3s_dns_cb cb, void *arg)
 {
+    char key[300]; /* a DNS name has at most 253 characters */
+    make_key(key, sizeof key, name, family);
+    d->lookups++;
+    struct entry *e = lookup(d, key);
+    if (e && e->res) {
+        struct cached_call *c = p3s_xcalloc(1, sizeof *c);
+        *c = (struct cached_call){{cb, arg, NULL}, e, d->cached};
+        d->cached = c;
+        event_active(d->cached_ev, 0, 0);
+        return;
+    }
+    if (e) { /* in flight: wait for it */
+        struct waiter *w = p3s_xcalloc(1, sizeof *w);
+        *w = (struct waiter){cb, arg, e->waiters};
+        e->waiters = w;
+        return;
+    }
     struct query *q = p3s_xcalloc(1, sizeof *q);
     q->dns = d;
-    q->cb = cb;
-    q->arg = arg;
+    q->entry = entry_new(d, key);
+    q->w.cb = cb;
+    q->w.arg = arg;
+    d->queries++;
     struct ares_addrinfo_hints hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
@@ -196,6 +359,7 @@ void p3s_dns_free(struct p3s_dns *d)
 {
     if (!d)
         return;
+    on_cached(-1, 0, d);
     ares_destroy(d->channel); /* runs pending callbacks with ARES_EDESTRUCTION */
     while (d->watches) {
         struct watch *w = d->watches;
@@ -204,5 +368,15 @@ void p3s_dns_free(struct p3s_dns *d)
         free(w);
     }
     event_free(d->timer);
+    event_free(d->cached_ev);
+    for (size_t i = 0; i < NBUCKETS; i++)
+        while (d->buckets[i])
+            entry_free(d, d->buckets[i]);
     free(d);
+}
+
+void p3s_dns_stats(const struct p3s_dns *d, unsigned long *lookups, unsigned long *queries)
+{
+    *lookups = d->lookups;
+    *queries = d->queries;
 }

@@ -20,9 +20,10 @@ static int open_outputs(const struct p3s_config *cfg, struct p3s_output *outs)
         const struct p3s_output_spec *spec = &cfg->outputs[i];
         struct p3s_output *o = &outs[i];
         o->module = p3s_output_find(spec->format);
+        /* --resume goes on with the files of the interrupted run: append to them. */
         if (strcmp(spec->path, "-") == 0) {
             o->fp = stdout;
-        } else if (!(o->fp = fopen(spec->path, "w"))) {
+        } else if (!(o->fp = fopen(spec->path, cfg->resuming ? "a" : "w"))) {
             fprintf(stderr, "pop3scan: cannot write '%s': ", spec->path);
             perror(NULL);
             return 2;

@@ -153,8 +153,7 @@ static int jsonl_record(struct p3s_output *o, const struct p3s_record *r)
     json_t *j = record_json(r);
     int rc = json_dumpf(j, o->fp, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
     json_decref(j);
-    fputc('\n', o->fp);
-    fflush(o->fp); /* results stream: a reader sees each line as soon as it is done */
+    fputc('\n', o->fp); /* the scan flushes at the end of each loop pass (results stream) */
     return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "findings.h"
+#include "resume.h"
 #include "targetgen.h"
 #include "scan_internal.h"
 #include "util.h"
@@ -34,10 +35,31 @@ uint64_t p3s_scan_random(struct p3s_scan *scan)
     return x * 0x2545f4914f6cdd1dULL;
 }
 
-static void push_job(struct p3s_scan *scan, const char *target, const char *ip, uint16_t port,
-                     int tls, int sni)
+static struct p3s_tstate *tstate_new(struct p3s_scan *scan)
+{
+    struct p3s_tstate *ts = p3s_xcalloc(1, sizeof *ts);
+    ts->pos = scan->next_pos - 1;
+    return ts;
+}
+
+/* One job (or the lookup) of the target is over; the last one finishes the target. Connections
+ * ended by an abort are not finished: --resume scans them again. */
+static void tstate_release(struct p3s_scan *scan, struct p3s_tstate *ts)
+{
+    if (--ts->pending)
+        return;
+    scan->targets_finished++;
+    if (scan->cfg->resume && !scan->aborting)
+        p3s_resume_mark(scan->cfg->resume, ts->pos);
+    free(ts);
+}
+
+static void push_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *target,
+                     const char *ip, uint16_t port, int tls, int sni)
 {
     struct p3s_job *j = p3s_xcalloc(1, sizeof *j);
+    j->ts = ts;
+    ts->pending++;
     j->target = p3s_xstrdup(target);
     snprintf(j->ip, sizeof j->ip, "%s", ip);
     j->port = port;
@@ -51,20 +73,21 @@ static void push_job(struct p3s_scan *scan, const char *target, const char *ip, 
 }
 
 /* One job per port: the target's own port, or every port of the list. */
-static void push_jobs(struct p3s_scan *scan, const char *target, const char *ip, uint16_t port,
-                      int sni)
+static void push_jobs(struct p3s_scan *scan, struct p3s_tstate *ts, const char *target,
+                      const char *ip, uint16_t port, int sni)
 {
     const struct p3s_portlist *pl = &scan->cfg->ports;
     if (port) {
-        push_job(scan, target, ip, port, p3s_ports_is_tls(pl, port), sni);
+        push_job(scan, ts, target, ip, port, p3s_ports_is_tls(pl, port), sni);
         return;
     }
     for (size_t i = 0; i < pl->n; i++)
-        push_job(scan, target, ip, pl->v[i].port, pl->v[i].tls, sni);
+        push_job(scan, ts, target, ip, pl->v[i].port, pl->v[i].tls, sni);
 }
 
 struct pending_name {
     struct p3s_scan *scan;
+    struct p3s_tstate *ts;
     struct p3s_target t;
 };
 
@@ -76,14 +99,16 @@ static void on_resolved(void *arg, const struct p3s_dns_result *res)
     struct pending_name *pn = arg;
     struct p3s_scan *scan = pn->scan;
     scan->dns_pending--;
-    if (res->error) {
+    if (res->error || scan->aborting) {
         struct p3s_record *r = p3s_record_new(pn->t.host, NULL, pn->t.port, 0);
-        p3s_record_set_error(r, P3S_STATE_ERROR, "%s", res->error);
+        p3s_record_set_error(r, P3S_STATE_ERROR, "%s",
+                             scan->aborting ? "scan interrupted" : res->error);
         p3s_scan_emit(scan, r);
     } else {
         for (size_t i = 0; i < res->n; i++)
-            push_jobs(scan, pn->t.host, res->addrs[i], pn->t.port, 1);
+            push_jobs(scan, pn->ts, pn->t.host, res->addrs[i], pn->t.port, 1);
     }
+    tstate_release(scan, pn->ts); /* the lookup's own hold */
     free(pn);
     pump(scan);
 }
@@ -105,23 +130,34 @@ static int expand_next(struct p3s_scan *scan)
         p3s_report_bad_line(&scan->bad_lines, err);
         return 1;
     }
+    scan->next_pos++;
+    if (scan->cfg->resuming && p3s_resume_is_done(scan->cfg->resume, scan->next_pos - 1)) {
+        scan->targets_skipped++;
+        return 1;
+    }
     scan->sum->targets++;
+    struct p3s_tstate *ts = tstate_new(scan);
+    ts->pending = 1; /* held until the target is expanded, so it cannot finish half-way */
     int skip = (t.kind == P3S_TARGET_IPV4 && cfg->family == 6) ||
                (t.kind == P3S_TARGET_IPV6 && cfg->family == 4);
     if (t.kind == P3S_TARGET_NAME) {
         struct pending_name *pn = p3s_xcalloc(1, sizeof *pn);
         pn->scan = scan;
+        pn->ts = ts;
         pn->t = t;
         scan->dns_pending++;
         p3s_dns_resolve(scan->dns, t.host, cfg->family, on_resolved, pn);
-    } else if (skip) {
+        return 1; /* the lookup keeps the hold */
+    }
+    if (skip) {
         struct p3s_record *r = p3s_record_new(t.host, t.host, t.port, 0);
         p3s_record_set_error(r, P3S_STATE_ERROR, "address family excluded by -%d",
                              cfg->family);
         p3s_scan_emit(scan, r);
     } else {
-        push_jobs(scan, t.host, t.host, t.port, 0);
+        push_jobs(scan, ts, t.host, t.host, t.port, 0);
     }
+    tstate_release(scan, ts);
     return 1;
 }
 
@@ -215,7 +251,8 @@ static void fill_slots(struct p3s_scan *scan)
             continue;
         }
         /* Keep DNS ahead of the connections, but not unboundedly. */
-        if (scan->stopping || scan->dns_pending >= scan->limit || !expand_next(scan))
+        if (scan->stopping || scan->dns_pending >= (size_t)scan->cfg->dns_concurrency ||
+            !expand_next(scan))
             break;
     }
 }
@@ -232,14 +269,52 @@ void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
     for (size_t i = 0; i < scan->nouts; i++)
         scan->outs[i].module->record(&scan->outs[i], rec);
     p3s_record_free(rec);
+    if (!scan->flush_pending && scan->flush_ev) {
+        scan->flush_pending = 1;
+        event_active(scan->flush_ev, 0, 0);
+    }
+}
+
+static void flush_outputs(struct p3s_scan *scan)
+{
+    for (size_t i = 0; i < scan->nouts; i++)
+        fflush(scan->outs[i].fp);
+    scan->flush_pending = 0;
+}
+
+/* Records stream out: they reach the outputs' files at the end of the loop pass that finished
+ * them, one write for many records rather than one each. */
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    flush_outputs(arg);
+}
+
+/* --resume: what is marked finished has been flushed to every output first. */
+static void save_resume(struct p3s_scan *scan, int complete)
+{
+    char err[512];
+    flush_outputs(scan);
+    if (p3s_resume_save(scan->cfg->resume, complete, err, sizeof err) < 0)
+        fprintf(stderr, "pop3scan: %s\n", err);
+}
+
+static void on_save_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    save_resume(arg, 0);
 }
 
 void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec)
 {
+    struct p3s_tstate *ts = job->ts;
     free(job->target);
     free(job);
     scan->active--;
     p3s_scan_emit(scan, rec);
+    tstate_release(scan, ts);
     pump(scan);
 }
 
@@ -282,16 +357,22 @@ static void print_progress(struct p3s_scan *scan, int final)
 {
     const struct p3s_summary *sum = scan->sum;
     double secs = (p3s_now_ms() - scan->start_ms) / 1000.0;
-    double rate = secs > 0 ? (double)sum->records / secs : 0;
-    char total[32] = "?", eta[32] = "";
-    uint64_t expect = scan->expected_records;
+    uint64_t done = scan->targets_finished;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    char total[32] = "?", eta[32] = "", skipped[48] = "";
+    uint64_t expect = scan->expected_targets;
     if (expect) {
+        expect -= scan->targets_skipped < expect ? scan->targets_skipped : expect;
         snprintf(total, sizeof total, "%llu", (unsigned long long)expect);
-        if (rate > 0 && expect > sum->records)
-            snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(expect - sum->records) / rate);
+        if (rate > 0 && expect > done)
+            snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(expect - done) / rate);
     }
-    fprintf(stderr, "%s%zu/%s done, %.0f/s, %zu POP3, %zu open%s%s", scan->progress_tty ? "\r\033[K" : "",
-            sum->records, total, rate, sum->by_state[P3S_STATE_POP3], scan->active, eta,
+    if (scan->targets_skipped)
+        snprintf(skipped, sizeof skipped, " (%llu done before)",
+                 (unsigned long long)scan->targets_skipped);
+    fprintf(stderr, "%s%llu/%s targets%s, %.0f/s, %zu records, %zu POP3, %zu open%s%s",
+            scan->progress_tty ? "\r\033[K" : "", (unsigned long long)done, total, skipped,
+            rate, sum->records, sum->by_state[P3S_STATE_POP3], scan->active, eta,
             scan->progress_tty && !final ? "" : "\n");
     fflush(stderr);
 }
@@ -342,7 +423,16 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     raise_fd_limit();
     scan.limit = (size_t)cfg->concurrency;
     uint64_t total = p3s_tgen_total(cfg->gen);
-    scan.expected_records = total == UINT64_MAX ? 0 : total * cfg->ports.n;
+    scan.expected_targets = total == UINT64_MAX ? 0 : total;
+    scan.flush_ev = event_new(scan.base, -1, 0, on_flush, &scan);
+    if (cfg->resume) {
+        if (cfg->resuming && p3s_resume_complete(cfg->resume))
+            fprintf(stderr, "pop3scan: --resume: %s says this scan is complete; nothing left "
+                            "to scan\n", cfg->resume_path);
+        scan.save_timer = event_new(scan.base, -1, EV_PERSIST, on_save_timer, &scan);
+        struct timeval every = {1, 0};
+        event_add(scan.save_timer, &every);
+    }
     scan.tokens_at = scan.start_ms;
     scan.rate_timer = evtimer_new(scan.base, on_rate_timer, &scan);
     struct event *sigint = evsignal_new(scan.base, SIGINT, on_signal, &scan);
@@ -371,14 +461,23 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     event_free(sigterm);
     event_free(scan.rate_timer);
     p3s_report_bad_line(&scan.bad_lines, NULL);
+    p3s_dns_free(scan.dns); /* an abort: names still resolving get their records now */
+    scan.dns = NULL;
     while (scan.head) { /* jobs never started after an interrupt */
         struct p3s_job *j = scan.head;
         scan.head = j->next;
+        if (--j->ts->pending == 0) /* unfinished: --resume scans it again */
+            free(j->ts);
         free(j->target);
         free(j);
     }
     for (size_t i = 0; i < nouts; i++)
         outs[i].module->end(&outs[i], sum);
+    if (cfg->resume) {
+        event_free(scan.save_timer);
+        save_resume(&scan, scan.targets_done && !scan.stopping && !scan.aborting);
+    }
+    event_free(scan.flush_ev);
     rc = 0;
 out:
     p3s_dns_free(scan.dns);

@@ -14,9 +14,17 @@ struct event_base;
 struct event;
 struct conn;
 
+/* A target of the stream, alive until each of its jobs (and its DNS lookup) is done; then it
+ * counts as finished for the progress line and --resume. */
+struct p3s_tstate {
+    uint64_t pos;     /* position in the target stream */
+    unsigned pending; /* jobs not yet done, plus one while the name resolves */
+};
+
 /* One (target, address, port) waiting to be scanned. */
 struct p3s_job {
     struct p3s_job *next;
+    struct p3s_tstate *ts;
     char *target;
     char ip[64];
     uint16_t port;
@@ -43,7 +51,13 @@ struct p3s_scan {
     struct event *rate_timer;
     int stopping, aborting; /* first and second SIGINT/SIGTERM */
     int progress_tty;
-    uint64_t expected_records;
+    uint64_t expected_targets; /* 0 when unknown (-iL files) */
+    uint64_t next_pos;          /* position of the next target drawn from the stream */
+    uint64_t targets_finished;
+    uint64_t targets_skipped;   /* finished by an earlier run (--resume) */
+    struct event *flush_ev;     /* flushes outputs once per loop pass, not once per record */
+    int flush_pending;
+    struct event *save_timer;   /* --resume: state saved every second */
     struct conn *conns; /* every open connection, for an abort */
     double start_ms;
     uint64_t rng;

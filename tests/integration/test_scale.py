@@ -6,6 +6,7 @@ import resource
 import signal
 import subprocess
 import tempfile
+import time
 import p3s
 import unittest
 
@@ -120,6 +121,52 @@ class ScaleTest(unittest.TestCase):
         self.assertLess(len(recs), 4096)
         self.assertEqual(len({r["ip"] for r in recs}), len(recs))
         self.assertNotIn("scan interrupted", " ".join(r["error"] or "" for r in recs))
+
+    def test_sigint_then_resume_scans_every_target_once(self):
+        # Interrupt the whole range part-way, then run the same command with the same --resume
+        # file: the two runs' records (appended to one file) hold every address exactly once.
+        total = 2 ** (32 - int(CIDR.split("/")[1]))
+        with tempfile.TemporaryDirectory() as d:
+            state, out = os.path.join(d, "state"), os.path.join(d, "out.jsonl")
+            cmd = [p3s.BIN, "-f", "jsonl", "-o", out, "--resume", state, "-c", "5000",
+                   "--read-timeout", "1s", "--deadline", "3s", "-p", str(self.port), CIDR]
+            proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (
+                    os.path.exists(state) and os.path.getsize(out) > 100000):
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 130, err)
+            with open(out) as f:
+                first = p3s.validate_lines(f.read())
+            self.assertGreater(len(first), 0)
+            self.assertLess(len(first), total)
+            with open(state) as f:
+                self.assertIn("complete 0", f.read())
+
+            again = subprocess.run(cmd, capture_output=True, timeout=600)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            with open(out) as f:
+                recs = p3s.validate_lines(f.read())
+            ips = collections.Counter(r["ip"] for r in recs)
+            self.assertEqual(len(ips), total)
+            self.assertEqual(max(ips.values()), 1, "no target scanned twice")
+            self.assertNotIn("scan interrupted", " ".join(r["error"] or "" for r in recs))
+            with open(state) as f:
+                self.assertIn("complete 1", f.read())
+
+            # A finished scan resumed again scans nothing.
+            third = subprocess.run(cmd, capture_output=True, timeout=60)
+            self.assertEqual(third.returncode, 0)
+            self.assertIn(b"complete", third.stderr)
+            with open(out) as f:
+                self.assertEqual(len(f.read().splitlines()), total)
+
+            # The state belongs to this scan: other targets are refused, naming the file.
+            other = subprocess.run(cmd[:-1] + ["127.9.0.0/24"], capture_output=True)
+            self.assertEqual(other.returncode, 2)
+            self.assertIn(state.encode(), other.stderr)
 
 
 if __name__ == "__main__":
