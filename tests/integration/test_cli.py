@@ -1,6 +1,7 @@
 """Bad input gets exit status 2 and a message naming it; a name that does not resolve gets its
 own record (state error, the DNS reason) while the other targets are still scanned. DNS goes to a
 local dnsmasq on a loopback port (tests/servers/dnsmasq.sh), never to the system's resolver."""
+import os
 import p3s
 import unittest
 
@@ -108,6 +109,34 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(res.rc, 0)
         self.assertEqual(res.records[0]["state"], "error")
         self.assertIn("timeout", res.records[0]["error"])
+
+    def query_count(self, qtype, name):
+        with open(os.path.join(self.dns.dir, "dnsmasq.log")) as f:
+            return sum(1 for line in f if f"query[{qtype}] {name} " in line)
+
+    def test_cache_asks_each_name_once(self):
+        # One name with three ports (and another spelling) is asked once per type.
+        before = self.query_count("A", "mail.test"), self.query_count("AAAA", "mail.test")
+        res = self.scan("mail.test:1", "MAIL.test:2", "mail.test:3", f"mail.test:{self.pop_port}")
+        self.assertEqual(len(res.records), 4)
+        self.assertEqual({r["ip"] for r in res.records}, {"127.0.0.1"})
+        self.assertEqual([r["state"] for r in res.records if r["port"] == self.pop_port],
+                         ["pop3"])
+        after = self.query_count("A", "mail.test"), self.query_count("AAAA", "mail.test")
+        self.assertEqual((after[0] - before[0], after[1] - before[1]), (1, 1))
+
+    def test_dns_concurrency_caps_queries_in_flight(self):
+        # Two names whose server never answers: one at a time takes two resolver timeouts in
+        # a row, two at a time about one.
+        def run(cap):
+            return p3s.scan("--resolver", f"127.0.0.1:{self.dns_port}", "--read-timeout", "1s",
+                            "--dns-concurrency", cap, "-p", self.pop_port,
+                            "a.slow.test", "b.slow.test", timeout=60)
+        one, two = run(1), run(2)
+        for res in (one, two):
+            self.assertEqual([r["state"] for r in res.records], ["error", "error"])
+        single = two.elapsed
+        self.assertGreater(one.elapsed, 1.8 * single, (one.elapsed, two.elapsed))
 
 
 if __name__ == "__main__":
