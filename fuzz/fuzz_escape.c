@@ -1,0 +1,265 @@
+/* fuzz_escape.c — every escaper of lib/util/escape.h on hostile bytes.
+ *
+ * Input: one byte choosing the output buffer size for p3s_escape_term, then the bytes.
+ *  - p3s_utf8_len against an independent UTF-8 decoder (RFC 3629).
+ *  - p3s_escape_lossless: output valid UTF-8, at most 4 bytes per input byte, NUL-terminated,
+ *    decoded back to exactly the input; through jansson (as output_jsonl.c does it) the JSON
+ *    text is valid UTF-8 with no raw C0 control byte and parses back to the same string (DEL and
+ *    C1 controls stay raw there: JSON allows them).
+ *  - p3s_escape_term: output NUL-terminated within the buffer, valid UTF-8, with no C0 control,
+ *    DEL, C1 control or bidirectional override; with room enough it is whole and decodes back to
+ *    the input; with less it is a prefix of the whole output cut between characters.
+ *  - p3s_fputs_term writes exactly the whole p3s_escape_term output.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+
+#define CHECK(c)                                                                               \
+    do {                                                                                       \
+        if (!(c)) {                                                                            \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);            \
+            abort();                                                                           \
+        }                                                                                      \
+    } while (0)
+
+/* Reference decoder: length of the valid UTF-8 sequence at s and its code point, 0 if none. */
+static size_t ref_utf8(const unsigned char *s, size_t len, unsigned *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t n;
+    unsigned min;
+    if ((c & 0xe0) == 0xc0) {
+        n = 2;
+        min = 0x80;
+        *cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3;
+        min = 0x800;
+        *cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4;
+        min = 0x10000;
+        *cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3fu);
+    }
+    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+static int valid_utf8(const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    unsigned cp;
+    for (size_t i = 0; i < n;) {
+        size_t k = ref_utf8(s + i, n - i, &cp);
+        if (!k)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static size_t put_utf8(unsigned cp, unsigned char *o)
+{
+    if (cp < 0x80) {
+        o[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (unsigned char)(0xc0 | cp >> 6);
+        o[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (unsigned char)(0xe0 | cp >> 12);
+        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xf0 | cp >> 18);
+    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+    o[3] = (unsigned char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Decodes \\, \xHH and (when braces) \u{HHHH}; everything else is copied. Returns the length,
+ * or (size_t)-1 on a malformed escape. */
+static size_t unescape(const char *in, size_t len, unsigned char *out, int braces)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (in[i] != '\\') {
+            out[o++] = (unsigned char)in[i++];
+            continue;
+        }
+        if (i + 1 < len && in[i + 1] == '\\') {
+            out[o++] = '\\';
+            i += 2;
+        } else if (i + 3 < len && in[i + 1] == 'x' && hexval(in[i + 2]) >= 0 &&
+                   hexval(in[i + 3]) >= 0) {
+            out[o++] = (unsigned char)(hexval(in[i + 2]) << 4 | hexval(in[i + 3]));
+            i += 4;
+        } else if (braces && i + 2 < len && in[i + 1] == 'u' && in[i + 2] == '{') {
+            unsigned cp = 0;
+            size_t j = i + 3, digits = 0;
+            while (j < len && hexval(in[j]) >= 0 && digits < 6) {
+                cp = cp << 4 | (unsigned)hexval(in[j++]);
+                digits++;
+            }
+            if (j >= len || in[j] != '}' || digits < 4)
+                return (size_t)-1;
+            o += put_utf8(cp, out + o);
+            i = j + 1;
+        } else {
+            return (size_t)-1;
+        }
+    }
+    return o;
+}
+
+static int dangerous(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static void check_utf8_len(const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned cp;
+        size_t want = ref_utf8(s + i, len - i, &cp);
+        size_t got = p3s_utf8_len(s + i, len - i);
+        CHECK(got == want);
+    }
+}
+
+static void check_lossless(const char *in, size_t len)
+{
+    size_t olen = (size_t)-1;
+    char *out = p3s_escape_lossless(in, len, &olen);
+    CHECK(out != NULL);
+    CHECK(olen <= 4 * len && out[olen] == '\0');
+    CHECK(valid_utf8(out, olen));
+    unsigned char *back = malloc(len + 1);
+    CHECK(back != NULL);
+    CHECK(unescape(out, olen, back, 0) == len);
+    CHECK(memcmp(back, in, len) == 0);
+    free(back);
+
+    /* The JSONL path: a jansson string from the escaped bytes, dumped and parsed back. */
+    json_t *str = json_stringn(out, olen);
+    CHECK(str != NULL);
+    char *text = json_dumps(str, JSON_ENCODE_ANY);
+    CHECK(text != NULL);
+    size_t tlen = strlen(text);
+    CHECK(valid_utf8(text, tlen));
+    for (size_t i = 0; i < tlen; i++) /* RFC 8259: U+0000 to U+001F are always escaped */
+        CHECK((unsigned char)text[i] >= 0x20);
+    json_error_t err;
+    json_t *again = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    CHECK(again != NULL && json_is_string(again));
+    CHECK(json_string_length(again) == olen && memcmp(json_string_value(again), out, olen) == 0);
+    json_decref(again);
+    free(text);
+    json_decref(str);
+    free(out);
+}
+
+/* Output of p3s_escape_term: terminated, valid UTF-8, nothing a terminal acts on. */
+static void check_term_text(const char *out, size_t n, size_t cap)
+{
+    CHECK(n < cap && out[n] == '\0');
+    CHECK(valid_utf8(out, n));
+    const unsigned char *s = (const unsigned char *)out;
+    unsigned cp;
+    for (size_t i = 0; i < n;) {
+        size_t k = ref_utf8(s + i, n - i, &cp);
+        CHECK(!dangerous(cp));
+        i += k;
+    }
+}
+
+static void check_term(const char *in, size_t len, unsigned capsel)
+{
+    size_t full_cap = 4 * len + 1; /* at most 4 output bytes per input byte */
+    char *full = malloc(full_cap);
+    CHECK(full != NULL);
+    size_t n = p3s_escape_term(in, len, full, full_cap);
+    check_term_text(full, n, full_cap);
+    unsigned char *back = malloc(len + 1);
+    CHECK(back != NULL);
+    CHECK(unescape(full, n, back, 1) == len); /* whole, and lossless */
+    CHECK(memcmp(back, in, len) == 0);
+    free(back);
+
+    /* A smaller buffer: a prefix of the whole output, cut between escaped characters. */
+    size_t cap = capsel == 0 ? 0 : capsel % (full_cap + 1);
+    char *small = malloc(cap + 1);
+    CHECK(small != NULL);
+    small[0] = 'Z';
+    size_t m = p3s_escape_term(in, len, small, cap);
+    if (cap == 0) {
+        CHECK(m == 0 && small[0] == 'Z');
+    } else {
+        check_term_text(small, m, cap);
+        CHECK(m <= n && memcmp(small, full, m) == 0);
+        /* Cut at a boundary: what is kept decodes (no dangling half escape). */
+        unsigned char *part = malloc(m + 1);
+        CHECK(part != NULL);
+        size_t pl = unescape(small, m, part, 1);
+        CHECK(pl != (size_t)-1 && pl <= len && memcmp(part, in, pl) == 0);
+        free(part);
+    }
+    free(small);
+
+    /* p3s_fputs_term writes the same as one whole p3s_escape_term. */
+    char *mem = NULL;
+    size_t memlen = 0;
+    FILE *fp = open_memstream(&mem, &memlen);
+    CHECK(fp != NULL);
+    p3s_fputs_term(fp, in, len);
+    CHECK(fclose(fp) == 0);
+    CHECK(memlen == n && memcmp(mem, full, n) == 0);
+    free(mem);
+    free(full);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const char *in = (const char *)data + 1;
+    size_t len = size - 1;
+    check_utf8_len((const unsigned char *)in, len);
+    check_lossless(in, len);
+    check_term(in, len, data[0]);
+    return 0;
+}
