@@ -8,7 +8,14 @@ set -euo pipefail
 
 BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev libjansson-dev
        libpcre2-dev openssl dovecot-core dovecot-pop3d iproute2"
-TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind"
+# TEST also holds what tests/servers/cyrus.sh and courier.sh need around the cyrus-pop3d and
+# courier-pop binaries they unpack themselves (those conflict with dovecot-pop3d): the libraries
+# the binaries link to (objdump -p / ldd), the SASL plugins and saslpasswd2 for Cyrus, and
+# courier-authdaemon, whose authdaemond courier.sh starts.
+TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind
+      libxapian30 libical3 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin libjansson4 libpq5
+      libsqlite3-0 libicu72 libxml2 libkrb5-3 libcom-err2 libpcre3
+      courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30"
 BENCH="nmap hyperfine"
 
 case "${1:-build}" in

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# Starts and stops a private Courier 1.0.16 POP3 server on 127.0.0.1 for the integration tests:
+# couriertcpd running courierpop3login (POP3_STARTTLS=YES) on one port, and a second couriertcpd
+# running couriertls -server around it (implicit TLS) on another, with courier-authlib's
+# authdaemond behind them.
+#
+#   tests/servers/courier.sh start DIR --port P [--tls-port T] [--cert FILE --key FILE]
+#   tests/servers/courier.sh stop DIR
+#   tests/servers/courier.sh status DIR
+#
+# courier-pop declares Conflicts: pop3-server (with dovecot-pop3d), so it is never installed:
+# `apt-get download courier-base courier-pop` into ${P3S_CACHE:-/var/cache/pop3scan-test}/courier,
+# unpacked there with dpkg-deb -x (P3S_COURIER_DEBS=DIR unpacks the two .debs found in DIR
+# instead). authdaemond and the libraries come from apt (courier-authdaemon, courier-authlib,
+# libcourier-unicode4, libidn12: scripts/install-deps.sh test); start checks them with ldd.
+#
+# authdaemond's socket (/run/courier/authdaemon/socket) and its config (/etc/courier/authdaemonrc)
+# are compiled-in paths, so every instance runs in its own mount and PID namespace (unshare):
+# DIR/authdaemon and DIR/authdaemonrc are bind-mounted over them there, nothing on the host is
+# used or changed (but for creating the empty mount point /run/courier/authdaemon), several
+# instances can run at once, and when the namespace's first process dies the kernel kills every
+# process in it. authdaemond uses PAM (Debian's default); there is no test user. couriertcpd
+# runs with -maxprocs=1000 -maxperip=1000 (Debian's maxperip=4 silently drops the 5th
+# concurrent connection from one address). Pid in DIR/courier.pid (the unshare process); output
+# of authdaemond and both couriertcpd in DIR/courier.log. start returns 0 once each port answers
+# with Courier's greeting (the TLS port through openssl s_client).
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+P3S_PROG=courier.sh
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+usage() {
+  sed -n '7,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+[[ $# -ge 2 ]] || usage
+cmd=$1
+mode=create
+[[ $cmd == start ]] || mode=
+dir=$(p3s_absdir "$2" $mode)
+shift 2
+marker="$dir/courier"
+pidfile="$dir/courier.pid"
+cache=${P3S_CACHE:-/var/cache/pop3scan-test}/courier
+root=$cache/root
+tcpd=$root/usr/sbin/couriertcpd
+couriertls=$root/usr/bin/couriertls
+login=$root/usr/lib/courier/courier/courierpop3login
+pop3d=$root/usr/lib/courier/courier/courierpop3d
+authdaemond=/usr/lib/courier/courier-authlib/authdaemond
+authsock_dir=/run/courier/authdaemon
+authrc=/etc/courier/authdaemonrc
+# Seconds start waits for the ports to listen and then to answer.
+start_timeout=${P3S_START_TIMEOUT:-20}
+
+stop() {
+  p3s_kill "$marker" "$pidfile" group
+  return 0
+}
+
+status() {
+  local pid
+  if pid=$(p3s_pid_alive "$pidfile" "$marker"); then
+    echo "courier running, pid $pid"
+  else
+    echo "courier not running"
+    return 1
+  fi
+}
+
+# Inside the namespaces (PID 1 there): private authdaemond socket directory and config, then
+# authdaemond and the couriertcpd listeners. Every process gets a clean environment with only
+# what Courier's own init scripts would set, plus the fixture marker.
+run_inside() {
+  local port=$1 tls_port=$2 i
+  mount --bind "$dir/authdaemon" "$authsock_dir"
+  mount --bind "$dir/authdaemonrc" "$authrc"
+  local -a base=(env -i "P3S_FIXTURE=$marker" PATH=/usr/sbin:/usr/bin:/sbin:/bin)
+  "${base[@]}" "$authdaemond" &
+  for ((i = 0; i < 200; i++)); do
+    [[ -S $authsock_dir/socket ]] && break
+    sleep 0.05
+  done
+  [[ -S $authsock_dir/socket ]] || { echo "courier.sh: authdaemond did not create its socket" >&2; exit 1; }
+  local -a common=(POP3AUTH= POP3AUTH_TLS= POP3_PROXY=0 POP3_TLS_REQUIRED=0 "TLS_CERTFILE=$dir/courier.pem"
+    TLS_VERIFYPEER=NONE MAILDIRPATH=Maildir)
+  local -a tcpd_opts=(-address=127.0.0.1 -maxprocs=1000 -maxperip=1000 -nodnslookup -noidentlookup)
+  "${base[@]}" "${common[@]}" POP3_STARTTLS=YES "COURIERTLS=$couriertls" \
+    "$tcpd" "${tcpd_opts[@]}" "$port" "$login" "$pop3d" Maildir &
+  if [[ -n $tls_port ]]; then
+    "${base[@]}" "${common[@]}" POP3_TLS=1 POP3_STARTTLS=NO \
+      "$tcpd" "${tcpd_opts[@]}" "$tls_port" "$couriertls" -server -tcpd -user=courier "$login" "$pop3d" Maildir &
+  fi
+  wait
+}
+
+# Fetch and unpack courier-base and courier-pop into the cache once (serialised with a lock).
+ensure_courier() {
+  [[ -x $tcpd && -x $login && -x $pop3d && -x $couriertls ]] && return 0
+  mkdir -p -- "$cache"
+  exec {lock}>"$cache/.lock"
+  flock "$lock"
+  if [[ ! -x $tcpd || ! -x $login || ! -x $pop3d || ! -x $couriertls ]]; then
+    local src=${P3S_COURIER_DEBS:-} pkg deb
+    if [[ -z $src ]]; then
+      src=$cache/download
+      rm -rf -- "$src"
+      mkdir -p -- "$src"
+      # The _apt sandbox user cannot write to a root-owned directory: download as root.
+      if ! (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root courier-base courier-pop >&2); then
+        p3s_log "apt-get download courier-base courier-pop failed; running apt-get update once and retrying"
+        apt-get update -q >&2 || true
+        (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root courier-base courier-pop >&2) ||
+          p3s_die "cannot download courier-base courier-pop"
+      fi
+    fi
+    rm -rf -- "$cache/root.tmp"
+    for pkg in courier-base courier-pop; do
+      deb=$(find "$src" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n1)
+      [[ -f $deb ]] || p3s_die "no ${pkg}_*.deb in $src"
+      dpkg-deb -x "$deb" "$cache/root.tmp"
+    done
+    rm -rf -- "$root"
+    mv -- "$cache/root.tmp" "$root"
+  fi
+  flock -u "$lock"
+  exec {lock}>&-
+  [[ -x $tcpd && -x $login && -x $pop3d && -x $couriertls ]] ||
+    p3s_die "Courier binaries missing after unpacking in $root"
+}
+
+# authdaemond (courier-authdaemon) and every shared library of the unpacked binaries come from apt.
+check_installed() {
+  [[ -x $authdaemond && -f $authrc ]] ||
+    p3s_die "courier-authdaemon not installed ($authdaemond, $authrc; run scripts/install-deps.sh test)"
+  local missing
+  missing=$(ldd "$tcpd" "$couriertls" "$login" "$pop3d" "$authdaemond" 2>&1 |
+    awk '/not found/ { print $1 }' | sort -u | tr '\n' ' ')
+  [[ -z $missing ]] ||
+    p3s_die "Courier needs libraries that are not installed: ${missing}(run scripts/install-deps.sh test)"
+}
+
+# What the Debian maintainer scripts would have done: the user couriertls and authdaemond's
+# socket directory belong to (courier-authlib's postinst normally creates it).
+ensure_system() {
+  if ! id -u courier >/dev/null 2>&1; then
+    useradd --system --no-create-home --home-dir /var/lib/courier --shell /usr/sbin/nologin \
+      --user-group courier 2>/dev/null || id -u courier >/dev/null 2>&1 ||
+      p3s_die "cannot create user courier"
+  fi
+  # The mount point for the private socket directory (empty on the host).
+  if [[ ! -d $authsock_dir ]]; then
+    mkdir -p -- "$authsock_dir"
+    chown courier:courier "$authsock_dir" 2>/dev/null || true
+    chmod 750 "$authsock_dir"
+  fi
+}
+
+# wait_ready PID SECONDS PORT [TLS_PORT] : each port answers with Courier's greeting (the login
+# program is exec'd per connection, so a listening socket alone does not prove it runs).
+wait_ready() {
+  local pid=$1 secs=$2 port=$3 tls_port=${4:-} deadline out
+  deadline=$((SECONDS + secs))
+  while :; do
+    out=$(p3s_pop3_dialogue 127.0.0.1 "$port" CAPA 2>/dev/null) || out=
+    if [[ $(sed -n 1p <<<"$out") == "+OK Hello there."* && $(sed -n 2p <<<"$out") == +OK* ]]; then
+      break
+    fi
+    p3s_running "$pid" || { p3s_log "the server exited during start-up"; return 1; }
+    ((SECONDS < deadline)) || { p3s_log "no Courier greeting on port $port (got '${out%%$'\n'*}')"; return 1; }
+    sleep 0.1
+  done
+  [[ -n $tls_port ]] || return 0
+  while :; do
+    out=$(printf 'QUIT\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$tls_port" -quiet 2>/dev/null) || true
+    [[ $out == "+OK Hello there."* ]] && return 0
+    p3s_running "$pid" || { p3s_log "the server exited during start-up"; return 1; }
+    ((SECONDS < deadline)) ||
+      { p3s_log "no Courier greeting over TLS on port $tls_port (got '${out%%$'\r'*}')"; return 1; }
+    sleep 0.1
+  done
+}
+
+start() {
+  local port='' tls_port='' cert='' key=''
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --port) port=${2:?}; shift 2 ;;
+      --tls-port) tls_port=${2:?}; shift 2 ;;
+      --cert) cert=${2:?}; shift 2 ;;
+      --key) key=${2:?}; shift 2 ;;
+      *) p3s_log "unknown option: $1"; usage ;;
+    esac
+  done
+  [[ -n $port ]] || p3s_die "--port is required"
+  p3s_check_port "$port"
+  [[ -z $tls_port ]] || p3s_check_port "$tls_port"
+  [[ $port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
+  [[ -n $cert && -n $key || -z $cert && -z $key ]] || p3s_die "--cert and --key go together"
+  [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (namespaces, bind mounts, couriertls -user=courier)"
+  local t
+  for t in apt-get dpkg-deb ldd openssl ss setsid flock unshare mount; do
+    command -v "$t" >/dev/null || p3s_die "$t not installed"
+  done
+
+  stop
+  ensure_courier
+  check_installed
+  ensure_system
+  ! p3s_port_busy t 127.0.0.1 "$port" || p3s_die "port 127.0.0.1:$port already in use"
+  [[ -z $tls_port ]] || ! p3s_port_busy t 127.0.0.1 "$tls_port" ||
+    p3s_die "port 127.0.0.1:$tls_port already in use"
+
+  if [[ -z $cert ]]; then
+    "$here/certs.sh" "$dir"
+    cert=$dir/cert.pem key=$dir/key.pem
+  fi
+  [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
+  # couriertls wants certificate and key in one file; -user=courier reads it after dropping root.
+  cat -- "$cert" "$key" >"$dir/courier.pem"
+  chown courier "$dir/courier.pem"
+  chmod 600 "$dir/courier.pem"
+  # couriertls runs as courier and must reach DIR: give "others" search (x) permission on DIR
+  # and its parents if they lack it (mktemp -d makes 0700).
+  local p=$dir
+  while [[ $p != / ]]; do
+    [[ $(( $(stat -c '0%a' -- "$p") & 1 )) -eq 1 ]] || chmod o+x -- "$p"
+    p=$(dirname -- "$p")
+  done
+
+  rm -rf -- "$dir/authdaemon"
+  mkdir -p -- "$dir/authdaemon"
+  chown courier:courier "$dir/authdaemon"
+  chmod 750 "$dir/authdaemon"
+  cat >"$dir/authdaemonrc" <<EOF
+# Generated by tests/servers/courier.sh; bind-mounted over $authrc in the instance's namespace.
+authmodulelist="authpam"
+daemons=2
+authdaemonvar=$authsock_dir
+DEBUG_LOGIN=0
+DEFAULTOPTIONS=""
+LOGGEROPTS=""
+EOF
+  chmod 644 "$dir/authdaemonrc"
+  : >"$dir/courier.log"
+
+  # --kill-child: when unshare dies (stop sends TERM to its process group), the kernel kills the
+  # namespace's PID 1 and with it every process inside, couriertcpd included (it moves itself
+  # into a process group of its own).
+  p3s_launch "$marker" "$pidfile" "$dir/courier.log" \
+    unshare --mount --propagation private --pid --fork --kill-child \
+    bash "${BASH_SOURCE[0]}" _inside "$dir" "$port" "$tls_port"
+  local pid wants=("127.0.0.1:$port")
+  pid=$(<"$pidfile")
+  [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
+  if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
+    ! wait_ready "$pid" "$start_timeout" "$port" "$tls_port"; then
+    p3s_log "courier failed to start; output tail:"
+    tail -n 20 "$dir/courier.log" >&2 || true
+    stop
+    return 1
+  fi
+}
+
+case $cmd in
+  start) start "$@" ;;
+  stop) [[ $# -eq 0 ]] || usage; stop ;;
+  status) status ;;
+  _inside) run_inside "$@" ;;
+  *) usage ;;
+esac
