@@ -1,0 +1,137 @@
+"""Integration test against a real Cyrus IMAP 3.6 pop3d from Debian (tests/servers/cyrus.sh):
+cleartext POP3 with STLS on one loopback port, implicit TLS on another. Cyrus puts an APOP
+timestamp in its greeting, accepts USER for any name before TLS (allowplaintext: yes) and lists
+its version in CAPA's IMPLEMENTATION line."""
+import re
+import subprocess
+import unittest
+
+import p3s
+
+GREETING = re.compile(r"\+OK localhost Cyrus POP3 3\.\d+\.\d+\S* server ready (<\d+\.\d+@localhost>)\Z")
+
+
+def listening(port):
+    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return out.strip() != ""
+
+
+class CyrusTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.port, cls.tport = p3s.free_ports(2)
+        cls.server = p3s.ServerScript("cyrus.sh", "--port", cls.port, "--tls-port", cls.tport)
+        cls.server.__enter__()
+        try:
+            cls.res = p3s.scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
+            cls.res_opt_out = p3s.scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
+            cls.res_wrong = p3s.scan("-p", f"tls:{cls.port}", "127.0.0.1")
+        except Exception:
+            cls.server.__exit__(None, None, None)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        # stop must leave nothing behind: master and its pop3d children gone, ports free.
+        left = [p for p in (cls.port, cls.tport) if listening(p)]
+        if left:
+            raise AssertionError(f"ports still listening after cyrus.sh stop: {left}")
+
+    def test_scan_ran(self):
+        self.assertEqual(self.res.rc, 0, self.res.stderr)
+        self.assertEqual(len(self.res.records), 2)
+
+    def test_plain_port(self):
+        rec = self.res.by_port(self.port)
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertEqual(rec["service"], "pop3")
+        self.assertEqual(rec["transport"], "plain")
+        self.assertRegex(rec["greeting"], GREETING)
+        caps = rec["capabilities"]
+        for cap in ("STLS", "USER", "TOP", "UIDL", "PIPELINING", "RESP-CODES", "AUTH-RESP-CODE",
+                    "EXPIRE NEVER", "LOGIN-DELAY 0", "SASL PLAIN LOGIN"):
+            self.assertIn(cap, caps)
+        impl = [c for c in caps if c.startswith("IMPLEMENTATION ")]
+        self.assertEqual(len(impl), 1, caps)
+        self.assertTrue(impl[0].startswith("IMPLEMENTATION Cyrus POP3 3"), impl)
+        self.assertEqual(rec["sasl"], ["PLAIN", "LOGIN"])
+
+    def test_stls_upgrade(self):
+        rec = self.res.by_port(self.port)
+        stls = rec["stls"]
+        self.assertTrue(stls["advertised"])
+        self.assertTrue(stls["attempted"])
+        self.assertEqual(stls["reply"], "+OK Begin TLS negotiation now")
+        self.assertTrue(stls["upgraded"])
+        self.assertFalse(stls["cleartext_after_ok"])
+        self.assertEqual(rec["tls"]["via"], "stls")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."), rec["tls"])
+        self.assertIsNone(rec["tls_error"])
+        # Under TLS Cyrus sends the same list without STLS.
+        self.assertEqual(rec["capabilities_tls"], [c for c in rec["capabilities"] if c != "STLS"])
+        self.assertEqual(rec["sasl_tls"], ["PLAIN", "LOGIN"])
+
+    def test_plaintext_login(self):
+        rec = self.res.by_port(self.port)
+        login = rec["plaintext_login"]
+        self.assertTrue(login["advertised"])
+        self.assertIs(login["accepted"], True)
+        self.assertEqual(login["reply"], "+OK Name is a valid mailbox")
+        f = p3s.finding(rec, "pop3-plaintext-login")
+        self.assertIsNotNone(f)
+        self.assertEqual(f["severity"], "high")
+        self.assertEqual(f["evidence"], login["reply"])
+
+    def test_plain_findings(self):
+        rec = self.res.by_port(self.port)
+        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected", "pop3-plaintext-login"])
+        apop = p3s.finding(rec, "pop3-apop")
+        self.assertEqual(apop["severity"], "low")
+        self.assertEqual(apop["evidence"], GREETING.match(rec["greeting"]).group(1))
+        self.assertIsNone(p3s.finding(rec, "pop3-cleartext"), "STLS is offered")
+        self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
+
+    def test_implicit_tls_port(self):
+        rec = self.res.by_port(self.tport)
+        self.assertEqual(rec["transport"], "tls")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertRegex(rec["greeting"], GREETING)
+        self.assertEqual(rec["tls"]["via"], "implicit")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."), rec["tls"])
+        self.assertIsNone(rec["capabilities"])
+        self.assertIsNone(rec["stls"])
+        self.assertIsNone(rec["plaintext_login"])
+        self.assertNotIn("STLS", rec["capabilities_tls"])
+        self.assertTrue(any(c.startswith("IMPLEMENTATION Cyrus POP3 3") for c in rec["capabilities_tls"]))
+        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected"])
+        # A fresh timestamp per connection.
+        self.assertNotEqual(rec["greeting"], self.res.by_port(self.port)["greeting"])
+
+    def test_opt_outs(self):
+        res = self.res_opt_out
+        self.assertEqual(res.rc, 0, res.stderr)
+        rec = res.by_port(self.port)
+        self.assertEqual(rec["state"], "pop3")
+        self.assertTrue(rec["stls"]["advertised"])
+        self.assertFalse(rec["stls"]["attempted"])
+        self.assertIsNone(rec["capabilities_tls"])
+        self.assertIsNone(rec["tls"])
+        self.assertIsNone(rec["plaintext_login"]["accepted"])
+        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected"])
+
+    def test_cleartext_port_as_tls(self):
+        rec = self.res_wrong.by_port(self.port)
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIsNotNone(rec["tls_error"])
+        self.assertEqual(rec["findings"], [])
+
+    def test_fail_on(self):
+        self.assertEqual(p3s.scan("-p", self.port, "--fail-on", "high", "127.0.0.1").rc, 1)
+        self.assertEqual(p3s.scan("-p", f"tls:{self.tport}", "--fail-on", "medium", "127.0.0.1").rc, 0)
+
+
+if __name__ == "__main__":
+    p3s.main()
