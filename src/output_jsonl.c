@@ -1,165 +1,239 @@
 /* output_jsonl.c — the machine format: one JSON object per line and per record.
  *
  * Every field is documented in docs/output.md and checked against schema/record.schema.json by
- * the tests. Server bytes go through p3s_escape_lossless() so the line is always valid JSON and
- * the exact bytes can be recovered.
+ * the tests. Lines are written by the streaming writer of lib/util/jsonw.c into one reused
+ * buffer and handed to stdio in one call; server bytes are escaped losslessly on the way, so
+ * the line is always valid JSON and the exact bytes can be recovered.
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
 #include "findings.h"
+#include "jsonw.h"
 #include "output.h"
 
 #define SCHEMA_ID "pop3scan/record/1"
 
-static json_t *bytes_json(const char *p, size_t n)
+static void bytes_or_null(struct p3s_jw *w, const struct p3s_bytes *b)
 {
-    if (!p)
-        return json_null();
-    size_t len;
-    char *esc = p3s_escape_lossless(p, n, &len);
-    json_t *s = esc ? json_stringn(esc, len) : NULL;
-    free(esc);
-    return s ? s : json_null();
+    if (b->p)
+        p3s_jw_bytes(w, b->p, b->n);
+    else
+        p3s_jw_null(w);
 }
 
-static json_t *str_or_null(const char *s)
+static void str_or_null(struct p3s_jw *w, const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    p3s_jw_str(w, s && *s ? s : NULL);
 }
 
-static json_t *list_json(const struct p3s_list *l)
+static void list_json(struct p3s_jw *w, const struct p3s_list *l)
 {
-    if (!l->present)
-        return json_null();
-    json_t *a = json_array();
+    if (!l->present) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_array(w);
     for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, bytes_json(l->v[i].p, l->v[i].n));
-    return a;
+        p3s_jw_bytes(w, l->v[i].p, l->v[i].n);
+    p3s_jw_end(w);
 }
 
 /* The mechanisms of the list's SASL capability, or null when it has none. */
-static json_t *sasl_json(const struct p3s_list *l)
+static void sasl_json(struct p3s_jw *w, const struct p3s_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         const char *p = l->v[i].p;
         size_t n = l->v[i].n;
         if (!(p3_capa_bits(p, n) & P3_CAPA_SASL))
             continue;
-        json_t *a = json_array();
+        p3s_jw_array(w);
         size_t at = p3_word_len(p, n);
         while (at < n) {
             while (at < n && (p[at] == ' ' || p[at] == '\t'))
                 at++;
-            size_t w = p3_word_len(p + at, n - at);
-            if (w)
-                json_array_append_new(a, bytes_json(p + at, w));
-            at += w;
+            size_t k = p3_word_len(p + at, n - at);
+            if (k)
+                p3s_jw_bytes(w, p + at, k);
+            at += k;
         }
-        return a;
+        p3s_jw_end(w);
+        return;
     }
-    return json_null();
+    p3s_jw_null(w);
 }
 
-static json_t *tristate_json(enum p3s_tristate t)
+static void tristate_json(struct p3s_jw *w, enum p3s_tristate t)
 {
-    return t == P3S_UNKNOWN ? json_null() : json_boolean(t == P3S_YES);
+    if (t == P3S_UNKNOWN)
+        p3s_jw_null(w);
+    else
+        p3s_jw_bool(w, t == P3S_YES);
 }
 
-static json_t *findings_json(const struct p3s_record *r)
+static void findings_json(struct p3s_jw *w, const struct p3s_record *r)
 {
-    json_t *a = json_array();
+    p3s_jw_array(w);
     for (size_t i = 0; i < r->nfindings; i++) {
         const struct p3s_finding *f = &r->findings[i];
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", f->def->id, "severity",
-                         p3s_severity_name(f->def->severity), "title", f->def->title, "evidence",
-                         bytes_json(f->evidence, f->evidence_len), "remediation",
-                         f->def->remediation));
+        p3s_jw_object(w);
+        p3s_jw_key(w, "id");
+        p3s_jw_str(w, f->def->id);
+        p3s_jw_key(w, "severity");
+        p3s_jw_str(w, p3s_severity_name(f->def->severity));
+        p3s_jw_key(w, "title");
+        p3s_jw_str(w, f->def->title);
+        p3s_jw_key(w, "evidence");
+        if (f->evidence)
+            p3s_jw_bytes(w, f->evidence, f->evidence_len);
+        else
+            p3s_jw_null(w);
+        p3s_jw_key(w, "remediation");
+        p3s_jw_str(w, f->def->remediation);
+        p3s_jw_end(w);
     }
-    return a;
+    p3s_jw_end(w);
 }
 
-static json_t *confidence_json(const struct p3s_record *r)
+static void stls_json(struct p3s_jw *w, const struct p3s_record *r)
 {
-    if (r->state != P3S_STATE_POP3)
-        return json_null();
-    return json_string(r->confirmed ? "confirmed" : "probable");
+    if (r->implicit_tls) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    p3s_jw_key(w, "advertised");
+    p3s_jw_bool(w, r->stls_advertised);
+    p3s_jw_key(w, "attempted");
+    p3s_jw_bool(w, r->stls_attempted);
+    p3s_jw_key(w, "reply");
+    bytes_or_null(w, &r->stls_reply);
+    p3s_jw_key(w, "upgraded");
+    p3s_jw_bool(w, r->stls_upgraded);
+    p3s_jw_key(w, "cleartext_after_ok");
+    p3s_jw_bool(w, r->stls_extra_bytes);
+    p3s_jw_end(w);
 }
 
-static json_t *tls_json(const struct p3s_record *r)
+static void tls_json(struct p3s_jw *w, const struct p3s_record *r)
 {
-    if (!r->tls_version[0])
-        return json_null();
-    return json_pack("{s:s, s:s, s:s}", "version", r->tls_version, "cipher", r->tls_cipher,
-                     "via", r->implicit_tls ? "implicit" : "stls");
+    if (!r->tls_version[0]) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    p3s_jw_key(w, "version");
+    p3s_jw_str(w, r->tls_version);
+    p3s_jw_key(w, "cipher");
+    p3s_jw_str(w, r->tls_cipher);
+    p3s_jw_key(w, "via");
+    p3s_jw_str(w, r->implicit_tls ? "implicit" : "stls");
+    p3s_jw_end(w);
 }
 
-static json_t *record_json(const struct p3s_record *r)
+static void login_json(struct p3s_jw *w, const struct p3s_record *r)
+{
+    if (r->implicit_tls) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    p3s_jw_key(w, "advertised");
+    p3s_jw_bool(w, r->login_advertised);
+    p3s_jw_key(w, "accepted");
+    tristate_json(w, r->login_accepted);
+    p3s_jw_key(w, "reply");
+    bytes_or_null(w, &r->user_reply);
+    p3s_jw_key(w, "probe_user");
+    p3s_jw_str(w, r->user_reply.p ? r->probe_user : NULL);
+    p3s_jw_end(w);
+}
+
+static void record_json(struct p3s_jw *w, const struct p3s_record *r)
 {
     int reached = r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER || r->greeting.p;
-    json_t *o = json_object();
-    json_object_set_new(o, "schema", json_string(SCHEMA_ID));
-    json_object_set_new(o, "target", bytes_json(r->target, strlen(r->target)));
-    json_object_set_new(o, "ip", str_or_null(r->ip));
-    json_object_set_new(o, "port", r->port ? json_integer(r->port) : json_null());
-    json_object_set_new(o, "transport", json_string(r->implicit_tls ? "tls" : "plain"));
-    json_object_set_new(o, "state", json_string(p3s_state_name(r->state)));
-    json_object_set_new(o, "confidence", confidence_json(r));
-    json_object_set_new(o, "service",
-                        reached ? json_string(p3_service_name(r->service)) : json_null());
-    json_object_set_new(o, "greeting", bytes_json(r->greeting.p, r->greeting.n));
-    json_object_set_new(o, "greeting_truncated", json_boolean(r->greeting_truncated));
-    json_object_set_new(o, "capabilities", list_json(&r->capa));
-    json_object_set_new(o, "capabilities_tls", list_json(&r->capa_tls));
-    json_object_set_new(o, "sasl", sasl_json(&r->capa));
-    json_object_set_new(o, "sasl_tls", sasl_json(&r->capa_tls));
-    json_object_set_new(
-        o, "stls",
-        r->implicit_tls
-            ? json_null()
-            : json_pack("{s:b, s:b, s:o, s:b, s:b}", "advertised", r->stls_advertised,
-                        "attempted", r->stls_attempted, "reply",
-                        bytes_json(r->stls_reply.p, r->stls_reply.n), "upgraded",
-                        r->stls_upgraded, "cleartext_after_ok", r->stls_extra_bytes));
-    json_object_set_new(o, "tls", tls_json(r));
-    json_object_set_new(o, "tls_error", str_or_null(r->tls_error));
-    json_object_set_new(
-        o, "plaintext_login",
-        r->implicit_tls ? json_null()
-                        : json_pack("{s:b, s:o, s:o, s:o}", "advertised", r->login_advertised,
-                                    "accepted", tristate_json(r->login_accepted), "reply",
-                                    bytes_json(r->user_reply.p, r->user_reply.n), "probe_user",
-                                    r->user_reply.p ? json_string(r->probe_user) : json_null()));
-    json_object_set_new(o, "findings", findings_json(r));
-    json_object_set_new(o, "timing_ms",
-                        json_pack("{s:o, s:f}", "connect",
-                                  r->connect_ms > 0 ? json_real(r->connect_ms) : json_null(),
-                                  "total", r->total_ms));
-    json_object_set_new(o, "error", str_or_null(r->error));
-    return o;
+    p3s_jw_object(w);
+    p3s_jw_key(w, "schema");
+    p3s_jw_str(w, SCHEMA_ID);
+    p3s_jw_key(w, "target");
+    p3s_jw_str(w, r->target);
+    p3s_jw_key(w, "ip");
+    str_or_null(w, r->ip);
+    p3s_jw_key(w, "port");
+    if (r->port)
+        p3s_jw_int(w, r->port);
+    else
+        p3s_jw_null(w);
+    p3s_jw_key(w, "transport");
+    p3s_jw_str(w, r->implicit_tls ? "tls" : "plain");
+    p3s_jw_key(w, "state");
+    p3s_jw_str(w, p3s_state_name(r->state));
+    p3s_jw_key(w, "confidence");
+    p3s_jw_str(w, r->state != P3S_STATE_POP3 ? NULL : r->confirmed ? "confirmed" : "probable");
+    p3s_jw_key(w, "service");
+    p3s_jw_str(w, reached ? p3_service_name(r->service) : NULL);
+    p3s_jw_key(w, "greeting");
+    bytes_or_null(w, &r->greeting);
+    p3s_jw_key(w, "greeting_truncated");
+    p3s_jw_bool(w, r->greeting_truncated);
+    p3s_jw_key(w, "capabilities");
+    list_json(w, &r->capa);
+    p3s_jw_key(w, "capabilities_tls");
+    list_json(w, &r->capa_tls);
+    p3s_jw_key(w, "sasl");
+    sasl_json(w, &r->capa);
+    p3s_jw_key(w, "sasl_tls");
+    sasl_json(w, &r->capa_tls);
+    p3s_jw_key(w, "stls");
+    stls_json(w, r);
+    p3s_jw_key(w, "tls");
+    tls_json(w, r);
+    p3s_jw_key(w, "tls_error");
+    str_or_null(w, r->tls_error);
+    p3s_jw_key(w, "plaintext_login");
+    login_json(w, r);
+    p3s_jw_key(w, "findings");
+    findings_json(w, r);
+    p3s_jw_key(w, "timing_ms");
+    p3s_jw_object(w);
+    p3s_jw_key(w, "connect");
+    if (r->connect_ms > 0)
+        p3s_jw_real(w, r->connect_ms);
+    else
+        p3s_jw_null(w);
+    p3s_jw_key(w, "total");
+    p3s_jw_real(w, r->total_ms);
+    p3s_jw_end(w);
+    p3s_jw_key(w, "error");
+    str_or_null(w, r->error);
+    p3s_jw_end(w);
 }
 
 static int jsonl_begin(struct p3s_output *o)
 {
-    (void)o;
-    return 0;
+    o->state = calloc(1, sizeof(struct p3s_jw));
+    return o->state ? 0 : -1;
 }
 
 static int jsonl_record(struct p3s_output *o, const struct p3s_record *r)
 {
-    json_t *j = record_json(r);
-    int rc = json_dumpf(j, o->fp, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(6));
-    json_decref(j);
-    fputc('\n', o->fp); /* the scan flushes at the end of each loop pass (results stream) */
-    return rc;
+    struct p3s_jw *w = o->state;
+    p3s_jw_reset(w);
+    record_json(w, r);
+    p3s_jw_raw(w, "\n", 1);
+    if (!p3s_jw_ok(w))
+        return -1;
+    /* One write per record; the scan flushes at the end of each loop pass (results stream). */
+    return fwrite(w->buf, 1, w->len, o->fp) == w->len ? 0 : -1;
 }
 
 static int jsonl_end(struct p3s_output *o, const struct p3s_summary *s)
 {
     (void)s;
+    if (o->state)
+        p3s_jw_free(o->state);
+    free(o->state);
+    o->state = NULL;
     return fflush(o->fp);
 }
 
