@@ -41,7 +41,10 @@ enum {
     OPT_SEED,
     OPT_DRY_RUN,
     OPT_RESUME,
-    OPT_DNS_CONCURRENCY
+    OPT_DNS_CONCURRENCY,
+    OPT_NTLM,
+    OPT_NO_TLS_VERSIONS,
+    OPT_FINGERPRINTS
 };
 
 static const struct option LONG_OPTS[] = {
@@ -71,6 +74,9 @@ static const struct option LONG_OPTS[] = {
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"resume", required_argument, NULL, OPT_RESUME},
     {"dns-concurrency", required_argument, NULL, OPT_DNS_CONCURRENCY},
+    {"ntlm", no_argument, NULL, OPT_NTLM},
+    {"no-tls-versions", no_argument, NULL, OPT_NO_TLS_VERSIONS},
+    {"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -110,6 +116,9 @@ static void usage(FILE *fp)
             "      --dns-concurrency N   names resolved at once (default 100)\n"
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
             "      --no-stls             do not upgrade with STLS\n"
+            "      --no-tls-versions     do not probe which TLS versions a server accepts\n"
+            "      --ntlm                ask AUTH NTLM for a CHALLENGE (host, domain, OS build)\n"
+            "      --fingerprints FILE   add the fingerprint rules of FILE to the built-in ones\n"
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
             "                            medium, high) is reported\n"
             "      --color WHEN          auto, always or never (NO_COLOR is honoured)\n"
@@ -279,6 +288,7 @@ static void defaults(struct p3s_config *cfg)
     cfg->dns_concurrency = 100;
     cfg->user_probe = 1;
     cfg->stls = 1;
+    cfg->tls_versions = 1;
     cfg->fail_on = -1;
     cfg->color = -1;
 }
@@ -423,6 +433,17 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             if (!*optarg)
                 return bad("--resume", optarg, "expected a file name");
             cfg->resume_path = optarg;
+            break;
+        case OPT_NTLM:
+            cfg->ntlm = 1;
+            break;
+        case OPT_NO_TLS_VERSIONS:
+            cfg->tls_versions = 0;
+            break;
+        case OPT_FINGERPRINTS:
+            if (add_item(cfg->fingerprint_files, &cfg->nfingerprint_files, optarg,
+                         "--fingerprints"))
+                return 2;
             break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))

@@ -31,6 +31,10 @@ struct p3s_config {
     const char *resolver;
     int user_probe;
     int stls;
+    int ntlm;         /* --ntlm: AUTH NTLM negotiation to read what the CHALLENGE discloses */
+    int tls_versions; /* probe which TLS versions a TLS-capable server accepts */
+    const char *fingerprint_files[P3S_MAX_LISTS]; /* --fingerprints FILE, after the built-in */
+    size_t nfingerprint_files;
     int fail_on;  /* a severity, or -1 */
     int color;    /* -1 auto, 0 never, 1 always */
     struct p3s_output_spec outputs[P3S_MAX_OUTPUTS];

@@ -25,10 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "ntlm.h"
 #include "pop3.h"
 #include "scan_internal.h"
+#include "tlsinfo.h"
 #include "util.h"
 
 enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
@@ -71,6 +74,12 @@ static const char *cmd_name(enum p3_cmd cmd)
         return "STLS";
     case P3_CMD_QUIT:
         return "QUIT";
+    case P3_CMD_AUTH_NTLM:
+        return "AUTH NTLM";
+    case P3_CMD_NTLM_NEGOTIATE:
+        return "the NTLM NEGOTIATE";
+    case P3_CMD_NTLM_CANCEL:
+        return "the NTLM cancel";
     default:
         return "the greeting";
     }
@@ -86,6 +95,12 @@ static enum p3_cmd cmd_of(const char *send)
         return P3_CMD_USER;
     if (strncmp(send, "STLS", 4) == 0)
         return P3_CMD_STLS;
+    if (strncmp(send, "AUTH NTLM", 9) == 0)
+        return P3_CMD_AUTH_NTLM;
+    if (strncmp(send, P3_NTLM_NEGOTIATE_B64, 8) == 0)
+        return P3_CMD_NTLM_NEGOTIATE;
+    if (send[0] == '*')
+        return P3_CMD_NTLM_CANCEL;
     return P3_CMD_QUIT;
 }
 
@@ -182,13 +197,41 @@ static void conn_send(struct conn *c, const char *p, size_t n)
         send_plain(c, p, n);
 }
 
+/* What TLS was negotiated, and the certificate. Its name is checked (RFC 7817) only when the
+ * target is a name: scanning an address says nothing of the name clients use. */
 static void record_tls(struct conn *c)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     if (!ssl)
         return;
-    snprintf(c->rec->tls_version, sizeof c->rec->tls_version, "%s", SSL_get_version(ssl));
-    snprintf(c->rec->tls_cipher, sizeof c->rec->tls_cipher, "%s", SSL_get_cipher_name(ssl));
+    struct p3s_record *r = c->rec;
+    snprintf(r->tls_version, sizeof r->tls_version, "%s", SSL_get_version(ssl));
+    snprintf(r->tls_cipher, sizeof r->tls_cipher, "%s", SSL_get_cipher_name(ssl));
+    r->tls_cipher_bits = SSL_get_cipher_bits(ssl, NULL);
+    if (!r->cert) {
+        r->cert = p3s_xcalloc(1, sizeof *r->cert);
+        p3s_cert_inspect_ssl(ssl, c->sni ? r->target : NULL, time(NULL), NULL, r->cert);
+    }
+}
+
+/* --ntlm: the CHALLENGE (the answer to the NEGOTIATE) says who the server is. */
+static void record_ntlm(struct conn *c, const struct p3_event *ev)
+{
+    struct p3s_record *r = c->rec;
+    size_t at;
+    if (!p3_continuation(ev->line.text, ev->line.len, &at)) {
+        r->ntlm_state = P3S_NTLM_REFUSED;
+        return;
+    }
+    if (ev->cmd == P3_CMD_AUTH_NTLM)
+        return; /* "+ ": go on */
+    r->ntlm_state = P3S_NTLM_DECODED;
+    if (!r->ntlm)
+        r->ntlm = p3s_xcalloc(1, sizeof *r->ntlm);
+    int rc = p3ntlm_decode_challenge_b64(ev->line.text + at, ev->line.len - at, r->ntlm);
+    if (rc != P3NTLM_OK || ev->line.truncated)
+        snprintf(r->ntlm_error, sizeof r->ntlm_error, "%s",
+                 rc != P3NTLM_OK ? p3ntlm_strerror(rc) : "challenge line cut at its cap");
 }
 
 static void set_tls_error(struct conn *c, const char *what)
@@ -227,8 +270,7 @@ static void start_tls(struct conn *c, enum phase phase)
     c->io_added = 0;
     struct bufferevent *tls = bufferevent_openssl_socket_new(
         c->scan->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-    if (!tls) {
-        SSL_free(ssl);
+    if (!tls) { /* libevent has freed the SSL already on this path */
         set_tls_error(c, "cannot start TLS");
         conn_finish(c);
         return;
@@ -256,13 +298,15 @@ static void take_event(struct conn *c, const struct p3_event *ev)
     case P3_EV_REPLY:
         if (ev->cmd == P3_CMD_CAPA) {
             (ev->tls ? &r->capa_tls : &r->capa)->present = ev->status == P3_ST_OK;
-            if (!ev->tls)
+            if (!ev->tls || r->implicit_tls) /* the first CAPA answer of the connection */
                 p3s_bytes_set(&r->capa_reply, ev->line.text, ev->line.len);
         } else if (ev->cmd == P3_CMD_USER) {
             p3s_bytes_set(&r->user_reply, ev->line.text, ev->line.len);
             r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;
         } else if (ev->cmd == P3_CMD_STLS) {
             p3s_bytes_set(&r->stls_reply, ev->line.text, ev->line.len);
+        } else if (ev->cmd == P3_CMD_AUTH_NTLM || ev->cmd == P3_CMD_NTLM_NEGOTIATE) {
+            record_ntlm(c, ev);
         }
         break;
     case P3_EV_CAPA_ITEM:
@@ -539,8 +583,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     conn_finish(c);
 }
 
-static int fill_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss,
-                         socklen_t *len)
+int p3s_sockaddr_fill(const char *ip, uint16_t port, struct sockaddr_storage *ss,
+                      socklen_t *len)
 {
     memset(ss, 0, sizeof *ss);
     struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -566,7 +610,7 @@ static int open_and_connect(struct conn *c)
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
-    if (fill_sockaddr(c->rec->ip, c->rec->port, &ss, &sslen) < 0) {
+    if (p3s_sockaddr_fill(c->rec->ip, c->rec->port, &ss, &sslen) < 0) {
         errno = EINVAL;
         return -1;
     }
@@ -618,7 +662,8 @@ int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
     snprintf(c->rec->probe_user, sizeof c->rec->probe_user, "p3s%012llx",
              (unsigned long long)(rnd & 0xffffffffffffULL));
     unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) |
-                    (cfg->user_probe ? P3_OPT_USER_PROBE : 0) | (cfg->stls ? P3_OPT_STLS : 0);
+                    (cfg->user_probe ? P3_OPT_USER_PROBE : 0) | (cfg->stls ? P3_OPT_STLS : 0) |
+                    (cfg->ntlm ? P3_OPT_NTLM : 0);
     p3_session_init(&c->sess, opts, c->rec->probe_user);
     c->job_done = job;
     c->next = scan->conns;

@@ -1,9 +1,11 @@
 /* findings.c — the findings catalog and its rules (see findings.h, docs/findings.md). */
 #include "findings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tlsprobe.h"
 #include "util.h"
 
 const struct p3s_finding_def P3S_FINDING_DETECTED = {
@@ -25,9 +27,30 @@ const struct p3s_finding_def P3S_FINDING_APOP = {
     "Disable APOP: it needs the password stored in the clear on the server and MD5 is broken "
     "(RFC 1939 section 7); use TLS with SASL instead."};
 
+const struct p3s_finding_def P3S_FINDING_TLS_WEAK = {
+    "pop3-tls-weak", P3S_SEV_MEDIUM, "Weak TLS: old protocol versions, cipher or key",
+    "Accept TLS 1.2 and 1.3 only (e.g. Dovecot ssl_min_protocol = TLSv1.2), drop ciphers under "
+    "128 bits, RC4, 3DES and export suites, and use RSA keys of 2048 bits or more (RFC 8996, "
+    "RFC 8314 section 4.1)."};
+const struct p3s_finding_def P3S_FINDING_TLS_CERT = {
+    "pop3-tls-cert", P3S_SEV_LOW, "TLS certificate problem",
+    "Serve a certificate from a trusted CA, currently valid, whose names include the host "
+    "name mail clients use (RFC 7817 section 3)."};
+const struct p3s_finding_def P3S_FINDING_VERSION_DISCLOSURE = {
+    "pop3-version-disclosure", P3S_SEV_INFO, "Software version disclosed",
+    "Set a greeting without product and version (e.g. Dovecot login_greeting, Cyrus "
+    "popminpoll/serverinfo: off) so scanners cannot match the version to known flaws."};
+const struct p3s_finding_def P3S_FINDING_NTLM_DISCLOSURE = {
+    "pop3-ntlm-disclosure", P3S_SEV_LOW, "NTLM challenge discloses internal names",
+    "Disable NTLM authentication on internet-facing POP3 (Exchange: remove it from the POP3 "
+    "authentication methods) or put the service behind a proxy that does not pass it on."};
+
 const struct p3s_finding_def *const P3S_FINDINGS[] = {
-    &P3S_FINDING_DETECTED, &P3S_FINDING_CLEARTEXT, &P3S_FINDING_PLAINTEXT_LOGIN,
-    &P3S_FINDING_STLS_BROKEN, &P3S_FINDING_APOP, NULL};
+    &P3S_FINDING_DETECTED,    &P3S_FINDING_CLEARTEXT,
+    &P3S_FINDING_PLAINTEXT_LOGIN, &P3S_FINDING_STLS_BROKEN,
+    &P3S_FINDING_APOP,        &P3S_FINDING_TLS_WEAK,
+    &P3S_FINDING_TLS_CERT,    &P3S_FINDING_VERSION_DISCLOSURE,
+    &P3S_FINDING_NTLM_DISCLOSURE, NULL};
 
 static void add(struct p3s_record *r, const struct p3s_finding_def *def, const char *ev,
                 size_t n)
@@ -71,6 +94,86 @@ static void add_capa_list(struct p3s_record *r, const struct p3s_finding_def *de
     free(buf);
 }
 
+static void add_text(struct p3s_record *r, const struct p3s_finding_def *def, const char *s)
+{
+    add(r, def, s, strlen(s));
+}
+
+static unsigned accepted_versions(const struct p3s_record *r)
+{
+    static const unsigned bit[P3S_PROTO_COUNT] = {P3S_TLSV_SSL3, P3S_TLSV_TLS10, P3S_TLSV_TLS11,
+                                                  P3S_TLSV_TLS12, P3S_TLSV_TLS13};
+    unsigned mask = 0;
+    for (int i = 0; i < P3S_PROTO_COUNT; i++)
+        if (r->tls_proto[i] == P3S_TLSPROBE_ACCEPTED)
+            mask |= bit[i];
+    return mask;
+}
+
+static void tls_findings(struct p3s_record *r)
+{
+    char buf[1024];
+    if (!r->tls_version[0])
+        return;
+    if (p3s_tls_weaknesses(r->tls_version, r->tls_cipher, r->tls_cipher_bits, r->cert,
+                           accepted_versions(r), buf, sizeof buf))
+        add_text(r, &P3S_FINDING_TLS_WEAK, buf);
+    if (r->cert && p3s_tls_cert_problems(r->cert, buf, sizeof buf))
+        add_text(r, &P3S_FINDING_TLS_CERT, buf);
+}
+
+/* Whichever of the greeting and the IMPLEMENTATION line shows the version is the evidence. */
+static void version_finding(struct p3s_record *r)
+{
+    const char *v = r->product ? r->product->version : "";
+    size_t vn = strlen(v);
+    if (!vn)
+        return;
+    if (r->greeting.p && memmem(r->greeting.p, r->greeting.n, v, vn)) {
+        add_bytes(r, &P3S_FINDING_VERSION_DISCLOSURE, &r->greeting);
+        return;
+    }
+    const struct p3s_list *lists[] = {&r->capa, &r->capa_tls};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            if (memmem(lists[l]->v[i].p, lists[l]->v[i].n, v, vn)) {
+                add_bytes(r, &P3S_FINDING_VERSION_DISCLOSURE, &lists[l]->v[i]);
+                return;
+            }
+    char buf[3 * P3FP_FIELD_MAX];
+    snprintf(buf, sizeof buf, "%s %s", r->product->product, v);
+    add_text(r, &P3S_FINDING_VERSION_DISCLOSURE, buf);
+}
+
+static void append_name(char *buf, size_t cap, const char *label, const char *value)
+{
+    size_t n = strlen(buf);
+    if (*value && n < cap)
+        snprintf(buf + n, cap - n, "%s%s %s", n ? ", " : "", label, value);
+}
+
+static void ntlm_finding(struct p3s_record *r)
+{
+    const struct p3ntlm_info *t = r->ntlm;
+    if (r->ntlm_state != P3S_NTLM_DECODED || !t)
+        return;
+    char buf[2048] = "";
+    append_name(buf, sizeof buf, "NetBIOS computer", t->nb_computer);
+    append_name(buf, sizeof buf, "NetBIOS domain", t->nb_domain);
+    append_name(buf, sizeof buf, "DNS computer", t->dns_computer);
+    append_name(buf, sizeof buf, "DNS domain", t->dns_domain);
+    append_name(buf, sizeof buf, "DNS tree", t->dns_tree);
+    if (t->has_version) {
+        char os[160];
+        const char *name = p3ntlm_os_name(t->os_major, t->os_minor, t->os_build);
+        snprintf(os, sizeof os, "%u.%u.%u%s%s%s", t->os_major, t->os_minor, t->os_build,
+                 name ? " (" : "", name ? name : "", name ? ")" : "");
+        append_name(buf, sizeof buf, "OS", os);
+    }
+    if (buf[0])
+        add_text(r, &P3S_FINDING_NTLM_DISCLOSURE, buf);
+}
+
 void p3s_findings_evaluate(struct p3s_record *r)
 {
     for (size_t i = 0; i < r->nfindings; i++)
@@ -92,6 +195,9 @@ void p3s_findings_evaluate(struct p3s_record *r)
     size_t start, len;
     if (r->greeting.p && p3_apop_timestamp(r->greeting.p, r->greeting.n, &start, &len))
         add(r, &P3S_FINDING_APOP, r->greeting.p + start, len);
+    tls_findings(r);
+    version_finding(r);
+    ntlm_finding(r);
 }
 
 const struct p3s_finding *p3s_record_finding(const struct p3s_record *r, const char *id)

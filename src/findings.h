@@ -21,6 +21,10 @@ extern const struct p3s_finding_def P3S_FINDING_CLEARTEXT;
 extern const struct p3s_finding_def P3S_FINDING_PLAINTEXT_LOGIN;
 extern const struct p3s_finding_def P3S_FINDING_STLS_BROKEN;
 extern const struct p3s_finding_def P3S_FINDING_APOP;
+extern const struct p3s_finding_def P3S_FINDING_TLS_WEAK;
+extern const struct p3s_finding_def P3S_FINDING_TLS_CERT;
+extern const struct p3s_finding_def P3S_FINDING_VERSION_DISCLOSURE;
+extern const struct p3s_finding_def P3S_FINDING_NTLM_DISCLOSURE;
 
 /* Every finding of the catalog, NULL-terminated. */
 extern const struct p3s_finding_def *const P3S_FINDINGS[];

@@ -5,12 +5,14 @@
  * buffer and handed to stdio in one call; server bytes are escaped losslessly on the way, so
  * the line is always valid JSON and the exact bytes can be recovered.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "findings.h"
 #include "jsonw.h"
 #include "output.h"
+#include "tlsprobe.h"
 
 #define SCHEMA_ID "pop3scan/record/1"
 
@@ -115,6 +117,75 @@ static void stls_json(struct p3s_jw *w, const struct p3s_record *r)
     p3s_jw_end(w);
 }
 
+static void cert_json(struct p3s_jw *w, const struct p3s_certinfo *c)
+{
+    if (!c || !c->present) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    p3s_jw_key(w, "subject");
+    p3s_jw_str(w, c->subject);
+    p3s_jw_key(w, "issuer");
+    p3s_jw_str(w, c->issuer);
+    p3s_jw_key(w, "sans");
+    p3s_jw_array(w);
+    for (size_t i = 0; i < c->nsans; i++)
+        p3s_jw_str(w, c->sans[i]);
+    p3s_jw_end(w);
+    p3s_jw_key(w, "not_before");
+    p3s_jw_str(w, c->not_before);
+    p3s_jw_key(w, "not_after");
+    p3s_jw_str(w, c->not_after);
+    p3s_jw_key(w, "expired");
+    p3s_jw_bool(w, c->expired);
+    p3s_jw_key(w, "not_yet_valid");
+    p3s_jw_bool(w, c->not_yet_valid);
+    p3s_jw_key(w, "key_type");
+    p3s_jw_str(w, c->key_type);
+    p3s_jw_key(w, "key_bits");
+    p3s_jw_int(w, c->key_bits);
+    p3s_jw_key(w, "signature");
+    p3s_jw_str(w, c->sig_alg);
+    p3s_jw_key(w, "sha256");
+    p3s_jw_str(w, c->sha256);
+    p3s_jw_key(w, "self_signed");
+    p3s_jw_bool(w, c->self_signed);
+    p3s_jw_key(w, "trusted");
+    p3s_jw_bool(w, c->chain_verified);
+    p3s_jw_key(w, "verify_error");
+    str_or_null(w, c->verify_error);
+    p3s_jw_key(w, "name_matches");
+    if (c->name_checked)
+        p3s_jw_bool(w, c->name_matches);
+    else
+        p3s_jw_null(w);
+    p3s_jw_end(w);
+}
+
+/* Which protocol versions the server accepted, one probe each (null: not probed). */
+static void versions_json(struct p3s_jw *w, const struct p3s_record *r)
+{
+    static const char *const NAMES[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2",
+                                                      "TLSv1.3"};
+    int any = 0;
+    for (int i = 0; i < P3S_PROTO_COUNT; i++)
+        any |= r->tls_proto[i] >= 0;
+    if (!any) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+        p3s_jw_key(w, NAMES[i]);
+        if (r->tls_proto[i] < 0)
+            p3s_jw_null(w);
+        else
+            p3s_jw_str(w, p3s_tlsprobe_result_name((enum p3s_tlsprobe_result)r->tls_proto[i]));
+    }
+    p3s_jw_end(w);
+}
+
 static void tls_json(struct p3s_jw *w, const struct p3s_record *r)
 {
     if (!r->tls_version[0]) {
@@ -126,8 +197,70 @@ static void tls_json(struct p3s_jw *w, const struct p3s_record *r)
     p3s_jw_str(w, r->tls_version);
     p3s_jw_key(w, "cipher");
     p3s_jw_str(w, r->tls_cipher);
+    p3s_jw_key(w, "cipher_bits");
+    p3s_jw_int(w, r->tls_cipher_bits);
     p3s_jw_key(w, "via");
     p3s_jw_str(w, r->implicit_tls ? "implicit" : "stls");
+    p3s_jw_key(w, "versions");
+    versions_json(w, r);
+    p3s_jw_key(w, "certificate");
+    cert_json(w, r->cert);
+    p3s_jw_end(w);
+}
+
+static void product_json(struct p3s_jw *w, const struct p3fp_match *m)
+{
+    if (!m) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    p3s_jw_key(w, "vendor");
+    str_or_null(w, m->vendor);
+    p3s_jw_key(w, "name");
+    str_or_null(w, m->product);
+    p3s_jw_key(w, "version");
+    str_or_null(w, m->version);
+    p3s_jw_key(w, "cpe");
+    str_or_null(w, m->cpe);
+    p3s_jw_key(w, "os");
+    str_or_null(w, m->os);
+    p3s_jw_key(w, "host");
+    str_or_null(w, m->host);
+    p3s_jw_key(w, "rule");
+    str_or_null(w, m->rule_id);
+    p3s_jw_end(w);
+}
+
+static void ntlm_json(struct p3s_jw *w, const struct p3s_record *r)
+{
+    if (r->ntlm_state == P3S_NTLM_NOT_TRIED) {
+        p3s_jw_null(w);
+        return;
+    }
+    const struct p3ntlm_info *t = r->ntlm;
+    p3s_jw_object(w);
+    p3s_jw_key(w, "state");
+    p3s_jw_str(w, r->ntlm_state == P3S_NTLM_REFUSED ? "refused" : "challenge");
+    if (t) {
+        static const char *const KEYS[] = {"target_name", "netbios_computer", "netbios_domain",
+                                           "dns_computer", "dns_domain", "dns_tree"};
+        const char *vals[] = {t->target_name, t->nb_computer, t->nb_domain, t->dns_computer,
+                              t->dns_domain, t->dns_tree};
+        for (size_t i = 0; i < 6; i++) {
+            p3s_jw_key(w, KEYS[i]);
+            str_or_null(w, vals[i]);
+        }
+        char ver[48];
+        snprintf(ver, sizeof ver, "%u.%u.%u", t->os_major, t->os_minor, t->os_build);
+        p3s_jw_key(w, "os_version");
+        p3s_jw_str(w, t->has_version ? ver : NULL);
+        p3s_jw_key(w, "os_name");
+        p3s_jw_str(w, t->has_version ? p3ntlm_os_name(t->os_major, t->os_minor, t->os_build)
+                                     : NULL);
+    }
+    p3s_jw_key(w, "error");
+    str_or_null(w, r->ntlm_error);
     p3s_jw_end(w);
 }
 
@@ -190,6 +323,10 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
     tls_json(w, r);
     p3s_jw_key(w, "tls_error");
     str_or_null(w, r->tls_error);
+    p3s_jw_key(w, "product");
+    product_json(w, r->product);
+    p3s_jw_key(w, "ntlm");
+    ntlm_json(w, r);
     p3s_jw_key(w, "plaintext_login");
     login_json(w, r);
     p3s_jw_key(w, "findings");

@@ -20,6 +20,8 @@ struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t p
     r->implicit_tls = implicit_tls;
     r->state = P3S_STATE_ERROR;
     r->login_accepted = P3S_UNKNOWN;
+    for (int i = 0; i < P3S_PROTO_COUNT; i++)
+        r->tls_proto[i] = -1;
     return r;
 }
 
@@ -42,6 +44,13 @@ void p3s_record_free(struct p3s_record *r)
     free(r->stls_reply.p);
     free(r->user_reply.p);
     free(r->tls_error);
+    if (r->cert)
+        p3s_certinfo_free(r->cert);
+    free(r->cert);
+    for (int i = 0; i < P3S_PROTO_COUNT; i++)
+        free(r->tls_proto_detail[i]);
+    free(r->product);
+    free(r->ntlm);
     free(r->error);
     for (size_t i = 0; i < r->nfindings; i++)
         free(r->findings[i].evidence);

@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fp.h"
+#include "ntlm.h"
 #include "pop3.h"
+#include "tlsinfo.h"
 
 enum p3s_state {
     P3S_STATE_POP3 = 0,
@@ -25,6 +28,9 @@ enum p3s_state {
 enum p3s_severity { P3S_SEV_INFO = 0, P3S_SEV_LOW, P3S_SEV_MEDIUM, P3S_SEV_HIGH };
 
 enum p3s_tristate { P3S_UNKNOWN = -1, P3S_NO = 0, P3S_YES = 1 };
+
+/* The big parts of a record are allocated only when there is something to put there: a scan
+ * holds one record per open connection. */
 
 /* Raw bytes from a server (may hold NUL and anything else). */
 struct p3s_bytes {
@@ -45,6 +51,17 @@ struct p3s_finding {
 };
 
 #define P3S_MAX_FINDINGS 12
+
+/* TLS protocol versions probed one connection each (tlsprobe.c), in this order. */
+enum p3s_tls_proto { P3S_PROTO_SSL3 = 0, P3S_PROTO_TLS10, P3S_PROTO_TLS11, P3S_PROTO_TLS12,
+                     P3S_PROTO_TLS13, P3S_PROTO_COUNT };
+
+/* --ntlm: what became of the AUTH NTLM exchange. */
+enum p3s_ntlm_state {
+    P3S_NTLM_NOT_TRIED = 0,
+    P3S_NTLM_REFUSED,   /* AUTH NTLM answered -ERR (or not POP3-shaped) */
+    P3S_NTLM_DECODED,   /* a CHALLENGE came back and was decoded (maybe partly: ntlm_error) */
+};
 
 struct p3s_record {
     char *target; /* as the user named it */
@@ -73,7 +90,21 @@ struct p3s_record {
     /* TLS in use (implicit or after STLS) */
     char tls_version[16];
     char tls_cipher[64];
+    int tls_cipher_bits;
     char *tls_error;
+    struct p3s_certinfo *cert; /* the server's certificate (NULL: no TLS, or none sent) */
+    /* Per version: -1 not probed, else an enum p3s_tlsprobe_result (tlsprobe.h). */
+    signed char tls_proto[P3S_PROTO_COUNT];
+    char *tls_proto_detail[P3S_PROTO_COUNT];
+
+    /* Identification (fingerprints/), from the greeting, CAPA, replies and the certificate;
+     * NULL when nothing matched. Filled when the record is finished (scan.c). */
+    struct p3fp_match *product;
+
+    /* --ntlm */
+    enum p3s_ntlm_state ntlm_state;
+    struct p3ntlm_info *ntlm; /* NULL unless a CHALLENGE came back */
+    char ntlm_error[64]; /* a decoding problem (the fields decoded before it are kept) */
 
     /* cleartext login before TLS */
     int login_advertised;

@@ -13,14 +13,19 @@
 #include <stdlib.h>
 #include <math.h>
 #include <signal.h>
+#include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "findings.h"
+#include "fp.h"
+#include "p3fp_builtin.h"
 #include "resume.h"
 #include "targetgen.h"
+#include "tlsprobe.h"
 #include "scan_internal.h"
 #include "util.h"
 
@@ -260,6 +265,8 @@ static void fill_slots(struct p3s_scan *scan)
 void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
 {
     struct p3s_summary *sum = scan->sum;
+    if (scan->fp)
+        p3s_identify(scan->fp, rec);
     p3s_findings_evaluate(rec);
     sum->records++;
     sum->by_state[rec->state]++;
@@ -307,15 +314,184 @@ static void on_save_timer(evutil_socket_t fd, short what, void *arg)
     save_resume(arg, 0);
 }
 
+/* ---- TLS versions: one more connection per version, after the dialogue --------------- */
+
+static const int PROTO_VERSION[P3S_PROTO_COUNT] = {SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION,
+                                                   TLS1_2_VERSION, TLS1_3_VERSION};
+
+/* A record waiting for its TLS version probes. */
+struct tls_check {
+    struct p3s_scan *scan;
+    struct p3s_record *rec;
+    struct p3s_tstate *ts;
+    int pending;
+};
+
+static void finish_record(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts)
+{
+    p3s_scan_emit(scan, rec);
+    tstate_release(scan, ts);
+}
+
+static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result,
+                         const char *detail)
+{
+    struct tls_check *tc = arg;
+    struct p3s_scan *scan = tc->scan;
+    for (int i = 0; i < P3S_PROTO_COUNT; i++)
+        if (PROTO_VERSION[i] == version) {
+            tc->rec->tls_proto[i] = (signed char)result;
+            free(tc->rec->tls_proto_detail[i]);
+            tc->rec->tls_proto_detail[i] = p3s_xstrdup(detail);
+        }
+    if (result != P3S_TLSPROBE_UNSUPPORTED)
+        scan->active--;
+    if (--tc->pending)
+        return;
+    finish_record(scan, tc->rec, tc->ts);
+    free(tc);
+    pump(scan);
+}
+
+/* A POP3 service that did TLS gets one handshake per protocol version, on new connections and
+ * the same way in (STLS or implicit), to learn which versions it accepts. Each counts as an
+ * open connection. Returns 1 when the probes own the record now. */
+static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
+                            int sni)
+{
+    const struct p3s_config *cfg = scan->cfg;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (!cfg->tls_versions || scan->stopping || rec->state != P3S_STATE_POP3 ||
+        !rec->tls_version[0] || p3s_sockaddr_fill(rec->ip, rec->port, &ss, &sslen) < 0)
+        return 0;
+    struct tls_check *tc = p3s_xcalloc(1, sizeof *tc);
+    *tc = (struct tls_check){scan, rec, ts, 1}; /* one hold while starting them */
+    struct timeval tv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
+    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+        char why[128];
+        tc->pending++;
+        if (!p3s_tlsprobe_supported(PROTO_VERSION[i], why, sizeof why)) {
+            on_tls_probe(tc, PROTO_VERSION[i], P3S_TLSPROBE_UNSUPPORTED, why);
+            continue;
+        }
+        scan->active++;
+        if (p3s_tlsprobe_start(scan->base, (struct sockaddr *)&ss, sslen, !rec->implicit_tls,
+                               PROTO_VERSION[i], sni ? rec->target : NULL, &tv, on_tls_probe,
+                               tc) < 0) {
+            snprintf(why, sizeof why, "not probed: %s", strerror(errno));
+            on_tls_probe(tc, PROTO_VERSION[i], P3S_TLSPROBE_ERROR, why);
+        }
+    }
+    if (--tc->pending == 0) { /* every probe ended at once */
+        finish_record(scan, rec, ts);
+        free(tc);
+    }
+    return 1;
+}
+
 void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec)
 {
     struct p3s_tstate *ts = job->ts;
+    int sni = job->sni;
     free(job->target);
     free(job);
     scan->active--;
-    p3s_scan_emit(scan, rec);
-    tstate_release(scan, ts);
+    if (!start_tls_checks(scan, rec, ts, sni))
+        finish_record(scan, rec, ts);
     pump(scan);
+}
+
+/* ---- identification -------------------------------------------------------------------- */
+
+/* The text after the status word and one space ("+OK Dovecot ready." → "Dovecot ready."). */
+static void after_status(const struct p3s_bytes *b, const char **p, size_t *n)
+{
+    size_t skip = b->n >= 3 && memcmp(b->p, "+OK", 3) == 0    ? 3
+                  : b->n >= 4 && memcmp(b->p, "-ERR", 4) == 0 ? 4
+                                                              : 0;
+    if (skip < b->n && b->p[skip] == ' ')
+        skip++;
+    *p = b->p + skip;
+    *n = b->n - skip;
+}
+
+static int is_err(const struct p3s_bytes *b)
+{
+    return b->p && b->n >= 4 && memcmp(b->p, "-ERR", 4) == 0;
+}
+
+/* Fills rec->product from what the dialogue saw (fingerprints/README.md lists the sources). */
+void p3s_identify(const struct p3fp_db *db, struct p3s_record *rec)
+{
+    if (rec->state != P3S_STATE_POP3 || !rec->greeting.p)
+        return;
+    struct p3fp_input in;
+    memset(&in, 0, sizeof in);
+    after_status(&rec->greeting, &in.greeting, &in.greeting_len);
+    const struct p3s_list *capa = rec->capa.present ? &rec->capa : &rec->capa_tls;
+    char *names = NULL, *cert = NULL;
+    if (capa->present) {
+        size_t n = 0;
+        for (size_t i = 0; i < capa->n; i++)
+            n += capa->v[i].n + 1;
+        names = p3s_xmalloc(n + 1);
+        char *w = names;
+        for (size_t i = 0; i < capa->n; i++) {
+            const struct p3s_bytes *b = &capa->v[i];
+            if (!in.implementation && b->n > 15 && strncasecmp(b->p, "IMPLEMENTATION ", 15) == 0) {
+                in.implementation = b->p + 15;
+                in.implementation_len = b->n - 15;
+            }
+            for (size_t k = 0; k < b->n; k++)
+                *w++ = (char)(b->p[k] >= 'a' && b->p[k] <= 'z' ? b->p[k] - 32 : b->p[k]);
+            *w++ = '\n';
+        }
+        in.capa = names;
+        in.capa_len = n ? n - 1 : 0;
+    }
+    const struct p3s_bytes *err = is_err(&rec->user_reply)   ? &rec->user_reply
+                                  : is_err(&rec->capa_reply) ? &rec->capa_reply
+                                                             : NULL;
+    if (err)
+        after_status(err, &in.error, &in.error_len);
+    if (rec->cert && rec->cert->present) {
+        size_t n = strlen(rec->cert->subject) + strlen(rec->cert->issuer) + 3;
+        cert = p3s_xmalloc(n);
+        in.cert_len = (size_t)snprintf(cert, n, "%s, %s", rec->cert->subject, rec->cert->issuer);
+        in.cert = cert;
+    }
+    struct p3fp_match m;
+    if (p3fp_identify(db, &in, &m)) {
+        rec->product = p3s_xmalloc(sizeof m);
+        *rec->product = m;
+    }
+    free(names);
+    free(cert);
+}
+
+/* The built-in fingerprints, then those of --fingerprints files. */
+static struct p3fp_db *load_fingerprints(const struct p3s_config *cfg)
+{
+    char err[512];
+    struct p3fp_db *db = p3fp_db_new();
+    if (!db || p3fp_db_load_builtin(db, err, sizeof err) < 0) {
+        fprintf(stderr, "pop3scan: built-in fingerprints: %s\n", db ? err : "out of memory");
+        p3fp_db_free(db);
+        return NULL;
+    }
+    for (size_t i = 0; i < cfg->nfingerprint_files; i++) {
+        size_t len;
+        char *buf = p3s_read_file(cfg->fingerprint_files[i], &len, err, sizeof err);
+        if (!buf || p3fp_db_load(db, buf, len, cfg->fingerprint_files[i], err, sizeof err) < 0) {
+            fprintf(stderr, "pop3scan: --fingerprints: %s\n", err);
+            free(buf);
+            p3fp_db_free(db);
+            return NULL;
+        }
+        free(buf);
+    }
+    return db;
 }
 
 static SSL_CTX *make_ssl_ctx(void)
@@ -342,6 +518,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     if (scan->stopping) {
         scan->aborting = 1;
         p3s_conn_abort_all(scan);
+        p3s_tlsprobe_abort_all();
         event_base_loopbreak(scan->base);
         return;
     }
@@ -422,6 +599,11 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
         fprintf(stderr, "pop3scan: cannot start the event loop or TLS\n");
         goto out;
     }
+    scan.fp = load_fingerprints(cfg);
+    if (!scan.fp) {
+        rc = 2;
+        goto out;
+    }
     scan.dns = p3s_dns_new(scan.base, cfg->resolver, cfg->read_timeout_ms, err, sizeof err);
     if (!scan.dns) {
         fprintf(stderr, "pop3scan: %s\n", err);
@@ -488,6 +670,8 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     rc = 0;
 out:
     p3s_dns_free(scan.dns);
+    p3fp_db_free(scan.fp);
+    p3s_tlsprobe_cleanup();
     if (scan.ssl_ctx)
         SSL_CTX_free(scan.ssl_ctx);
     if (scan.base)

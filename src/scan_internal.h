@@ -4,6 +4,7 @@
 
 #include <openssl/ssl.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "dns.h"
@@ -13,6 +14,7 @@
 struct event_base;
 struct event;
 struct conn;
+struct p3fp_db;
 
 /* A target of the stream, alive until each of its jobs (and its DNS lookup) is done; then it
  * counts as finished for the progress line and --resume. */
@@ -58,6 +60,7 @@ struct p3s_scan {
     struct event *flush_ev;     /* flushes outputs once per loop pass, not once per record */
     int flush_pending;
     struct event *save_timer;   /* --resume: state saved every second */
+    struct p3fp_db *fp;         /* fingerprints: built-in, then --fingerprints files */
     struct conn *conns; /* every open connection, for an abort */
     double start_ms;
     uint64_t rng;
@@ -76,5 +79,10 @@ void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_r
 /* Writes a finished record to every output and counts it in the summary; frees it. */
 void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec);
 uint64_t p3s_scan_random(struct p3s_scan *scan);
+/* Names the product of a finished POP3 record from the fingerprints (rec->product). */
+void p3s_identify(const struct p3fp_db *db, struct p3s_record *rec);
+/* The socket address of a numeric IPv4 or IPv6 address and a port; -1 when ip is neither. */
+int p3s_sockaddr_fill(const char *ip, uint16_t port, struct sockaddr_storage *ss,
+                      socklen_t *len);
 
 #endif

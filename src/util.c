@@ -1,9 +1,11 @@
 /* util.c — see util.h. Out of memory is a fatal runtime error: exit status 3. */
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void *check(void *p)
@@ -40,4 +42,30 @@ double p3s_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20)) {
+        snprintf(err, errlen, "%s: %s", path,
+                 !f ? strerror(errno)
+                    : S_ISDIR(st.st_mode) ? "is a directory"
+                                          : "not a regular file of at most 16 MiB");
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    char *buf = p3s_xmalloc((size_t)st.st_size + 1);
+    *len = fread(buf, 1, (size_t)st.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: read error", path);
+        free(buf);
+        return NULL;
+    }
+    buf[*len] = '\0';
+    return buf;
 }

@@ -8,6 +8,9 @@ void *p3s_xmalloc(size_t n);
 void *p3s_xcalloc(size_t n, size_t size);
 void *p3s_xrealloc(void *p, size_t n);
 char *p3s_xstrdup(const char *s);
+/* A whole regular file of at most 16 MiB, NUL-terminated (*len excludes the NUL); NULL with
+ * err naming the path and the reason. */
+char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen);
 /* Monotonic milliseconds, for timings. */
 double p3s_now_ms(void);
 

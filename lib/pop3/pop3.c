@@ -15,6 +15,9 @@ enum step {
     STEP_USER,
     STEP_STLS,
     STEP_TLS_WAIT, /* the engine is doing the TLS handshake */
+    STEP_NTLM_AUTH,      /* AUTH NTLM sent */
+    STEP_NTLM_NEGOTIATE, /* NEGOTIATE sent, the CHALLENGE expected */
+    STEP_NTLM_CANCEL,    /* "*" sent */
     STEP_QUIT,
     STEP_DONE
 };
@@ -22,6 +25,9 @@ enum step {
 static const char CMD_CAPA[] = "CAPA\r\n";
 static const char CMD_STLS[] = "STLS\r\n";
 static const char CMD_QUIT[] = "QUIT\r\n";
+static const char CMD_AUTH_NTLM[] = "AUTH NTLM\r\n";
+static const char CMD_NTLM_NEGOTIATE[] = P3_NTLM_NEGOTIATE_B64 "\r\n";
+static const char CMD_CANCEL[] = "*\r\n";
 
 /* ---- line framing ---------------------------------------------------------------------- */
 
@@ -278,7 +284,16 @@ static void finish(struct p3_session *s, struct p3_event *ev, int quit)
         set_send(ev, P3_NEXT_FINISH, NULL, 0);
 }
 
-/* After a CAPA answer (or its refusal): USER probe, then STLS, then QUIT. */
+int p3_continuation(const char *text, size_t len, size_t *payload)
+{
+    if (len == 0 || text[0] != '+' || (len > 1 && text[1] != ' '))
+        return 0;
+    *payload = len > 1 ? 2 : 1;
+    return 1;
+}
+
+/* After a CAPA answer (or its refusal): USER probe, then STLS, then NTLM, then QUIT. NTLM waits
+ * for the final connection, so that after STLS it is asked under TLS, as a client would. */
 static void after_capa(struct p3_session *s, struct p3_event *ev)
 {
     if (!s->tls && (s->opts & P3_OPT_USER_PROBE) && s->user_status == P3_ST_NONE) {
@@ -292,7 +307,33 @@ static void after_capa(struct p3_session *s, struct p3_event *ev)
         set_send(ev, P3_NEXT_SEND, CMD_STLS, sizeof CMD_STLS - 1);
         return;
     }
+    if ((s->opts & P3_OPT_NTLM) && !s->ntlm_tried) {
+        s->ntlm_tried = 1;
+        s->step = STEP_NTLM_AUTH;
+        set_send(ev, P3_NEXT_SEND, CMD_AUTH_NTLM, sizeof CMD_AUTH_NTLM - 1);
+        return;
+    }
     send_quit(s, ev);
+}
+
+/* The answers of the NTLM exchange: a continuation goes on, anything else ends it with QUIT.
+ * The CHALLENGE itself is the line of the P3_CMD_NTLM_NEGOTIATE reply; the engine decodes it. */
+static void on_ntlm_reply(struct p3_session *s, struct p3_event *ev, enum p3_cmd cmd)
+{
+    size_t at;
+    ev->type = P3_EV_REPLY;
+    ev->cmd = cmd;
+    int more = p3_continuation(ev->line.text, ev->line.len, &at);
+    ev->status = more ? P3_ST_OTHER : p3_reply_status(ev->line.text, ev->line.len);
+    if (cmd == P3_CMD_AUTH_NTLM && more) {
+        s->step = STEP_NTLM_NEGOTIATE;
+        set_send(ev, P3_NEXT_SEND, CMD_NTLM_NEGOTIATE, sizeof CMD_NTLM_NEGOTIATE - 1);
+    } else if (cmd == P3_CMD_NTLM_NEGOTIATE && more) {
+        s->step = STEP_NTLM_CANCEL;
+        set_send(ev, P3_NEXT_SEND, CMD_CANCEL, sizeof CMD_CANCEL - 1);
+    } else {
+        send_quit(s, ev);
+    }
 }
 
 static void on_greeting(struct p3_session *s, struct p3_event *ev)
@@ -415,6 +456,15 @@ size_t p3_session_feed(struct p3_session *s, const char *buf, size_t len, struct
         break;
     case STEP_STLS:
         on_stls_reply(s, ev);
+        break;
+    case STEP_NTLM_AUTH:
+        on_ntlm_reply(s, ev, P3_CMD_AUTH_NTLM);
+        break;
+    case STEP_NTLM_NEGOTIATE:
+        on_ntlm_reply(s, ev, P3_CMD_NTLM_NEGOTIATE);
+        break;
+    case STEP_NTLM_CANCEL:
+        on_ntlm_reply(s, ev, P3_CMD_NTLM_CANCEL);
         break;
     case STEP_QUIT:
         ev->type = P3_EV_REPLY;

@@ -94,7 +94,24 @@ size_t p3_word_len(const char *text, size_t len);
 
 /* ---- the dialogue ---------------------------------------------------------------------- */
 
-enum p3_cmd { P3_CMD_NONE = 0, P3_CMD_CAPA, P3_CMD_USER, P3_CMD_STLS, P3_CMD_QUIT };
+enum p3_cmd {
+    P3_CMD_NONE = 0,
+    P3_CMD_CAPA,
+    P3_CMD_USER,
+    P3_CMD_STLS,
+    P3_CMD_QUIT,
+    P3_CMD_AUTH_NTLM,      /* "AUTH NTLM": the answer is "+ " to go on, or -ERR */
+    P3_CMD_NTLM_NEGOTIATE, /* the NEGOTIATE message: the answer is "+ <CHALLENGE>" */
+    P3_CMD_NTLM_CANCEL     /* "*": ends the exchange (RFC 5034), -ERR expected */
+};
+
+/* The NTLM NEGOTIATE message the core sends with P3_OPT_NTLM, in base64 (lib/ntlm builds the
+ * same bytes; a unit test keeps the two equal). It asks for the target information but gives
+ * no name, domain or workstation of ours. */
+#define P3_NTLM_NEGOTIATE_B64 "TlRMTVNTUAABAAAAB4IIogAAAAAoAAAAAAAAACgAAAAAAAAAAAAAAA=="
+
+/* Whether a line is a SASL continuation ("+ ..." or a bare "+"), and where its payload starts. */
+int p3_continuation(const char *text, size_t len, size_t *payload);
 
 enum p3_next {
     P3_NEXT_READ = 0, /* keep reading */
@@ -130,7 +147,9 @@ struct p3_event {
 enum {
     P3_OPT_IMPLICIT_TLS = 1u << 0, /* the connection is TLS from the start (port 995) */
     P3_OPT_USER_PROBE = 1u << 1,   /* send USER with a non-existent name before TLS */
-    P3_OPT_STLS = 1u << 2          /* upgrade with STLS when offered */
+    P3_OPT_STLS = 1u << 2,         /* upgrade with STLS when offered */
+    P3_OPT_NTLM = 1u << 3          /* last, on the final (TLS if any) connection: AUTH NTLM
+                                      with a NEGOTIATE, to read the CHALLENGE; then "*" */
 };
 
 struct p3_session {
@@ -142,6 +161,7 @@ struct p3_session {
     uint8_t service;   /* enum p3_service of the greeting */
     uint8_t user_status;
     uint8_t stls_status;
+    uint8_t ntlm_tried;
     uint16_t capa_lines;
     uint32_t capa_bytes;
     unsigned capa_bits;     /* capabilities listed in cleartext */

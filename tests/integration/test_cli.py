@@ -56,6 +56,23 @@ class BadInputTest(unittest.TestCase):
         self.assertIn(b"/nonexistent/dir/out.jsonl", res.stderr)
 
 
+class DocumentationTest(unittest.TestCase):
+    def test_every_option_in_the_man_page(self):
+        # curl's rule: every option of --help is documented in the man page, and the man page
+        # documents no option the program lacks.
+        import re
+        helptext = p3s.scan("--help", jsonl=False).stdout.decode()
+        opts = set(re.findall(r"(?<![\w-])--([a-z][a-z0-9-]+)", helptext))
+        with open(os.path.join(p3s.SRC, "man", "pop3scan.1")) as f:
+            man = f.read().replace("\\-", "-")
+        documented = set(re.findall(r"^\.B[IR]? +--([a-z][a-z0-9-]+)", man, re.M))
+        documented |= set(re.findall(r"--([a-z][a-z0-9-]+)\"? *$", man, re.M))
+        self.assertGreater(len(opts), 25)
+        for opt in sorted(opts):
+            self.assertIn("--" + opt, man, f"--{opt} is not in man/pop3scan.1")
+        self.assertEqual(sorted(documented - opts - {"no-color", "iL"}), [])
+
+
 class DnsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -135,8 +152,9 @@ class DnsTest(unittest.TestCase):
         one, two = run(1), run(2)
         for res in (one, two):
             self.assertEqual([r["state"] for r in res.records], ["error", "error"])
-        single = two.elapsed
-        self.assertGreater(one.elapsed, 1.8 * single, (one.elapsed, two.elapsed))
+        # (Under P3S_WRAP start-up time pads both runs alike: the cap must still add a timeout.)
+        single = two.elapsed if not p3s.WRAP else 1.0
+        self.assertGreater(one.elapsed - two.elapsed, 0.8 * single, (one.elapsed, two.elapsed))
 
 
 if __name__ == "__main__":

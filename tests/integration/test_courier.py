@@ -84,7 +84,8 @@ class CourierTest(unittest.TestCase):
 
     def test_plain_findings(self):
         rec = self.res.by_port(self.port)
-        self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-plaintext-login"])
+        self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-plaintext-login", "pop3-tls-cert",
+                                        "pop3-tls-weak"])
         self.assertIsNone(p3s.finding(rec, "pop3-apop"), "no timestamp in the greeting")
         self.assertIsNone(p3s.finding(rec, "pop3-cleartext"), "STLS is offered")
         self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
@@ -101,7 +102,11 @@ class CourierTest(unittest.TestCase):
         self.assertIsNone(rec["stls"])
         self.assertIsNone(rec["plaintext_login"])
         self.assertEqual(rec["capabilities_tls"], CAPS_TLS)
-        self.assertEqual(p3s.ids(rec), ["pop3-detected"])
+        # couriertls as Debian ships it still accepts TLS 1.0 and 1.1.
+        self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-tls-cert", "pop3-tls-weak"])
+        self.assertEqual(rec["tls"]["versions"]["TLSv1.0"], "accepted")
+        self.assertEqual(p3s.finding(rec, "pop3-tls-weak")["evidence"],
+                         "TLSv1.0 accepted; TLSv1.1 accepted")
 
     def test_opt_outs(self):
         res = self.res_opt_out
@@ -114,6 +119,14 @@ class CourierTest(unittest.TestCase):
         self.assertIsNone(rec["tls"])
         self.assertIsNone(rec["plaintext_login"]["accepted"])
         self.assertEqual(p3s.ids(rec), ["pop3-detected"])
+
+    def test_identified_on_both_ports(self):
+        # "Hello there." alone names nothing; with IMPLEMENTATION Courier Mail Server it does.
+        for port in (self.port, self.tport):
+            product = self.res.by_port(port)["product"]
+            self.assertEqual((product["vendor"], product["name"]), ("Courier", "Courier Mail Server"),
+                             product)
+            self.assertIsNone(p3s.finding(self.res.by_port(port), "pop3-version-disclosure"))
 
     def test_cleartext_port_as_tls(self):
         rec = self.res_wrong.by_port(self.port)
@@ -137,7 +150,8 @@ class CourierTest(unittest.TestCase):
 
     def test_fail_on(self):
         self.assertEqual(p3s.scan("-p", self.port, "--fail-on", "high", "127.0.0.1").rc, 1)
-        self.assertEqual(p3s.scan("-p", f"tls:{self.tport}", "--fail-on", "low", "127.0.0.1").rc, 0)
+        self.assertEqual(p3s.scan("-p", f"tls:{self.tport}", "--fail-on", "high", "127.0.0.1").rc, 0)
+        self.assertEqual(p3s.scan("-p", f"tls:{self.tport}", "--fail-on", "medium", "127.0.0.1").rc, 1)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,10 @@ class CyrusTest(unittest.TestCase):
 
     def test_plain_findings(self):
         rec = self.res.by_port(self.port)
-        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected", "pop3-plaintext-login"])
+        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected", "pop3-plaintext-login",
+                                        "pop3-tls-cert", "pop3-version-disclosure"])
+        self.assertEqual(p3s.finding(rec, "pop3-tls-cert")["evidence"], "self-signed")
+        self.assertEqual(p3s.finding(rec, "pop3-version-disclosure")["evidence"], rec["greeting"])
         apop = p3s.finding(rec, "pop3-apop")
         self.assertEqual(apop["severity"], "low")
         self.assertEqual(apop["evidence"], GREETING.match(rec["greeting"]).group(1))
@@ -106,7 +109,8 @@ class CyrusTest(unittest.TestCase):
         self.assertIsNone(rec["plaintext_login"])
         self.assertNotIn("STLS", rec["capabilities_tls"])
         self.assertTrue(any(c.startswith("IMPLEMENTATION Cyrus POP3 3") for c in rec["capabilities_tls"]))
-        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected"])
+        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected", "pop3-tls-cert",
+                                        "pop3-version-disclosure"])
         # A fresh timestamp per connection.
         self.assertNotEqual(rec["greeting"], self.res.by_port(self.port)["greeting"])
 
@@ -120,7 +124,23 @@ class CyrusTest(unittest.TestCase):
         self.assertIsNone(rec["capabilities_tls"])
         self.assertIsNone(rec["tls"])
         self.assertIsNone(rec["plaintext_login"]["accepted"])
-        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected"])
+        self.assertEqual(p3s.ids(rec), ["pop3-apop", "pop3-detected", "pop3-version-disclosure"])
+
+    def test_identified_with_version(self):
+        # nmap 7.93 does not name Cyrus 3; the greeting and IMPLEMENTATION do.
+        for port in (self.port, self.tport):
+            product = self.res.by_port(port)["product"]
+            self.assertEqual((product["vendor"], product["name"], product["version"]),
+                             ("Cyrus", "Cyrus IMAP", "3.6.1"), product)
+            self.assertEqual(product["cpe"], "cpe:2.3:a:cyrus:imap:3.6.1:*:*:*:*:*:*:*")
+            self.assertEqual(product["os"], "Debian")
+            self.assertEqual(product["host"], "localhost")
+
+    def test_tls_versions(self):
+        for port in (self.port, self.tport):
+            versions = self.res.by_port(port)["tls"]["versions"]
+            self.assertEqual(versions["TLSv1.2"], "accepted")
+            self.assertEqual(versions["SSLv3"], "unsupported")
 
     def test_cleartext_port_as_tls(self):
         rec = self.res_wrong.by_port(self.port)

@@ -75,7 +75,50 @@ class DovecotTest(unittest.TestCase):
             self.assertIsNone(rec["capabilities"])
             self.assertIn("USER", rec["capabilities_tls"])
             self.assertIsNone(rec["plaintext_login"])
-            self.assertEqual(p3s.ids(rec), ["pop3-detected"])
+            # The test certificate is self-signed: that and nothing else is wrong with its TLS.
+            self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-tls-cert"])
+            self.assertEqual(p3s.finding(rec, "pop3-tls-cert")["evidence"], "self-signed")
+
+    def test_identified_on_every_port(self):
+        for res in (self.res_open, self.res_strict, self.res_v6):
+            for rec in res.records:
+                self.assertEqual(rec["product"]["vendor"], "Dovecot", rec)
+                self.assertEqual(rec["product"]["name"], "Dovecot")
+                self.assertEqual(rec["product"]["os"], "Debian")
+                self.assertTrue(rec["product"]["cpe"].startswith("cpe:2.3:a:dovecot:dovecot:"))
+                self.assertIsNone(p3s.finding(rec, "pop3-version-disclosure"))
+
+    def test_tls_details(self):
+        rec = self.res_open.by_port(self.ta)
+        cert = rec["tls"]["certificate"]
+        self.assertEqual(cert["subject"], "CN=localhost")
+        self.assertTrue(cert["self_signed"])
+        self.assertFalse(cert["trusted"])
+        self.assertIn("DNS:localhost", cert["sans"])
+        self.assertEqual(len(cert["sha256"]), 64)
+        self.assertIsNone(cert["name_matches"], "an address was scanned, not a name")
+        # Debian's Dovecot defaults to ssl_min_protocol = TLSv1.2.
+        self.assertEqual(rec["tls"]["versions"],
+                         {"SSLv3": "unsupported", "TLSv1.0": "refused", "TLSv1.1": "refused",
+                          "TLSv1.2": "accepted", "TLSv1.3": "accepted"})
+        self.assertIsNone(p3s.finding(rec, "pop3-tls-weak"))
+        # The STLS port is probed through STLS, with the same answers.
+        self.assertEqual(self.res_open.by_port(self.pa)["tls"]["versions"], rec["tls"]["versions"])
+
+    def test_old_tls_versions_accepted_are_weak(self):
+        plain, tls = p3s.free_ports(2)
+        with p3s.ServerScript("dovecot.sh", "--plain-port", plain, "--tls-port", tls,
+                              "--ssl-min", "TLSv1"):
+            res = p3s.scan("-p", f"{plain},tls:{tls}", "127.0.0.1")
+        for rec in res.records:
+            versions = rec["tls"]["versions"]
+            self.assertEqual(versions["TLSv1.0"], "accepted", rec)
+            self.assertEqual(versions["TLSv1.1"], "accepted")
+            weak = p3s.finding(rec, "pop3-tls-weak")
+            self.assertIsNotNone(weak, rec)
+            self.assertEqual(weak["severity"], "medium")
+            self.assertIn("TLSv1.0 accepted", weak["evidence"])
+            self.assertIn("TLSv1.1 accepted", weak["evidence"])
 
     def test_b_plaintext_login_refused(self):
         rec = self.res_strict.by_port(self.pb)

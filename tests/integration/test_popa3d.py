@@ -37,6 +37,14 @@ class Popa3dTest(unittest.TestCase):
         self.assertEqual(rec["tls"]["via"], "implicit")
         self.assertIsNone(p3s.finding(rec, "pop3-cleartext"))
 
+    def test_identified_from_its_silence(self):
+        # A bare "+OK" and a bare "-ERR" to everything: popa3d, on both ports.
+        for port in (self.port, self.tport):
+            product = self.res.by_port(port)["product"]
+            self.assertIsNotNone(product, port)
+            self.assertEqual(product["name"], "popa3d")
+            self.assertTrue(product["cpe"].startswith("cpe:2.3:a:openwall:popa3d:"))
+
 
 if __name__ == "__main__":
     p3s.main()

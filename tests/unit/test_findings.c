@@ -15,6 +15,7 @@
 
 #include "findings.h"
 #include "record.h"
+#include "tlsprobe.h"
 
 #define SET(b, lit) p3s_bytes_set((b), (lit), sizeof(lit) - 1)
 #define ADD(l, lit) p3s_list_add((l), (lit), sizeof(lit) - 1)
@@ -75,11 +76,12 @@ static void test_catalog(void **state)
         for (const struct p3s_finding_def *const *e = P3S_FINDINGS; e != d; e++)
             assert_string_not_equal((*e)->id, (*d)->id);
     }
-    assert_int_equal(n, 5);
-    const struct p3s_finding_def *exported[] = {&P3S_FINDING_DETECTED, &P3S_FINDING_CLEARTEXT,
-                                                &P3S_FINDING_PLAINTEXT_LOGIN,
-                                                &P3S_FINDING_STLS_BROKEN, &P3S_FINDING_APOP};
-    for (size_t i = 0; i < 5; i++) {
+    assert_int_equal(n, 9);
+    const struct p3s_finding_def *exported[] = {
+        &P3S_FINDING_DETECTED,     &P3S_FINDING_CLEARTEXT,         &P3S_FINDING_PLAINTEXT_LOGIN,
+        &P3S_FINDING_STLS_BROKEN,  &P3S_FINDING_APOP,              &P3S_FINDING_TLS_WEAK,
+        &P3S_FINDING_TLS_CERT,     &P3S_FINDING_VERSION_DISCLOSURE, &P3S_FINDING_NTLM_DISCLOSURE};
+    for (size_t i = 0; i < 9; i++) {
         int found = 0;
         for (const struct p3s_finding_def *const *d = P3S_FINDINGS; *d; d++)
             found |= *d == exported[i];
@@ -412,6 +414,142 @@ static void test_non_pop3_states(void **state)
     p3s_record_free(r);
 }
 
+/* ---- TLS, version and NTLM findings ------------------------------------------------------- */
+
+static struct p3s_record *tls_record(const char *version, const char *cipher, int bits)
+{
+    struct p3s_record *r = pop3_record(995, 1, "+OK ready");
+    snprintf(r->tls_version, sizeof r->tls_version, "%s", version);
+    snprintf(r->tls_cipher, sizeof r->tls_cipher, "%s", cipher);
+    r->tls_cipher_bits = bits;
+    return r;
+}
+
+static void test_tls_weak(void **state)
+{
+    (void)state;
+    struct p3s_record *r = tls_record("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256);
+    r->tls_proto[P3S_PROTO_SSL3] = P3S_TLSPROBE_UNSUPPORTED;
+    r->tls_proto[P3S_PROTO_TLS10] = P3S_TLSPROBE_REFUSED;
+    r->tls_proto[P3S_PROTO_TLS11] = P3S_TLSPROBE_TIMEOUT;
+    r->tls_proto[P3S_PROTO_TLS12] = P3S_TLSPROBE_ACCEPTED;
+    r->tls_proto[P3S_PROTO_TLS13] = P3S_TLSPROBE_ACCEPTED;
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-tls-weak");
+    r->tls_proto[P3S_PROTO_TLS10] = P3S_TLSPROBE_ACCEPTED;
+    p3s_findings_evaluate(r);
+    EVIDENCE(r, "pop3-tls-weak", "TLSv1.0 accepted");
+    assert_int_equal(get(r, "pop3-tls-weak")->def->severity, P3S_SEV_MEDIUM);
+    p3s_record_free(r);
+
+    /* A weak cipher negotiated on the scan's own connection counts without any probe. */
+    r = tls_record("TLSv1.2", "DES-CBC3-SHA", 112);
+    p3s_findings_evaluate(r);
+    assert_non_null(get(r, "pop3-tls-weak"));
+    assert_non_null(strstr(get(r, "pop3-tls-weak")->evidence, "DES-CBC3-SHA"));
+    p3s_record_free(r);
+
+    /* No TLS at all: no TLS finding. */
+    r = pop3_record(110, 0, "+OK ready");
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-tls-weak");
+    assert_no(r, "pop3-tls-cert");
+    p3s_record_free(r);
+}
+
+static void test_tls_cert(void **state)
+{
+    (void)state;
+    struct p3s_record *r = tls_record("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256);
+    r->cert = calloc(1, sizeof *r->cert);
+    assert_non_null(r->cert);
+    r->cert->present = 1;
+    r->cert->chain_verified = 1;
+    r->cert->name_checked = 1;
+    r->cert->name_matches = 1;
+    snprintf(r->cert->name, sizeof r->cert->name, "mail.example.org");
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-tls-cert");
+    r->cert->expired = 1;
+    snprintf(r->cert->not_after, sizeof r->cert->not_after, "2020-01-01T00:00:00Z");
+    p3s_findings_evaluate(r);
+    const struct p3s_finding *f = get(r, "pop3-tls-cert");
+    assert_non_null(f);
+    assert_int_equal(f->def->severity, P3S_SEV_LOW);
+    assert_non_null(strstr(f->evidence, "expired"));
+    assert_non_null(strstr(f->evidence, "2020-01-01"));
+    r->cert->expired = 0;
+    r->cert->name_matches = 0;
+    p3s_findings_evaluate(r);
+    assert_non_null(strstr(get(r, "pop3-tls-cert")->evidence, "mail.example.org"));
+    p3s_record_free(r);
+}
+
+static struct p3fp_match *product(const char *name, const char *version)
+{
+    struct p3fp_match *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    snprintf(m->product, sizeof m->product, "%s", name);
+    snprintf(m->version, sizeof m->version, "%s", version);
+    return m;
+}
+
+static void test_version_disclosure(void **state)
+{
+    (void)state;
+    struct p3s_record *r = pop3_record(110, 0, "+OK Qpopper (version 4.1.0) at mail starting.");
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-version-disclosure"); /* not identified: nothing to say */
+    r->product = product("qpopper", "4.1.0");
+    p3s_findings_evaluate(r);
+    EVIDENCE(r, "pop3-version-disclosure", "+OK Qpopper (version 4.1.0) at mail starting.");
+    assert_int_equal(get(r, "pop3-version-disclosure")->def->severity, P3S_SEV_INFO);
+    p3s_record_free(r);
+
+    /* The version shown only by IMPLEMENTATION: that line is the evidence. */
+    r = pop3_record(110, 0, "+OK ready");
+    r->capa.present = 1;
+    ADD(&r->capa, "TOP");
+    ADD(&r->capa, "IMPLEMENTATION GNU Mailutils 3.15");
+    r->product = product("GNU Mailutils", "3.15");
+    p3s_findings_evaluate(r);
+    EVIDENCE(r, "pop3-version-disclosure", "IMPLEMENTATION GNU Mailutils 3.15");
+    p3s_record_free(r);
+
+    /* Identified without a version: no disclosure. */
+    r = pop3_record(110, 0, "+OK Dovecot ready.");
+    r->product = product("Dovecot", "");
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-version-disclosure");
+    p3s_record_free(r);
+}
+
+static void test_ntlm_disclosure(void **state)
+{
+    (void)state;
+    struct p3s_record *r = pop3_record(110, 0, "+OK The Microsoft Exchange POP3 service is ready.");
+    r->ntlm_state = P3S_NTLM_REFUSED;
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-ntlm-disclosure");
+    r->ntlm_state = P3S_NTLM_DECODED;
+    r->ntlm = calloc(1, sizeof *r->ntlm);
+    assert_non_null(r->ntlm);
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-ntlm-disclosure"); /* a challenge that names nothing */
+    snprintf(r->ntlm->nb_computer, sizeof r->ntlm->nb_computer, "MAIL01");
+    snprintf(r->ntlm->nb_domain, sizeof r->ntlm->nb_domain, "CONTOSO");
+    snprintf(r->ntlm->dns_computer, sizeof r->ntlm->dns_computer, "mail01.contoso.local");
+    r->ntlm->has_version = 1;
+    r->ntlm->os_major = 10;
+    r->ntlm->os_build = 17763;
+    p3s_findings_evaluate(r);
+    EVIDENCE(r, "pop3-ntlm-disclosure",
+             "NetBIOS computer MAIL01, NetBIOS domain CONTOSO, DNS computer "
+             "mail01.contoso.local, OS 10.0.17763 (Windows Server 2019 / Windows 10 1809)");
+    assert_int_equal(get(r, "pop3-ntlm-disclosure")->def->severity, P3S_SEV_LOW);
+    p3s_record_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +561,10 @@ int main(void)
         cmocka_unit_test(test_apop),
         cmocka_unit_test(test_dovecot_like),
         cmocka_unit_test(test_non_pop3_states),
+        cmocka_unit_test(test_tls_weak),
+        cmocka_unit_test(test_tls_cert),
+        cmocka_unit_test(test_version_disclosure),
+        cmocka_unit_test(test_ntlm_disclosure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

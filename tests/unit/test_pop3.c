@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ntlm.h"
 #include "pop3.h"
 
 /* ---- a tiny engine: buffers bytes, feeds the core, records every event ------------------ */
@@ -64,7 +65,7 @@ static void check_send(const struct p3_event *ev)
     sends_checked++;
     const char *s = ev->send;
     size_t n = ev->send_len;
-    assert_true(n >= 6);
+    assert_true(n >= 3);
     assert_true(n < 64);
     assert_memory_equal(s + n - 2, "\r\n", 2);
     for (size_t i = 0; i + 2 < n; i++) {
@@ -72,11 +73,15 @@ static void check_send(const struct p3_event *ev)
     }
     int ok = (n == 6 && memcmp(s, "CAPA\r\n", 6) == 0) ||
              (n == 6 && memcmp(s, "STLS\r\n", 6) == 0) ||
-             (n == 6 && memcmp(s, "QUIT\r\n", 6) == 0) || (n > 7 && memcmp(s, "USER ", 5) == 0);
+             (n == 6 && memcmp(s, "QUIT\r\n", 6) == 0) || (n > 7 && memcmp(s, "USER ", 5) == 0) ||
+             (n == 11 && memcmp(s, "AUTH NTLM\r\n", 11) == 0) ||
+             (n == 3 && memcmp(s, "*\r\n", 3) == 0) ||
+             (n == sizeof P3_NTLM_NEGOTIATE_B64 + 1 &&
+              memcmp(s, P3_NTLM_NEGOTIATE_B64, sizeof P3_NTLM_NEGOTIATE_B64 - 1) == 0);
     assert_true(ok);
-    assert_true(memcmp(s, "PASS", 4) != 0);
-    assert_true(memcmp(s, "APOP", 4) != 0);
-    if (memcmp(s, "USER ", 5) == 0) { /* a single word of safe characters */
+    assert_true(n < 4 || memcmp(s, "PASS", 4) != 0);
+    assert_true(n < 4 || memcmp(s, "APOP", 4) != 0);
+    if (n > 5 && memcmp(s, "USER ", 5) == 0) { /* a single word of safe characters */
         for (size_t i = 5; i + 2 < n; i++) {
             char c = s[i];
             assert_true((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -1071,6 +1076,96 @@ static void test_hostile_replies_never_lead_to_credentials(void **state)
     assert_true(sends_checked > before);
 }
 
+/* ---- NTLM (--ntlm) ---------------------------------------------------------------------- */
+
+static const char CHALLENGE[] = "+ TlRMTVNTUAACAAAADgAOADgAAAAFgomiASNFZ4mrze8AAAAAAAAAAJoAmgBGAAAA";
+
+static void test_ntlm_exchange(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS | P3_OPT_NTLM, PROBE);
+    PUSH(d, "+OK hi\r\n+OK\r\nUSER\r\nSASL NTLM\r\n.\r\n");
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "USER " PROBE "\r\n");
+    PUSH(d, "-ERR\r\n"); /* no STLS offered: NTLM in cleartext, after the USER probe */
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "AUTH NTLM\r\n");
+    PUSH(d, "+ \r\n");
+    assert_int_equal(d->ev[d->nev - 1].cmd, P3_CMD_AUTH_NTLM);
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, P3_NTLM_NEGOTIATE_B64 "\r\n");
+    drv_push(d, CHALLENGE, sizeof CHALLENGE - 1);
+    PUSH(d, "\r\n");
+    const struct rec_ev *e = &d->ev[d->nev - 1];
+    assert_int_equal(e->type, P3_EV_REPLY);
+    assert_int_equal(e->cmd, P3_CMD_NTLM_NEGOTIATE);
+    assert_text(e, CHALLENGE); /* the engine decodes it */
+    assert_send(e, P3_NEXT_SEND, "*\r\n");
+    PUSH(d, "-ERR canceled\r\n");
+    assert_int_equal(d->ev[d->nev - 1].cmd, P3_CMD_NTLM_CANCEL);
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "QUIT\r\n");
+    PUSH(d, "+OK\r\n");
+    assert_true(d->finished);
+    drv_free(d);
+
+    /* Refused at once: QUIT, nothing more. */
+    d = drv_new(P3_OPT_NTLM, PROBE);
+    PUSH(d, "+OK\r\n-ERR\r\n-ERR unknown mechanism\r\n");
+    assert_int_equal(d->ev[d->nev - 1].cmd, P3_CMD_AUTH_NTLM);
+    assert_int_equal(d->ev[d->nev - 1].status, P3_ST_ERR);
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "QUIT\r\n");
+    drv_free(d);
+
+    /* A "+OK" is not a continuation: no NEGOTIATE is sent into a reply of another shape. */
+    d = drv_new(P3_OPT_NTLM, PROBE);
+    PUSH(d, "+OK\r\n-ERR\r\n+OK whatever\r\n");
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "QUIT\r\n");
+    drv_free(d);
+}
+
+static void test_ntlm_after_stls_is_under_tls(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS | P3_OPT_NTLM, PROBE);
+    PUSH(d, "+OK\r\n+OK\r\nSTLS\r\n.\r\n-ERR\r\n+OK go\r\n");
+    assert_true(d->starttls);
+    for (size_t i = 0; i < d->nev; i++)
+        if (d->ev[i].has_send)
+            assert_true(memcmp(d->ev[i].send, "AUTH", 4) != 0);
+    drv_tls(d);
+    PUSH(d, "+OK\r\nSASL NTLM\r\n.\r\n");
+    const struct rec_ev *e = &d->ev[d->nev - 1];
+    assert_true(e->tls);
+    assert_send(e, P3_NEXT_SEND, "AUTH NTLM\r\n");
+    drv_free(d);
+
+    d = drv_new(P3_OPT_IMPLICIT_TLS | OPTS | P3_OPT_NTLM, PROBE);
+    PUSH(d, "+OK\r\n+OK\r\n.\r\n");
+    assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "AUTH NTLM\r\n");
+    drv_free(d);
+}
+
+static void test_continuation(void **state)
+{
+    (void)state;
+    size_t at = 99;
+    assert_true(p3_continuation("+", 1, &at));
+    assert_int_equal(at, 1);
+    assert_true(p3_continuation("+ ", 2, &at));
+    assert_int_equal(at, 2);
+    assert_true(p3_continuation("+ TlRM", 6, &at));
+    assert_int_equal(at, 2);
+    assert_false(p3_continuation("+OK", 3, &at));
+    assert_false(p3_continuation("", 0, &at));
+    assert_false(p3_continuation("-ERR", 4, &at));
+}
+
+static void test_negotiate_matches_ntlm_module(void **state)
+{
+    (void)state;
+    char b64[128];
+    int n = p3ntlm_negotiate_b64(b64, sizeof b64);
+    assert_int_equal(n, (int)strlen(P3_NTLM_NEGOTIATE_B64));
+    assert_string_equal(b64, P3_NTLM_NEGOTIATE_B64);
+}
+
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static void test_apop_timestamp(void **state)
@@ -1191,6 +1286,10 @@ int main(void)
         cmocka_unit_test(test_capa_overflow_lines),
         cmocka_unit_test(test_capa_overflow_bytes),
         cmocka_unit_test(test_hostile_replies_never_lead_to_credentials),
+        cmocka_unit_test(test_ntlm_exchange),
+        cmocka_unit_test(test_ntlm_after_stls_is_under_tls),
+        cmocka_unit_test(test_continuation),
+        cmocka_unit_test(test_negotiate_matches_ntlm_module),
         cmocka_unit_test(test_apop_timestamp),
         cmocka_unit_test(test_capa_bits),
         cmocka_unit_test(test_reply_status),
