@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-static const struct p3s_output_module *const MODULES[] = {&p3s_output_text, &p3s_output_jsonl,
-                                                          NULL};
+static const struct p3s_output_module *const MODULES[] = {
+    &p3s_output_text, &p3s_output_jsonl, &p3s_output_csv, &p3s_output_nuclei, NULL};
 
 const struct p3s_output_module *p3s_output_find(const char *name)
 {
@@ -16,5 +16,5 @@ const struct p3s_output_module *p3s_output_find(const char *name)
 
 const char *p3s_output_names(void)
 {
-    return "text, jsonl";
+    return "text, jsonl, csv, nuclei";
 }

@@ -45,5 +45,7 @@ const char *p3s_output_names(void);
 
 extern const struct p3s_output_module p3s_output_text;
 extern const struct p3s_output_module p3s_output_jsonl;
+extern const struct p3s_output_module p3s_output_csv;
+extern const struct p3s_output_module p3s_output_nuclei;
 
 #endif

@@ -8,6 +8,7 @@
 #include "escape.h"
 #include "findings.h"
 #include "output.h"
+#include "tlsprobe.h"
 
 #define RESET "\033[0m"
 #define BOLD "\033[1m"
@@ -79,18 +80,228 @@ static void put_address(struct p3s_output *o, const struct p3s_record *r)
     fputs(r->implicit_tls ? " tls  " : "  ", o->fp);
 }
 
+/* A C string that came from the server (or was derived from its bytes), escaped. */
+static void put_str(struct p3s_output *o, const char *s)
+{
+    p3s_fputs_term(o->fp, s, strlen(s));
+}
+
+/* "label:  text\n" for a server-derived text; nothing when it is empty. */
+static void put_line(struct p3s_output *o, const char *label, const char *s)
+{
+    if (!s || !*s)
+        return;
+    fprintf(o->fp, "    %-18s", label);
+    put_str(o, s);
+    fputc('\n', o->fp);
+}
+
+static const struct p3fp_match *product_of(const struct p3s_record *r)
+{
+    return r->product && r->product->rule_id ? r->product : NULL;
+}
+
+/* "Dovecot 2.3.19 (Debian) [cpe:2.3:a:dovecot:dovecot:2.3.19:*:*:*:*:*:*:*]": the vendor is left
+ * out when the product name already starts with it. */
+static void put_product(struct p3s_output *o, const struct p3fp_match *m)
+{
+    size_t vlen = strlen(m->vendor);
+    if (vlen && strncmp(m->product, m->vendor, vlen) != 0) {
+        put_str(o, m->vendor);
+        fputc(' ', o->fp);
+    }
+    if (o->color)
+        fputs(BOLD, o->fp);
+    put_str(o, m->product);
+    if (m->version[0]) {
+        fputc(' ', o->fp);
+        put_str(o, m->version);
+    }
+    if (o->color)
+        fputs(RESET, o->fp);
+    if (m->os[0]) {
+        fputs(" (", o->fp);
+        put_str(o, m->os);
+        fputc(')', o->fp);
+    }
+    if (m->cpe[0]) {
+        fputs(" [", o->fp);
+        put_str(o, m->cpe);
+        fputc(']', o->fp);
+    }
+}
+
+static const char *const PROTO_NAMES[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1.0", "TLSv1.1",
+                                                         "TLSv1.2", "TLSv1.3"};
+
+static int proto_weak(int i)
+{
+    return i == P3S_PROTO_SSL3 || i == P3S_PROTO_TLS10 || i == P3S_PROTO_TLS11;
+}
+
+/* The versions the probes found accepted, weak ones marked; then those refused and those whose
+ * support stays unknown (not offered by this OpenSSL, timed out, failed). */
+static void put_tls_versions(struct p3s_output *o, const struct p3s_record *r)
+{
+    int probed = 0;
+    for (int i = 0; i < P3S_PROTO_COUNT; i++)
+        probed |= r->tls_proto[i] >= 0;
+    if (!probed)
+        return;
+    fprintf(o->fp, "    %-18s", "tls versions:");
+    int n = 0;
+    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+        if (r->tls_proto[i] != P3S_TLSPROBE_ACCEPTED)
+            continue;
+        fputs(n++ ? ", " : "", o->fp);
+        fputs(PROTO_NAMES[i], o->fp);
+        if (proto_weak(i)) {
+            fputc(' ', o->fp);
+            paint(o, YELLOW, "(weak)");
+        }
+    }
+    if (!n)
+        fputs("none accepted", o->fp);
+    static const struct {
+        int result;
+        const char *label;
+    } others[] = {{P3S_TLSPROBE_REFUSED, "refused"},
+                  {P3S_TLSPROBE_UNSUPPORTED, "not offered by this OpenSSL"},
+                  {P3S_TLSPROBE_TIMEOUT, "timed out"},
+                  {P3S_TLSPROBE_ERROR, "not tried"}};
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+        int m = 0;
+        for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+            if (r->tls_proto[i] != others[k].result)
+                continue;
+            if (m++)
+                fprintf(o->fp, ", %s", PROTO_NAMES[i]);
+            else
+                fprintf(o->fp, "; %s: %s", others[k].label, PROTO_NAMES[i]);
+        }
+    }
+    fputc('\n', o->fp);
+}
+
+static void put_cert(struct p3s_output *o, const struct p3s_certinfo *ci)
+{
+    if (!ci->present) {
+        fprintf(o->fp, "    %-18s", "certificate:");
+        paint(o, YELLOW, "none sent");
+        fputc('\n', o->fp);
+        return;
+    }
+    put_line(o, "certificate:", ci->subject);
+    put_line(o, "issuer:", ci->issuer);
+    fprintf(o->fp, "    %-18s", "valid:");
+    put_str(o, ci->not_before);
+    fputs(" to ", o->fp);
+    put_str(o, ci->not_after);
+    if (ci->expired) {
+        fputc(' ', o->fp);
+        paint(o, RED, "(expired)");
+    } else if (ci->not_yet_valid) {
+        fputc(' ', o->fp);
+        paint(o, RED, "(not yet valid)");
+    }
+    fputc('\n', o->fp);
+    if (ci->nsans) {
+        fprintf(o->fp, "    %-18s", "names:");
+        size_t shown = ci->nsans < 8 ? ci->nsans : 8;
+        for (size_t i = 0; i < shown; i++) {
+            fputs(i ? ", " : "", o->fp);
+            put_str(o, ci->sans[i]);
+        }
+        if (ci->nsans > shown || ci->sans_truncated)
+            fprintf(o->fp, " (+%zu%s more)", ci->nsans - shown, ci->sans_truncated ? "+" : "");
+        fputc('\n', o->fp);
+    }
+    if (ci->key_type[0]) {
+        fprintf(o->fp, "    %-18s", "key:");
+        put_str(o, ci->key_type);
+        if (ci->key_bits > 0)
+            fprintf(o->fp, " %d-bit", ci->key_bits);
+        if (ci->sig_alg[0]) {
+            fputs(", ", o->fp);
+            put_str(o, ci->sig_alg);
+        }
+        fputc('\n', o->fp);
+    }
+    char problems[1024];
+    if (p3s_tls_cert_problems(ci, problems, sizeof problems)) {
+        fprintf(o->fp, "    %-18s", "cert problems:");
+        char esc[sizeof problems * 4];
+        p3s_escape_term(problems, strlen(problems), esc, sizeof esc);
+        paint(o, YELLOW, esc);
+        fputc('\n', o->fp);
+    }
+}
+
+static void put_ntlm_name(struct p3s_output *o, int *n, const char *label, const char *name)
+{
+    if (!name[0])
+        return;
+    fprintf(o->fp, "%s%s ", (*n)++ ? ", " : "", label);
+    put_str(o, name);
+}
+
+static void put_ntlm(struct p3s_output *o, const struct p3s_record *r)
+{
+    if (r->ntlm_state == P3S_NTLM_NOT_TRIED)
+        return;
+    if (r->ntlm_state == P3S_NTLM_REFUSED || !r->ntlm) {
+        fprintf(o->fp, "    %-18s%s\n", "ntlm:", "AUTH NTLM refused");
+        return;
+    }
+    const struct p3ntlm_info *ni = r->ntlm;
+    fprintf(o->fp, "    %-18s", "ntlm:");
+    int n = 0;
+    put_ntlm_name(o, &n, "target", ni->target_name);
+    put_ntlm_name(o, &n, "computer", ni->nb_computer);
+    put_ntlm_name(o, &n, "domain", ni->nb_domain);
+    put_ntlm_name(o, &n, "dns computer", ni->dns_computer);
+    put_ntlm_name(o, &n, "dns domain", ni->dns_domain);
+    put_ntlm_name(o, &n, "forest", ni->dns_tree);
+    if (!n)
+        fputs("no names disclosed", o->fp);
+    if (r->ntlm_error[0]) {
+        fputs(n ? " (decoding stopped: " : " (", o->fp);
+        put_str(o, r->ntlm_error);
+        fputc(')', o->fp);
+    }
+    fputc('\n', o->fp);
+    if (ni->has_version) {
+        const char *os = p3ntlm_os_name(ni->os_major, ni->os_minor, ni->os_build);
+        fprintf(o->fp, "    %-18s%s%s%u.%u.%u%s\n", "ntlm os:", os ? os : "", os ? " (" : "",
+                ni->os_major, ni->os_minor, ni->os_build, os ? ")" : "");
+    }
+}
+
 static void put_details(struct p3s_output *o, const struct p3s_record *r)
 {
+    const struct p3fp_match *m = product_of(r);
+    if (m)
+        put_line(o, "host name:", m->host);
     put_list(o, "capabilities:", &r->capa);
     put_list(o, r->implicit_tls ? "capabilities:" : "after STLS:", &r->capa_tls);
-    if (r->tls_version[0])
-        fprintf(o->fp, "    %-18s%s %s (%s)\n", "tls:", r->tls_version, r->tls_cipher,
-                r->implicit_tls ? "implicit" : "after STLS");
+    if (r->tls_version[0]) {
+        fprintf(o->fp, "    %-18s", "tls:");
+        put_str(o, r->tls_version);
+        fputc(' ', o->fp);
+        put_str(o, r->tls_cipher);
+        if (r->tls_cipher_bits > 0)
+            fprintf(o->fp, " %d-bit", r->tls_cipher_bits);
+        fprintf(o->fp, " (%s)\n", r->implicit_tls ? "implicit" : "after STLS");
+    }
     if (r->tls_error) {
         fprintf(o->fp, "    %-18s", "tls error:");
         p3s_fputs_term(o->fp, r->tls_error, strlen(r->tls_error));
         fputc('\n', o->fp);
     }
+    if (r->cert)
+        put_cert(o, r->cert);
+    put_tls_versions(o, r);
+    put_ntlm(o, r);
     if (!r->implicit_tls && r->login_accepted != P3S_UNKNOWN) {
         fprintf(o->fp, "    %-18s%s, %s ", "cleartext login:",
                 r->login_advertised ? "advertised" : "not advertised",
@@ -124,6 +335,10 @@ static int text_record(struct p3s_output *o, const struct p3s_record *r)
         fprintf(o->fp, " (%s)", r->confirmed ? "confirmed" : "probable");
     else if (r->state == P3S_STATE_OTHER)
         fprintf(o->fp, " (looks like %s)", p3_service_name(r->service));
+    if (product_of(r)) {
+        fputs("  ", o->fp);
+        put_product(o, product_of(r));
+    }
     if (r->greeting.p) {
         fputc(' ', o->fp);
         put_server(o, r->greeting.p, r->greeting.n);

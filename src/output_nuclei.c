@@ -1,0 +1,155 @@
+/* output_nuclei.c — `--format nuclei`: findings in the shape of nuclei's JSONL results
+ * (`nuclei -jsonl`), so tools that already read nuclei output read pop3scan's.
+ *
+ * One line per FINDING, not per record: a record without findings writes nothing. The finding
+ * plays the part of a nuclei template (template-id = the finding id, info = its title, severity
+ * and remediation); the record gives host, port, ip and matched-at; the evidence goes into
+ * extracted-results. The mapping is documented in docs/output.md. Lines are written with the
+ * streaming JSON writer (lib/util/jsonw.c), so server bytes are escaped losslessly there as in
+ * the JSONL output.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "findings.h"
+#include "jsonw.h"
+#include "output.h"
+
+/* Tags beyond "pop3" and "network", by finding id prefix. */
+static const struct {
+    const char *prefix;
+    const char *tags[2];
+} TAGS[] = {
+    {"pop3-detected", {"detect", NULL}},
+    {"pop3-tls-", {"tls", NULL}},
+    {"pop3-stls-", {"tls", "stls"}},
+    {"pop3-ntlm-", {"ntlm", "disclosure"}},
+    {"pop3-cleartext", {"cleartext", NULL}},
+    {"pop3-plaintext-login", {"cleartext", "auth"}},
+    {"pop3-apop", {"auth", NULL}},
+    {"pop3-version-", {"disclosure", NULL}},
+};
+
+static void tags_json(struct p3s_jw *w, const char *id)
+{
+    p3s_jw_array(w);
+    p3s_jw_str(w, "pop3");
+    p3s_jw_str(w, "network");
+    for (size_t i = 0; i < sizeof TAGS / sizeof TAGS[0]; i++) {
+        if (strncmp(id, TAGS[i].prefix, strlen(TAGS[i].prefix)) != 0)
+            continue;
+        for (size_t k = 0; k < 2 && TAGS[i].tags[k]; k++)
+            p3s_jw_str(w, TAGS[i].tags[k]);
+        break;
+    }
+    p3s_jw_end(w);
+}
+
+/* RFC 3339 UTC with nanoseconds, as nuclei writes its timestamps: 2026-11-26T10:00:00.000000000Z */
+static void timestamp(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || !gmtime_r(&ts.tv_sec, &tm)) {
+        snprintf(buf, cap, "1970-01-01T00:00:00.000000000Z");
+        return;
+    }
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, cap - n, ".%09ldZ", (long)ts.tv_nsec);
+}
+
+static void finding_json(struct p3s_jw *w, const struct p3s_record *r, const struct p3s_finding *f,
+                         const char *port, const char *matched_at, const char *when)
+{
+    const struct p3s_finding_def *d = f->def;
+    p3s_jw_object(w);
+    p3s_jw_key(w, "template-id");
+    p3s_jw_str(w, d->id);
+    p3s_jw_key(w, "info");
+    p3s_jw_object(w);
+    p3s_jw_key(w, "name");
+    p3s_jw_str(w, d->title);
+    p3s_jw_key(w, "author");
+    p3s_jw_array(w);
+    p3s_jw_str(w, "pop3scan");
+    p3s_jw_end(w);
+    p3s_jw_key(w, "tags");
+    tags_json(w, d->id);
+    p3s_jw_key(w, "description");
+    p3s_jw_str(w, d->title);
+    p3s_jw_key(w, "severity");
+    p3s_jw_str(w, p3s_severity_name(d->severity));
+    p3s_jw_key(w, "remediation");
+    p3s_jw_str(w, d->remediation ? d->remediation : "");
+    p3s_jw_end(w);
+    p3s_jw_key(w, "type");
+    p3s_jw_str(w, "tcp");
+    p3s_jw_key(w, "host");
+    p3s_jw_str(w, r->target);
+    p3s_jw_key(w, "port");
+    p3s_jw_str(w, port);
+    p3s_jw_key(w, "matched-at");
+    p3s_jw_str(w, matched_at);
+    p3s_jw_key(w, "extracted-results");
+    p3s_jw_array(w);
+    if (f->evidence)
+        p3s_jw_bytes(w, f->evidence, f->evidence_len);
+    p3s_jw_end(w);
+    p3s_jw_key(w, "ip");
+    p3s_jw_str(w, r->ip);
+    p3s_jw_key(w, "timestamp");
+    p3s_jw_str(w, when);
+    p3s_jw_key(w, "matcher-status");
+    p3s_jw_bool(w, 1);
+    p3s_jw_end(w);
+    p3s_jw_raw(w, "\n", 1);
+}
+
+static int nuclei_begin(struct p3s_output *o)
+{
+    o->state = calloc(1, sizeof(struct p3s_jw));
+    return o->state ? 0 : -1;
+}
+
+static int nuclei_record(struct p3s_output *o, const struct p3s_record *r)
+{
+    if (r->nfindings == 0)
+        return 0;
+    struct p3s_jw *w = o->state;
+    char port[8] = "", when[48];
+    if (r->port)
+        snprintf(port, sizeof port, "%u", r->port);
+    /* host:port, an IPv6 literal in brackets (as nuclei and URLs write it). */
+    size_t tlen = strlen(r->target);
+    char *matched_at = malloc(tlen + sizeof port + 4);
+    if (!matched_at)
+        return -1;
+    int v6 = memchr(r->target, ':', tlen) != NULL;
+    snprintf(matched_at, tlen + sizeof port + 4, "%s%s%s%s%s", v6 ? "[" : "", r->target,
+             v6 ? "]" : "", port[0] ? ":" : "", port);
+    timestamp(when, sizeof when);
+
+    p3s_jw_reset(w);
+    for (size_t i = 0; i < r->nfindings; i++)
+        finding_json(w, r, &r->findings[i], port, matched_at, when);
+    free(matched_at);
+    if (!p3s_jw_ok(w))
+        return -1;
+    /* One write per record, like the JSONL output. */
+    return fwrite(w->buf, 1, w->len, o->fp) == w->len ? 0 : -1;
+}
+
+static int nuclei_end(struct p3s_output *o, const struct p3s_summary *s)
+{
+    (void)s;
+    if (o->state)
+        p3s_jw_free(o->state);
+    free(o->state);
+    o->state = NULL;
+    return fflush(o->fp);
+}
+
+const struct p3s_output_module p3s_output_nuclei = {"nuclei", nuclei_begin, nuclei_record,
+                                                    nuclei_end};
