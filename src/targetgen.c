@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "util.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -575,6 +576,17 @@ static int src_raw_line(struct src *s, size_t *lenp)
     return 1;
 }
 
+/* "FILE:LINE: msg" for a bad line. The message quotes the line, whose bytes come from a file
+ * (often made by other tools from untrusted data) and go to a terminal: escape what a terminal
+ * would act on (controls, C1, bidirectional overrides, invalid UTF-8). */
+static void line_error(char *err, size_t errsz, const struct src *s, const char *msg)
+{
+    char raw[1024];
+    int n = snprintf(raw, sizeof raw, "%s:%lu: %s", s->name, s->line, msg);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
+    p3s_escape_term(raw, len, err, errsz);
+}
+
 /* Strips surrounding whitespace and a comment (a `#` starting the line or after whitespace). */
 static char *trim_line(char *p)
 {
@@ -918,7 +930,7 @@ static int read_exclude_file(struct p3s_tgen *g, const char *path, char *err, si
     while (rc == 0 && (rc = src_next(&s, &text, err, errsz)) > 0) {
         rc = add_exclusion_list(g, text, msg, sizeof msg);
         if (rc < 0)
-            snprintf(err, errsz, "%s:%lu: %s", s.name, s.line, msg);
+            line_error(err, errsz, &s, msg);
     }
     src_close(&s);
     return rc;
@@ -927,9 +939,12 @@ static int read_exclude_file(struct p3s_tgen *g, const char *path, char *err, si
 static int load_exclusions(struct p3s_tgen *g, const struct p3s_tgen_opts *o, char *err,
                            size_t errsz)
 {
+    char msg[512];
     for (size_t i = 0; i < o->nexcludes; i++)
-        if (add_exclusion_list(g, o->excludes[i], err, errsz) < 0)
+        if (add_exclusion_list(g, o->excludes[i], msg, sizeof msg) < 0) {
+            snprintf(err, errsz, "--exclude: %s", msg); /* else it reads like a bad target */
             return -1;
+        }
     for (size_t i = 0; i < o->nexclude_files; i++)
         if (read_exclude_file(g, o->exclude_files[i], err, errsz) < 0)
             return -1;
@@ -1133,7 +1148,7 @@ static int file_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t
             return -1;
         struct expr e;
         if (parse_expr(text, g->v6cap, &e, msg, sizeof msg) < 0) {
-            snprintf(err, errsz, "%s:%lu: %s", s->name, s->line, msg);
+            line_error(err, errsz, s, msg);
             return -1;
         }
         if (e.is_iv && e.lo != e.hi)
