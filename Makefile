@@ -1,11 +1,14 @@
 # Makefile — convenience entry points around CMake; see README.md.
 #   make scan [TARGET=host] [ARGS=...]  install what is missing, build, scan (no TARGET: local Dovecot)
-#   make test                           install test dependencies, run every test, also under ASan+UBSan
+#   make test                           install test dependencies, run every test, also under ASan+UBSan,
+#                                       a short libFuzzer smoke and the integration tests under valgrind
+#   make test-fuzz                      build fuzz/ (clang, build-fuzz) and fuzz each target 20 s
+#   make test-valgrind                  integration tests with pop3scan under valgrind memcheck (build-vg)
 #   make bench                          run the benchmarks in bench/ (pop3scan against nmap)
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build deps scan test test-release test-asan bench clean
+.PHONY: all build deps scan test test-release test-asan test-fuzz test-valgrind bench clean
 
 all: build
 
@@ -25,7 +28,7 @@ endif
 
 test: 
 	bash scripts/install-deps.sh test
-	$(MAKE) test-release test-asan
+	$(MAKE) test-release test-asan test-fuzz test-valgrind
 
 test-release: build
 	ctest --test-dir $(BUILD) --output-on-failure -j2
@@ -35,10 +38,28 @@ test-asan:
 	cmake --build build-asan -j$(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j2
 
+test-fuzz:
+	bash fuzz/run.sh --time 20
+
+# Memcheck on every pop3scan run of the integration tests (tests/integration/p3s.py: P3S_WRAP),
+# a plain Debug build, the scale test on a /22. Any error or leak fails: valgrind's exit status
+# 99, and a non-empty log in build-vg/valgrind/ (one per process).
+VALGRIND = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible --track-fds=no -q
+test-valgrind:
+	cmake -S . -B build-vg -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-vg -j$(JOBS)
+	rm -rf build-vg/valgrind && mkdir -p build-vg/valgrind
+	P3S_WRAP="$(VALGRIND) --log-file=$(CURDIR)/build-vg/valgrind/%p.log" P3S_WRAP_SCALE_CIDR=127.0.0.0/22 \
+	  ctest --test-dir build-vg -R '^integration[.]' --output-on-failure -j2
+	@bad=$$(find build-vg/valgrind -name '*.log' -size +0c); \
+	  if [ -n "$$bad" ]; then cat $$bad; echo "valgrind: errors in $$bad" >&2; exit 1; fi; \
+	  echo "valgrind: $$(ls build-vg/valgrind | wc -l) runs of pop3scan, no errors, no leaks"
+
 bench:
 	bash scripts/install-deps.sh bench
 	$(MAKE) build
 	bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz build-vg
