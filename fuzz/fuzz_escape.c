@@ -10,6 +10,11 @@
  *    DEL, C1 control or bidirectional override; with room enough it is whole and decodes back to
  *    the input; with less it is a prefix of the whole output cut between characters.
  *  - p3s_fputs_term writes exactly the whole p3s_escape_term output.
+ *  - the streaming JSON writer (jsonw.h): the bytes as one string value come out pure ASCII and
+ *    parse (jansson) to exactly the lossless escaping of the input; and the input read as a
+ *    program of writer calls (objects, arrays, keys, strings, numbers incl. NaN, nesting past
+ *    P3S_JW_DEPTH) gives a valid, ASCII-only JSON document whenever the writer says it is ok,
+ *    and a failed writer exactly when the nesting went too deep.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -18,6 +23,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "jsonw.h"
 
 #define CHECK(c)                                                                               \
     do {                                                                                       \
@@ -252,6 +258,121 @@ static void check_term(const char *in, size_t len, unsigned capsel)
     free(full);
 }
 
+static void check_ascii_json(const struct p3s_jw *w, json_t **parsed)
+{
+    for (size_t i = 0; i < w->len; i++)
+        CHECK((unsigned char)w->buf[i] >= 0x20 && (unsigned char)w->buf[i] < 0x7f);
+    json_error_t err;
+    *parsed = json_loadb(w->buf, w->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    if (!*parsed)
+        fprintf(stderr, "jansson: %s at %d: %.*s\n", err.text, err.position, (int)w->len, w->buf);
+    CHECK(*parsed != NULL);
+}
+
+static void check_jsonw_string(const char *in, size_t len)
+{
+    struct p3s_jw w = {0};
+    p3s_jw_bytes(&w, in, len);
+    CHECK(p3s_jw_ok(&w));
+    json_t *v;
+    check_ascii_json(&w, &v);
+    size_t olen;
+    char *want = p3s_escape_lossless(in, len, &olen);
+    CHECK(want != NULL && json_is_string(v));
+    CHECK(json_string_length(v) == olen && memcmp(json_string_value(v), want, olen) == 0);
+    free(want);
+    json_decref(v);
+    p3s_jw_free(&w);
+}
+
+/* The input as writer calls, kept grammatical: a key before each value inside an object. */
+static void check_jsonw_program(const unsigned char *p, size_t len)
+{
+    static const char *const keys[] = {"a", "greeting", "\"q\\", "", "\x01k"};
+    struct p3s_jw w = {0};
+    p3s_jw_reset(&w);
+    char stack[64]; /* 'o' or 'a' per open container */
+    unsigned depth = 0, deepest = 0, values = 0;
+    for (size_t i = 0; i < len && values < 512;) {
+        unsigned op = p[i++] % 10;
+        if (depth == 0 && values > 0)
+            break; /* one top-level value */
+        if (op == 2) {
+            if (depth == 0)
+                continue;
+            p3s_jw_end(&w);
+            depth--;
+            continue;
+        }
+        if (depth && stack[depth - 1] == 'o')
+            p3s_jw_key(&w, keys[(i < len ? p[i] : 0) % 5]);
+        values++;
+        switch (op) {
+        case 0:
+        case 1:
+            if (depth < sizeof stack)
+                stack[depth] = op == 0 ? 'o' : 'a';
+            op == 0 ? p3s_jw_object(&w) : p3s_jw_array(&w);
+            depth++;
+            if (depth > deepest)
+                deepest = depth;
+            if (depth >= sizeof stack)
+                goto out;
+            break;
+        case 3:
+        case 4: { /* a string: a length byte, then that many bytes */
+            size_t n = i < len ? p[i++] : 0;
+            if (n > len - i)
+                n = len - i;
+            p3s_jw_bytes(&w, (const char *)p + i, n);
+            i += n;
+            break;
+        }
+        case 5: {
+            long long v = 0;
+            for (int k = 0; k < 8 && i < len; k++)
+                v = (long long)((unsigned long long)v << 8 | p[i++]);
+            p3s_jw_int(&w, v);
+            break;
+        }
+        case 6: {
+            unsigned char b[8] = {0};
+            for (int k = 0; k < 8 && i < len; k++)
+                b[k] = p[i++];
+            double d;
+            memcpy(&d, b, sizeof d);
+            p3s_jw_real(&w, d);
+            break;
+        }
+        case 7:
+            p3s_jw_bool(&w, i < len && (p[i] & 1));
+            break;
+        case 8:
+            p3s_jw_null(&w);
+            break;
+        default:
+            p3s_jw_str(&w, (i < len && (p[i] & 1)) ? NULL : "text \xff\x1b");
+            break;
+        }
+    }
+out:
+    while (depth) {
+        p3s_jw_end(&w);
+        depth--;
+    }
+    if (values == 0) {
+        CHECK(w.len == 0);
+    } else if (deepest > P3S_JW_DEPTH) {
+        CHECK(!p3s_jw_ok(&w)); /* too deep: the writer says so */
+    } else {
+        CHECK(p3s_jw_ok(&w));
+        json_t *v;
+        check_ascii_json(&w, &v);
+        json_decref(v);
+    }
+    p3s_jw_free(&w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -261,5 +382,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_utf8_len((const unsigned char *)in, len);
     check_lossless(in, len);
     check_term(in, len, data[0]);
+    check_jsonw_string(in, len);
+    check_jsonw_program(data, size);
     return 0;
 }
