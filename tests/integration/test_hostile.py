@@ -1,0 +1,633 @@
+"""Hostile servers: every way a server can try to hang, bloat or corrupt pop3scan, each one run
+against the real binary with explicit timeouts, measuring the scanner itself.
+
+Every case starts the project's test server (p3testd) with a script, runs
+    pop3scan --connect-timeout 1s --read-timeout 1s --deadline 3s -o jsonl:J -o text:T
+and asserts:
+  - the state (and the error or the other service's kind) the case must end in;
+  - the wall time of the scanner process: a case ended by the read timeout takes between the
+    timeout and the timeout + 10 %; a case ended by the deadline likewise with the deadline; a
+    case that needs no timer at all ends within IMMEDIATE seconds;
+  - the peak RSS of the scanner process (its own ru_maxrss, taken by a tiny C runner: see
+    run_scanner) is at most BASE + ONE_TIME + the per-connection cap (below);
+  - the outputs are valid: every JSONL line validates against the schema and is ASCII, the text
+    output is UTF-8 with no raw control byte (C0 but LF, DEL, C1) and no bidirectional control.
+
+Memory caps (documented here and in docs/security.md). BASE is measured at the start: the RSS of
+a scan of one refused plaintext port and one refused implicit-TLS port (libraries, event loop,
+TLS context). ONE_TIME covers what is set up once whatever the number of connections: OpenSSL's
+providers and the system CA store (loaded to check the first certificate), the first TLS
+handshake, the allocator's arenas. PER_CONN is what one connection may hold at most: its
+structures, its input buffer (a line and its terminator in cleartext; under TLS one libevent
+read of at most 16 KiB, drained line by line), the greeting and replies (P3_LINE_MAX = 1024
+bytes each) and the CAPA list (P3_MULTILINE_MAX = 64 KiB, P3_CAPA_MAX_LINES = 128 lines),
+plus, under TLS, OpenSSL's session and its record buffers. The many-connection cases (200
+connections at once) assert RSS <= BASE + ONE_TIME + N x PER_CONN, print the measured
+per-connection slope, and hold every connection to its deadline + 10 % however many of them
+flood at once. The sanitizer build (detected from the binary) runs with
+ASAN_OPTIONS=quarantine_size_mb=4 (ASan otherwise keeps up to 256 MB of freed blocks) and caps
+four times larger (red zones, shadow memory).
+
+Measurements are printed on standard error at the end (run the file directly to see them).
+"""
+import atexit
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import p3s
+
+KIB, MIB = 1024, 1024 * 1024
+
+# Under a wrapper (P3S_WRAP, e.g. valgrind: `make test-valgrind`) p3s.BIN is a script running the
+# wrapper on the real binary: time bounds stretch by p3s.SLOW, and the RSS measured is the
+# wrapper's, so it is reported but not held to the caps.
+WRAPPED = bool(getattr(p3s, "WRAP", None))
+SLOW = getattr(p3s, "SLOW", 1.0)
+REAL_BIN = getattr(p3s, "REAL_BIN", p3s.BIN)
+with open(REAL_BIN, "rb") as _f:
+    ASAN = b"__asan_init" in _f.read()
+
+READ_S, DEADLINE_S = 1.0, 3.0
+TIMEOUTS = ["--connect-timeout", "1s", "--read-timeout", "1s", "--deadline", "3s"]
+SLACK = 1.10        # a timer-bound case ends within its bound + 10 %
+IMMEDIATE = 0.5     # seconds: a case that needs no timer
+SCALE = 4 if ASAN else 1
+PER_CONN = {"plain": 128 * KIB * SCALE, "tls": 192 * KIB * SCALE}
+ONE_TIME = (24 if ASAN else 4) * MIB
+
+MEASURED = []  # (case, seconds, peak RSS KiB, bound KiB)
+
+
+def scanner_env():
+    env = dict(os.environ)
+    if ASAN:
+        opts = env.get("ASAN_OPTIONS", "")
+        env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "quarantine_size_mb=4"
+    return env
+
+
+class Run:
+    """One scanner process: exit status, wall time, peak RSS (bytes), outputs."""
+
+    def __init__(self, rc, elapsed, rss, stdout, stderr, jsonl, text):
+        self.rc, self.elapsed, self.rss = rc, elapsed, rss
+        self.stdout, self.stderr, self.jsonl, self.text = stdout, stderr, jsonl, text
+        self.records = []
+
+
+# The peak RSS of the scanner alone. ru_maxrss of a child that Python forked is useless: Linux
+# carries the peak of the mm a process had before execve() into its ru_maxrss, so every child of
+# this (20+ MB) Python process would report at least Python's size. A tiny C runner, compiled
+# once with the C compiler the build needs anyway, forks the scanner from its own ~1 MB, waits
+# for it with wait4() and writes that child's ru_maxrss (KiB).
+RUNNER_C = r"""
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    if (argc < 3)
+        return 125;
+    pid_t pid = fork();
+    if (pid < 0)
+        return 125;
+    if (pid == 0) {
+        execv(argv[2], argv + 2);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    if (wait4(pid, &st, 0, &ru) < 0)
+        return 125;
+    FILE *f = fopen(argv[1], "w");
+    if (!f)
+        return 125;
+    fprintf(f, "%ld\n", ru.ru_maxrss);
+    fclose(f);
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+"""
+_RUNNER = []
+
+
+def runner():
+    if not _RUNNER:
+        d = tempfile.mkdtemp(prefix="p3s-maxrss-")
+        atexit.register(shutil.rmtree, d, True)
+        src, exe = os.path.join(d, "maxrss.c"), os.path.join(d, "maxrss")
+        with open(src, "w") as f:
+            f.write(RUNNER_C)
+        cc = shlex.split(os.environ.get("CC", "")) or [shutil.which("cc") or "gcc"]
+        subprocess.run(cc + ["-O1", "-o", exe, src], check=True, capture_output=True)
+        _RUNNER.append(exe)
+    return _RUNNER[0]
+
+
+def run_scanner(args, timeout=60 * SLOW, color="never"):
+    """Runs pop3scan writing JSONL and text to files, under the runner that measures its RSS."""
+    d = tempfile.mkdtemp(prefix="p3s-hostile-")
+    try:
+        jpath, tpath = os.path.join(d, "out.jsonl"), os.path.join(d, "out.txt")
+        rss_path = os.path.join(d, "rss")
+        cmd = [runner(), rss_path, p3s.BIN, "-o", "jsonl:" + jpath, "-o", "text:" + tpath,
+               "--color", color] + [str(a) for a in args]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=scanner_env(), start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            raise AssertionError(f"pop3scan still running after {timeout} s: {cmd}")
+        elapsed = time.monotonic() - start
+
+        def slurp(path):  # a scanner that crashed early may not have made its files
+            try:
+                with open(path, "rb") as f:
+                    return f.read()
+            except FileNotFoundError:
+                return b""
+        rss = int(slurp(rss_path) or 0) * KIB
+        return Run(proc.returncode, elapsed, rss, stdout, stderr, slurp(jpath), slurp(tpath))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def q(data):
+    """bytes as a p3testd quoted string: printable ASCII kept, everything else as \\xHH."""
+    out = []
+    for c in data:
+        out.append(chr(c) if 0x20 <= c < 0x7f and c not in (0x22, 0x5c) else "\\x%02x" % c)
+    return '"' + "".join(out) + '"'
+
+
+def unescape_lossless(s):
+    """The documented inverse of the JSON escaping (docs/output.md): UTF-8, then \\\\ and \\xHH."""
+    raw = s.encode("utf-8")
+    out, i = bytearray(), 0
+    while i < len(raw):
+        if raw[i:i + 2] == b"\\\\":
+            out += b"\\"
+            i += 2
+        elif raw[i:i + 2] == b"\\x" and re.fullmatch(rb"[0-9a-f]{2}", raw[i + 2:i + 4]):
+            out.append(int(raw[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out.append(raw[i])
+            i += 1
+    return bytes(out)
+
+
+BIDI = {0x200E, 0x200F} | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def text_problems(raw):
+    """What makes text output unsafe on a terminal: raw controls, C1, bidi controls, bad UTF-8."""
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return [f"invalid UTF-8: {e}"]
+    bad = []
+    for i, ch in enumerate(s):
+        cp = ord(ch)
+        if (cp < 0x20 and ch != "\n") or 0x7F <= cp <= 0x9F or cp in BIDI:
+            bad.append(f"U+{cp:04X} at {i}: {s[max(0, i - 20):i + 20]!r}")
+    return bad[:5]
+
+
+# ---- the cases ---------------------------------------------------------------------------------
+
+HOSTILE_GREETING = (b"+OK \x1b[2J\x1b]0;pwned\x07 \x00nul \"quoted\",comma,'single' "
+                    b"\x80 \xc0\xaf \xed\xa0\x80 \xe2\x82 \xff\xfe \xc2\x9b31m C1 "
+                    b"\xe2\x80\xae bidi \x7f del \\ backslash \xe2\x9c\x93 check")
+HOSTILE_CAPA = b"X-\x1b[31mRED\x9b\xe2\x80\xae,\"q\""
+HOSTILE_USER = b"-ERR \x1b[5m\x00 \xff"
+
+# name: (listener, script lines, extra args, bound) — bound is "read", "deadline" or "now".
+CASES = {
+    # A tarpit: accepts, never speaks. Ends at the read timeout.
+    "tarpit": ("plain", ["start stall"], [], "read"),
+    # The greeting one byte a second: the read timeout is per answer, not per byte.
+    "drip_read": ("plain", ['start drip 1000 "+OK dripping greeting\\r\\n"'], [], "read"),
+    # The same with a read timeout longer than the deadline: the deadline ends it.
+    "drip_deadline": ("plain", ['start drip 1000 "+OK dripping greeting\\r\\n"'],
+                      ["--read-timeout", "10s"], "deadline"),
+    # Megabytes and no line end, not POP3: judged on the first 1024 bytes.
+    "flood_greeting": ("plain", ['start flood 67108864 "A"'], [], "now"),
+    # The same after "+OK ": POP3, CAPA goes out, the flood is skipped until the read timeout.
+    "flood_pop3_greeting": ("plain", ['start send "+OK " ; flood 67108864 "A"'], [], "read"),
+    # A CAPA answer that never ends: one line of megabytes.
+    "capa_endless_line": ("plain", ['start send "+OK ready\\r\\n"',
+                                    'on CAPA send "+OK\\r\\n" ; flood 67108864 "X"',
+                                    'on * send "-ERR\\r\\n"'], [], "read"),
+    # Thousands of capability lines of 2000 bytes: the byte cap (64 KiB) ends it.
+    "capa_long_lines": ("plain", ['start send "+OK ready\\r\\n"',
+                                  'on CAPA send "+OK\\r\\n" ; floodlines 5000 "X-%s\\r\\n" ; '
+                                  'send ".\\r\\n"' % ("L" * 1998),
+                                  'on * send "-ERR\\r\\n"'], [], "now"),
+    # Hundreds of thousands of short capability lines: the line cap (128) ends it.
+    "capa_many_lines": ("plain", ['start send "+OK ready\\r\\n"',
+                                  'on CAPA send "+OK\\r\\n" ; floodlines 200000 "X-SHORT\\r\\n"',
+                                  'on * send "-ERR\\r\\n"'], [], "now"),
+    # ANSI escapes, NUL, quotes, commas, invalid UTF-8, C1, bidi in greeting, CAPA and USER reply.
+    "hostile_bytes": ("plain", ["start send " + q(HOSTILE_GREETING + b"\r\n"),
+                                'on CAPA send "+OK\\r\\n" ; send %s ; send ".\\r\\n"'
+                                % q(HOSTILE_CAPA + b"\r\n"),
+                                "on USER send " + q(HOSTILE_USER + b"\r\n"),
+                                'on * send "-ERR\\r\\n"'], [], "now"),
+    # A reset in the middle of the greeting.
+    "reset_in_greeting": ("plain", ['start send "+OK hel" ; reset'], [], "now"),
+    # A -ERR greeting: a POP3 server refusing the session.
+    "err_greeting": ("plain", ['start send "-ERR too many connections\\r\\n"',
+                               'on * send "-ERR\\r\\n"'], [], "now"),
+    # A bare +OK, then -ERR to everything.
+    "bare_ok_then_err": ("plain", ['start send "+OK\\r\\n"', 'on * send "-ERR\\r\\n"'], [], "now"),
+    # STLS offered, answered +OK, then the connection is closed.
+    "stls_ok_then_close": ("plain", ['start send "+OK ready\\r\\n"',
+                                     'on CAPA send "+OK\\r\\nSTLS\\r\\nUSER\\r\\n.\\r\\n"',
+                                     'on USER send "-ERR\\r\\n"',
+                                     'on STLS send "+OK begin TLS\\r\\n" ; close',
+                                     'on * send "-ERR\\r\\n"'], [], "now"),
+    # A TLS alert where a cleartext greeting was expected.
+    "tls_on_plain_port": ("plain", ['start send "\\x15\\x03\\x01\\x00\\x02\\x02\\x46"'], [], "now"),
+    # Other services.
+    "smtp": ("plain", ['start send "220 mx.example.test ESMTP Postfix\\r\\n"',
+                       'on * send "502 5.5.2 Error: command not recognized\\r\\n"'], [], "now"),
+    "imap": ("plain", ['start send "* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.\\r\\n"',
+                       'on * send "* BAD Error in IMAP command\\r\\n"'], [], "now"),
+    "http": ("plain", ['start send "HTTP/1.1 400 Bad Request\\r\\nServer: nginx\\r\\n'
+                       'Content-Type: text/html\\r\\nContent-Length: 13\\r\\n\\r\\n'
+                       '<html></html>" ; close'], [], "now"),
+    "ssh": ("plain", ['start send "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\\r\\n"'], [], "now"),
+    "ftp": ("plain", ['start send "220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\\r\\n"',
+                      'on * send "500 command not understood\\r\\n"'], [], "now"),
+    # Cleartext on an implicit-TLS port, and megabytes of garbage there.
+    "tls_port_cleartext": ("tls", ["tls none", 'start send "+OK I speak cleartext\\r\\n"'],
+                           [], "now"),
+    "tls_port_garbage": ("tls", ["tls none", 'start flood 67108864 "\\x00\\xffGARBAGE\\x80"'],
+                         [], "now"),
+    # A TLS handshake that stalls: ClientHello never answered.
+    "tls_stall": ("tls", ["tls stall"], [], "read"),
+    # A TLS server that speaks HTTP: after the handshake it answers a line with 400, or says
+    # 408 after 200 ms of silence (pop3scan waits for a greeting and sends nothing).
+    "tls_http": ("tls", ['start sleep 200 ; send "HTTP/1.1 408 Request Timeout\\r\\n'
+                         'Connection: close\\r\\n\\r\\n" ; close',
+                         'on * send "HTTP/1.1 400 Bad Request\\r\\n\\r\\n" ; close'], [], "now"),
+}
+
+
+def print_measured(base):
+    sys.stderr.write(f"\nBASE {base // KIB} KiB, ONE_TIME {ONE_TIME // KIB} KiB, PER_CONN "
+                     f"plain {PER_CONN['plain'] // KIB} KiB, tls {PER_CONN['tls'] // KIB} KiB"
+                     f"{' (ASan build)' if ASAN else ''}\n")
+    sys.stderr.write(f"{'case':44} {'time s':>7} {'RSS KiB':>9} {'cap KiB':>9}\n")
+    for name, secs, rss, cap in MEASURED:
+        sys.stderr.write(f"{name:44} {secs:7.3f} {rss:9d} {cap if cap else '-':>9}\n")
+    MEASURED.clear()
+
+
+class HostileTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        names = sorted(CASES)
+        plain = [n for n in names if CASES[n][0] == "plain"]
+        tls = [n for n in names if CASES[n][0] == "tls"]
+        ports = p3s.free_ports(len(names))
+        cls.port = dict(zip(plain + tls, ports))
+        script = []
+        for n in plain + tls:
+            script.append(f"profile {n}\nmatch port {cls.port[n]}")
+            script.extend(CASES[n][1])
+            script.append("")
+        cls.server = p3s.TestServer(
+            "\n".join(script),
+            listen=[f"127.0.0.1:{cls.port[n]}" for n in plain],
+            tls_listen=[f"127.0.0.1:{cls.port[n]}" for n in tls])
+        cls.server.__enter__()
+        # BASE: a refused plaintext port and a refused implicit-TLS port.
+        closed = p3s.free_port()
+        cls.base = max(run_scanner(["-p", f"{closed},tls:{closed}", "127.0.0.1"]).rss
+                       for _ in range(2))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        print_measured(cls.base)
+
+    # -- the common checks ---------------------------------------------------------------------
+
+    def check_outputs(self, run):
+        self.assertEqual(run.rc, 0, run.stderr)
+        self.assertEqual(run.stdout, b"", "everything goes to the -o files")
+        self.assertNotIn(b"ERROR: AddressSanitizer", run.stderr)
+        self.assertNotIn(b"runtime error", run.stderr)
+        self.assertTrue(all(b < 0x80 for b in run.jsonl), "JSONL is ASCII only")
+        run.records = p3s.validate_lines(run.jsonl.decode("ascii"))
+        self.assertEqual(text_problems(run.text), [])
+        self.assertEqual(text_problems(run.stderr), [])
+
+    def check_time(self, name, run, bound):
+        if bound == "now":
+            self.assertLess(run.elapsed, IMMEDIATE * SLOW, f"{name}: no timer should be needed")
+        else:
+            limit = READ_S if bound == "read" else DEADLINE_S
+            self.assertGreaterEqual(run.elapsed, limit * 0.95, f"{name}: ended before its timer")
+            self.assertLessEqual(run.elapsed, limit * SLACK * SLOW,
+                                 f"{name}: {bound} bound + 10 %")
+
+    def check_rss(self, name, run, bound_bytes):
+        MEASURED.append((name, run.elapsed, run.rss // KIB, bound_bytes // KIB))
+        if WRAPPED:
+            return
+        self.assertLessEqual(run.rss, bound_bytes,
+                             f"{name}: peak RSS {run.rss // KIB} KiB > {bound_bytes // KIB} KiB")
+
+    def scan_case(self, name, extra=()):
+        transport, _script, args, bound = CASES[name]
+        port = self.port[name]
+        spec = f"tls:{port}" if transport == "tls" else str(port)
+        run = run_scanner(TIMEOUTS + list(args) + list(extra) + ["-p", spec, "127.0.0.1"])
+        self.check_outputs(run)
+        self.check_time(name, run, bound)
+        self.check_rss(name, run, self.base + ONE_TIME + PER_CONN[transport])
+        self.assertEqual(len(run.records), 1, run.jsonl)
+        rec = run.records[0]
+        self.assertEqual(rec["port"], port)
+        self.assertEqual(rec["transport"], transport)
+        # The record's own clock agrees with the bound.
+        if bound != "now":
+            limit = READ_S if bound == "read" else DEADLINE_S
+            self.assertLessEqual(rec["timing_ms"]["total"], limit * 1000 * SLACK * SLOW)
+        return run, rec
+
+    def assert_other(self, name, service):
+        _, rec = self.scan_case(name)
+        self.assertEqual(rec["state"], "other-service", rec)
+        self.assertEqual(rec["service"], service)
+        self.assertIsNone(rec["confidence"])
+        self.assertEqual(rec["findings"], [])
+        self.assertIsNone(rec["error"])
+        return rec
+
+    # -- the cases -----------------------------------------------------------------------------
+
+    def test_tarpit(self):
+        _, rec = self.scan_case("tarpit")
+        self.assertEqual(rec["state"], "timeout")
+        self.assertIsNone(rec["greeting"])
+        self.assertIsNone(rec["service"])
+        self.assertIn("no complete greeting within 1000 ms", rec["error"])
+
+    def test_drip_ended_by_read_timeout(self):
+        _, rec = self.scan_case("drip_read")
+        self.assertEqual(rec["state"], "timeout")
+        self.assertIn("1000 ms", rec["error"])
+        self.assertLessEqual(len(rec["greeting"] or ""), 2, "about one byte a second")
+
+    def test_drip_ended_by_deadline(self):
+        _, rec = self.scan_case("drip_deadline")
+        self.assertEqual(rec["state"], "timeout")
+        self.assertIn("deadline of 3000 ms", rec["error"])
+        self.assertTrue("+OK dripping greeting".startswith(rec["greeting"] or ""), rec["greeting"])
+
+    def test_flood_greeting_without_line_end(self):
+        _, rec = self.scan_case("flood_greeting")
+        self.assertEqual(rec["state"], "other-service")
+        self.assertEqual(rec["service"], "unknown")
+        self.assertTrue(rec["greeting_truncated"])
+        self.assertEqual(rec["greeting"], "A" * 1024)
+
+    def test_flood_pop3_greeting_without_line_end(self):
+        _, rec = self.scan_case("flood_pop3_greeting")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "probable")
+        self.assertTrue(rec["greeting_truncated"])
+        self.assertEqual(rec["greeting"], "+OK " + "A" * 1020)
+        self.assertIn("no answer to CAPA within 1000 ms", rec["error"])
+
+    def test_capa_that_never_ends(self):
+        _, rec = self.scan_case("capa_endless_line")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertIn("CAPA", rec["error"])
+        for cap in rec["capabilities"] or []:
+            self.assertLessEqual(len(cap), 1024)
+
+    def _check_capa_caps(self, rec):
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        caps = rec["capabilities"]
+        self.assertIsNotNone(caps)
+        self.assertLessEqual(len(caps), 128)
+        self.assertLessEqual(max(len(c) for c in caps), 1024)
+        self.assertLessEqual(sum(len(c) for c in caps), 64 * KIB)
+        return caps
+
+    def test_thousands_of_long_capability_lines(self):
+        _, rec = self.scan_case("capa_long_lines")
+        caps = self._check_capa_caps(rec)
+        self.assertEqual(caps[0], "X-" + "L" * 1022)
+
+    def test_endless_short_capability_lines(self):
+        _, rec = self.scan_case("capa_many_lines")
+        caps = self._check_capa_caps(rec)
+        self.assertEqual(len(caps), 128)
+        self.assertEqual(set(caps), {"X-SHORT"})
+
+    def test_hostile_bytes_escaped_in_text_lossless_in_json(self):
+        run, rec = self.scan_case("hostile_bytes")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        # JSON: the exact bytes come back with the documented inverse.
+        self.assertEqual(unescape_lossless(rec["greeting"]), HOSTILE_GREETING)
+        self.assertEqual([unescape_lossless(c) for c in rec["capabilities"]], [HOSTILE_CAPA])
+        self.assertEqual(unescape_lossless(rec["plaintext_login"]["reply"]), HOSTILE_USER)
+        # Text: escaped, readable (already checked: no raw control or bidi character).
+        for frag in (rb"\x1b[2J", rb"\x1b]0;pwned\x07", rb"\x00nul", rb"\xc0\xaf",
+                     rb"\xed\xa0\x80", rb"\xff\xfe", b'"quoted",comma', rb"\u{009b}31m",
+                     rb"\u{202e} bidi", rb"\x7f del", b"\\\\ backslash",
+                     "\u2713 check".encode()):
+            self.assertIn(frag.lower(), run.text.lower())
+        # With colour forced, the only escape sequences are pop3scan's own SGR.
+        port = self.port["hostile_bytes"]
+        coloured = run_scanner(TIMEOUTS + ["-p", port, "127.0.0.1"], color="always")
+        self.assertEqual(coloured.rc, 0)
+        for m in re.finditer(rb"\x1b", coloured.text):
+            self.assertRegex(coloured.text[m.start():m.start() + 12], rb"^\x1b\[[0-9;]*m")
+        self.assertEqual(text_problems(coloured.text.replace(b"\x1b", b"")), [])
+
+    def test_reset_in_the_middle_of_the_greeting(self):
+        _, rec = self.scan_case("reset_in_greeting")
+        self.assertEqual(rec["state"], "error")
+        # The server accepted and spoke: the connect succeeded, the reset came in the greeting,
+        # and the bytes received before it are kept.
+        self.assertIsNotNone(rec["timing_ms"]["connect"], rec)
+        self.assertIn("reset", rec["error"].lower())
+        self.assertIn("greeting", rec["error"])
+        self.assertEqual(rec["greeting"], "+OK hel")
+        # What the partial greeting looks like, as for a partial greeting at a timeout.
+        self.assertEqual(rec["service"], "pop3")
+
+    def test_err_greeting(self):
+        _, rec = self.scan_case("err_greeting")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "probable")
+        self.assertEqual(rec["service"], "pop3")
+        self.assertEqual(rec["greeting"], "-ERR too many connections")
+
+    def test_bare_ok_then_only_err(self):
+        _, rec = self.scan_case("bare_ok_then_err")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertIsNone(rec["capabilities"])
+        self.assertIs(rec["plaintext_login"]["accepted"], False)
+        self.assertIsNone(rec["error"])
+
+    def test_stls_ok_then_closed(self):
+        _, rec = self.scan_case("stls_ok_then_close")
+        self.assertEqual(rec["state"], "pop3")
+        stls = rec["stls"]
+        self.assertTrue(stls["advertised"])
+        self.assertTrue(stls["attempted"])
+        self.assertEqual(stls["reply"], "+OK begin TLS")
+        self.assertFalse(stls["upgraded"])
+        self.assertIsNotNone(rec["tls_error"])
+        self.assertIsNone(rec["tls"])
+        self.assertIn("pop3-stls-broken", p3s.ids(rec))
+
+    def test_tls_record_on_a_cleartext_port(self):
+        self.assert_other("tls_on_plain_port", "tls")
+
+    def test_smtp_banner(self):
+        self.assert_other("smtp", "smtp")
+
+    def test_imap_banner(self):
+        self.assert_other("imap", "imap")
+
+    def test_http_response(self):
+        self.assert_other("http", "http")
+
+    def test_ssh_banner(self):
+        self.assert_other("ssh", "ssh")
+
+    def test_ftp_banner(self):
+        self.assert_other("ftp", "ftp")
+
+    def test_cleartext_on_an_implicit_tls_port(self):
+        _, rec = self.scan_case("tls_port_cleartext")
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIsNotNone(rec["tls_error"])
+        self.assertIsNone(rec["greeting"])
+
+    def test_garbage_flood_on_an_implicit_tls_port(self):
+        _, rec = self.scan_case("tls_port_garbage")
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIsNotNone(rec["tls_error"])
+
+    def test_tls_handshake_that_stalls(self):
+        _, rec = self.scan_case("tls_stall")
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIn("timed out", rec["tls_error"])
+
+    def test_tls_server_speaking_http(self):
+        rec = self.assert_other("tls_http", "http")
+        self.assertEqual(rec["tls"]["via"], "implicit")
+        self.assertTrue(rec["greeting"].startswith("HTTP/1.1 408"))
+
+
+# ---- many connections at once ------------------------------------------------------------------
+
+FLOOD = 'start send "+OK " ; flood 268435456 "A"\n'
+
+
+def capa_hold_script():
+    # 120 capability lines of 500 bytes (60 KB, under both CAPA caps), then silence: every
+    # connection holds its list until the read timeout, so all of them hold it at once.
+    line = "X-" + "H" * 498
+    return ('start send "+OK ready\\r\\n"\n'
+            'on CAPA send "+OK\\r\\n" ; floodlines 120 "%s\\r\\n" ; stall\n'
+            'on * send "-ERR\\r\\n"\n' % line)
+
+
+class ManyConnectionsTest(unittest.TestCase):
+    """Memory grows with the connections open, not with what the servers send."""
+
+    base = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        print_measured(cls.base)
+
+    def measure(self, name, script, n, tls, deadline_s=DEADLINE_S, extra=()):
+        with p3s.TestServer(script, listen=("0.0.0.0:0",),
+                            tls_listen=("0.0.0.0:0",) if tls else ()) as srv:
+            ports = [str(srv.plain[0])] + ([f"tls:{srv.tls[0]}"] if tls else [])
+            spec = ",".join(ports)
+            closed = p3s.free_port()
+            base = run_scanner(["-p", f"{closed},tls:{closed}", "127.0.0.1"]).rss
+            type(self).base = base
+            timeouts = ["--connect-timeout", "1s", "--read-timeout", "1s",
+                        "--deadline", f"{deadline_s:g}s"] + list(extra)
+            one = run_scanner(timeouts + ["-p", spec, "127.0.40.1"])
+            many = run_scanner(timeouts + ["-c", 200 * len(ports), "-p", spec,
+                                           f"127.0.40.1-{n}"], timeout=120 * SLOW)
+        conns = n * len(ports)
+        cap = PER_CONN["plain"] * n + (PER_CONN["tls"] * n if tls else 0)
+        bound = base + ONE_TIME + cap
+        slope = (many.rss - one.rss) / (conns - len(ports))
+        one_bound = base + ONE_TIME + PER_CONN["plain"] + (PER_CONN["tls"] if tls else 0)
+        MEASURED.append((f"{name} x{len(ports)}", one.elapsed, one.rss // KIB, one_bound // KIB))
+        MEASURED.append((f"{name} x{conns} ({slope / KIB:.1f} KiB/conn)", many.elapsed,
+                         many.rss // KIB, bound // KIB))
+        for run in (one, many):
+            self.assertEqual(run.rc, 0, run.stderr)
+            run.records = p3s.validate_lines(run.jsonl.decode("ascii"))
+            self.assertEqual(text_problems(run.text), [])
+        self.assertEqual(len(many.records), conns)
+        # The deadline holds for every connection however many flood at once: one event-loop
+        # turn must not be spent draining megabytes from every socket while timers wait.
+        late = [(r["ip"], r["port"], r["timing_ms"]["total"]) for r in many.records
+                if r["timing_ms"]["total"] > deadline_s * 1000 * SLACK * SLOW]
+        self.assertEqual(late[:5], [], f"{len(late)} records past the {deadline_s:g} s deadline "
+                                       f"+ 10 % (wall {many.elapsed:.2f} s)")
+        self.assertLessEqual(many.elapsed, deadline_s * SLACK * SLOW)
+        if WRAPPED:
+            return many
+        self.assertLessEqual(one.rss, one_bound)
+        self.assertLessEqual(many.rss, bound,
+                             f"{conns} connections: peak RSS {many.rss // KIB} KiB > "
+                             f"{bound // KIB} KiB ({slope / KIB:.1f} KiB per connection)")
+        return many
+
+    def test_200_floods_at_once(self):
+        # Each connection is ended by the 1 s read timeout (CAPA never answered); the deadline
+        # is 2 s so that a scheduler that lets the floods hold timers back shows.
+        many = self.measure("flood", FLOOD, 200, tls=False, deadline_s=2.0)
+        for rec in many.records:
+            self.assertEqual(rec["state"], "pop3")
+            self.assertTrue(rec["greeting_truncated"])
+            self.assertIn("no answer to CAPA", rec["error"])
+
+    def test_capa_lists_at_their_caps_at_once(self):
+        # 100 addresses x (plain + TLS); 50 in the sanitizer build, whose TLS handshakes (and the
+        # test server's) are several times slower on the same CPUs. --no-tls-versions: N counts
+        # exactly the dialogues; the version probes are more connections, opened afterwards.
+        many = self.measure("capa hold", capa_hold_script(), 50 if ASAN else 100, tls=True,
+                            extra=["--no-tls-versions"])
+        for rec in many.records:
+            self.assertEqual(rec["state"], "pop3")
+            caps = rec["capabilities_tls"] if rec["transport"] == "tls" else rec["capabilities"]
+            self.assertEqual(len(caps), 120, rec["error"])
+
+
+if __name__ == "__main__":
+    p3s.main()
