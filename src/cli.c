@@ -2,6 +2,7 @@
  * option listed here). */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,7 +306,6 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":p:o:f:c:i:46hV", LONG_OPTS, NULL)) != -1) {
-        const char *name = optind > 1 ? argv[optind - 1] : "?";
         switch (c) {
         case 'p':
             ports = optarg;
@@ -330,8 +330,11 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             int *dst = c == OPT_CONNECT_TIMEOUT ? &cfg->connect_timeout_ms
                        : c == OPT_READ_TIMEOUT  ? &cfg->read_timeout_ms
                                                 : &cfg->deadline_ms;
+            const char *opt = c == OPT_CONNECT_TIMEOUT ? "--connect-timeout"
+                              : c == OPT_READ_TIMEOUT  ? "--read-timeout"
+                                                       : "--deadline";
             if (p3s_parse_duration_ms(optarg, dst))
-                return bad(name, optarg, "expected a duration such as 5, 2.5s or 500ms");
+                return bad(opt, optarg, "expected a duration such as 5, 2.5s or 500ms");
             break;
         }
         case '4':
@@ -420,8 +423,9 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             char *end;
             if (!(optarg[0] >= '0' && optarg[0] <= '9'))
                 return bad("--seed", optarg, "expected a non-negative integer");
+            errno = 0;
             cfg->seed = strtoull(optarg, &end, 10);
-            if (*end)
+            if (*end || errno == ERANGE)
                 return bad("--seed", optarg, "expected a non-negative integer");
             cfg->seed_given = 1;
             break;
@@ -492,6 +496,13 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     }
     if (cfg->resume && cfg->randomize)
         p3s_resume_set_seed(cfg->resume, cfg->seed);
+    /* A new state is written now, seed included: one that cannot be saved must stop the scan
+     * before it starts, not at its end. */
+    char rerr[512];
+    if (cfg->resume && !cfg->resuming && p3s_resume_save(cfg->resume, 0, rerr, sizeof rerr) < 0) {
+        fprintf(stderr, "pop3scan: --resume: %s\n", rerr);
+        return 2;
+    }
     return open_targets(cfg, argv + optind, (size_t)(argc - optind));
 }
 

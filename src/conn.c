@@ -52,6 +52,7 @@ struct conn {
     char *out;               /* cleartext the socket did not take yet (rare) */
     size_t out_len;
     size_t in_len;
+    int reset_err; /* a reset found by the connect check, reported when the reading ends */
     char in[IN_CAP];
     struct p3_session sess;
     enum phase phase;
@@ -455,8 +456,10 @@ static void on_closed(struct conn *c, short what, int err)
             size_t n;
             const char *buf = peek_input(c, P3_LINE_MAX, &n);
             if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF)) {
-                if (n)
+                if (n) {
                     p3s_bytes_set(&r->greeting, buf, n);
+                    r->service = p3_classify_greeting(buf, n);
+                }
                 p3s_record_set_error(r, P3S_STATE_ERROR, "%s during the greeting", how);
             } else if (n == 0 && !r->greeting.p) {
                 p3s_record_set_error(r, P3S_STATE_ERROR, "closed before any greeting");
@@ -495,13 +498,25 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     }
 }
 
+/* Bytes read from one socket in one callback: a server that never stops sending must not keep
+ * the loop (and every other connection's timers) to itself. */
+#define READ_BUDGET (64 * 1024)
+
 /* Reads until the socket has nothing more (the event is edge-triggered), handing each piece to
- * the core. Returns -1 when the connection ended or went to TLS. */
+ * the core; past the budget, the event is made active again to go on in the next loop pass.
+ * Returns -1 when the connection ended or went to TLS. */
 static int read_plain(struct conn *c)
 {
+    size_t budget = READ_BUDGET;
     for (;;) {
-        ssize_t k = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, 0);
+        if (budget == 0) {
+            event_active(&c->io, EV_READ, 0);
+            return 0;
+        }
+        size_t want = IN_CAP - c->in_len;
+        ssize_t k = recv(c->fd, c->in + c->in_len, want < budget ? want : budget, 0);
         if (k > 0) {
+            budget -= (size_t)k;
             c->in_len += (size_t)k;
             if (process_input(c) < 0)
                 return -1;
@@ -511,7 +526,9 @@ static int read_plain(struct conn *c)
             return 0;
         if (k < 0 && errno == EINTR)
             continue;
-        on_closed(c, k == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR, k == 0 ? 0 : errno);
+        /* A reset seen by SO_ERROR at connect time shows here as a plain end of file. */
+        int err = k < 0 ? errno : c->reset_err;
+        on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
         return -1;
     }
 }
@@ -524,6 +541,12 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
         socklen_t len = sizeof err;
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
             err = errno;
+        /* A reset means it did connect: the server spoke, or at least accepted, then reset
+         * (a greeting cut short). What it sent is still to be read. */
+        if (err == ECONNRESET || err == EPIPE) {
+            c->reset_err = err;
+            err = 0;
+        }
         if (err) {
             on_closed(c, BEV_EVENT_ERROR, err);
             return;
@@ -658,6 +681,7 @@ int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
     c->t_deadline = c->t_start + cfg->deadline_ms;
     c->fd = -1;
     evtimer_assign(&c->timer, scan->base, on_timer, c);
+    event_priority_set(&c->timer, 0); /* a deadline goes before any I/O (scan.c) */
     uint64_t rnd = p3s_scan_random(scan);
     snprintf(c->rec->probe_user, sizeof c->rec->probe_user, "p3s%012llx",
              (unsigned long long)(rnd & 0xffffffffffffULL));

@@ -54,8 +54,13 @@ static int dry_run(struct p3s_config *cfg)
     struct p3s_target t;
     char err[512];
     size_t bad = 0;
-    int got;
+    int got, failed = 0;
     while ((got = p3s_tgen_next(cfg->gen, &t, err, sizeof err)) != 0) {
+        if (got == -2) {
+            fprintf(stderr, "pop3scan: %s\n", err);
+            failed = 1;
+            continue;
+        }
         if (got < 0) {
             p3s_report_bad_line(&bad, err);
             continue;
@@ -67,7 +72,9 @@ static int dry_run(struct p3s_config *cfg)
             printf("%s\n", t.host);
     }
     p3s_report_bad_line(&bad, NULL);
-    return fflush(stdout) == 0 ? 0 : 3;
+    if (fflush(stdout) != 0)
+        return 3;
+    return failed ? 2 : 0;
 }
 
 int main(int argc, char **argv)
@@ -93,7 +100,9 @@ int main(int argc, char **argv)
     int crc = close_outputs(outs, cfg.noutputs);
     if (rc == 0)
         rc = crc;
-    if (rc == 0 && sum.interrupted)
+    if (rc == 0 && sum.input_failed)
+        rc = 2; /* the targets scanned are not all those given */
+    else if (rc == 0 && sum.interrupted)
         rc = 128 + sum.interrupted; /* 130 for SIGINT, 143 for SIGTERM, as shells report */
     else if (rc == 0 && cfg.fail_on >= 0)
         for (int sev = cfg.fail_on; sev < 4; sev++)

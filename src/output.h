@@ -20,6 +20,7 @@ struct p3s_summary {
     double elapsed_ms;
     size_t concurrency_lowered; /* the concurrency the scan fell back to when out of fds */
     int interrupted;            /* the signal that stopped the scan, or 0 */
+    int input_failed;           /* a target file could not be read to its end: exit 2 */
 };
 
 struct p3s_output;

@@ -131,6 +131,11 @@ static int expand_next(struct p3s_scan *scan)
         scan->targets_done = 1;
         return 0;
     }
+    if (got == -2) { /* a file that cannot be read on: scan the others, then exit 2 */
+        fprintf(stderr, "pop3scan: %s\n", err);
+        scan->sum->input_failed = 1;
+        return 1;
+    }
     if (got < 0) { /* a bad line of a -iL file: say where, scan the rest */
         p3s_report_bad_line(&scan->bad_lines, err);
         return 1;
@@ -591,8 +596,14 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     struct event_config *ecfg = event_config_new();
     if (ecfg) {
         event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+        /* Servers that never stop sending keep their read events active pass after pass: at
+         * most 64 such callbacks before the loop looks at the clock again, and the timers that
+         * end steps and deadlines (priority 0) before any I/O (priority 1). */
+        event_config_set_max_dispatch_interval(ecfg, NULL, 64, 1);
         scan.base = event_base_new_with_config(ecfg);
         event_config_free(ecfg);
+        if (scan.base)
+            event_base_priority_init(scan.base, 2);
     }
     scan.ssl_ctx = make_ssl_ctx();
     if (!scan.base || !scan.ssl_ctx) {

@@ -494,6 +494,8 @@ struct src {
     char text[P3S_TGEN_LINE_MAX + 2]; /* the line, room for a CR and the NUL */
 };
 
+static int src_fill(struct src *s);
+
 static int src_open(struct src *s, const char *path, char *err, size_t errsz)
 {
     memset(s, 0, sizeof *s);
@@ -507,6 +509,12 @@ static int src_open(struct src *s, const char *path, char *err, size_t errsz)
     struct stat st;
     if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, errsz, "%s: is a directory", path);
+        return -1;
+    }
+    /* The first block now: a file that opens but cannot be read (EIO, /proc/self/mem) is bad
+     * input before anything is scanned. (Standard input is left to be read when needed.) */
+    if (!s->is_stdin && src_fill(s) < 0) {
+        snprintf(err, errsz, "%s: read error: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -606,8 +614,8 @@ static char *trim_line(char *p)
 }
 
 /* The next expression of a file, blank lines and comments skipped. Returns 1 with *expr set,
- * 0 at the end, -1 with "FILE:LINE: message" for a bad line (or "FILE: ..." on a read error,
- * after which the file reads as ended). */
+ * 0 at the end, -1 with "FILE:LINE: message" for a bad line, -2 with "FILE: read error: ..."
+ * when the file cannot be read on. */
 static int src_next(struct src *s, char **expr, char *err, size_t errsz)
 {
     for (;;) {
@@ -616,7 +624,7 @@ static int src_next(struct src *s, char **expr, char *err, size_t errsz)
         if (r <= 0) {
             if (r < 0)
                 snprintf(err, errsz, "%s: read error: %s", s->name, strerror(errno));
-            return r;
+            return r < 0 ? -2 : 0;
         }
         if (len == SIZE_MAX) {
             snprintf(err, errsz, "%s:%lu: line longer than %u bytes", s->name, s->line,
@@ -1139,9 +1147,11 @@ static int file_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t
         struct src *s = &g->srcs[g->si];
         char *text, msg[512];
         int r = src_next(s, &text, err, errsz);
-        if (r == 0) {
+        if (r == 0 || r == -2) {
             src_close(s);
             g->si++;
+            if (r == -2)
+                return -2;
             continue;
         }
         if (r < 0)

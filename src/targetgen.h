@@ -84,7 +84,9 @@ struct p3s_tgen;
 int p3s_tgen_open(struct p3s_tgen **out, const struct p3s_tgen_opts *o, char *err,
                   size_t errsz);
 /* 1: *t holds the next target (port 0 means: use the port list); 0: no more targets;
- * -1: a bad file line or a read error, err says "FILE:LINE: message" — call again to go on. */
+ * -1: a bad file line, err says "FILE:LINE: message" — call again to go on;
+ * -2: a file could not be read to its end, err says why: the target set is not what the user
+ * gave, which the caller treats as bad input (exit status 2). */
 int p3s_tgen_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t errsz);
 /* The number of targets this shard will get, exact when no file is given; else UINT64_MAX. */
 uint64_t p3s_tgen_total(const struct p3s_tgen *g);
