@@ -136,7 +136,8 @@ class ScaleTest(unittest.TestCase):
             proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not (
-                    os.path.exists(state) and os.path.getsize(out) > 100000):
+                    os.path.exists(state) and os.path.exists(out)
+                    and os.path.getsize(out) > 100000):
                 time.sleep(0.05)
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=120)
