@@ -1,7 +1,10 @@
 /* output.c — the registry of output modules (see output.h). */
 #include "output.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "jsonw.h"
 
 static const struct p3s_output_module *const MODULES[] = {
     &p3s_output_text, &p3s_output_jsonl, &p3s_output_csv, &p3s_output_nuclei, NULL};
@@ -12,6 +15,31 @@ const struct p3s_output_module *p3s_output_find(const char *name)
         if (strcmp(MODULES[i]->name, name) == 0)
             return MODULES[i];
     return NULL;
+}
+
+int p3s_output_jw_begin(struct p3s_output *o)
+{
+    o->state = calloc(1, sizeof(struct p3s_jw));
+    return o->state ? 0 : -1;
+}
+
+int p3s_output_jw_write(struct p3s_output *o)
+{
+    struct p3s_jw *w = o->state;
+    if (!p3s_jw_ok(w))
+        return -1;
+    /* One write per record; the scan flushes at the end of each loop pass (results stream). */
+    return fwrite(w->buf, 1, w->len, o->fp) == w->len ? 0 : -1;
+}
+
+int p3s_output_jw_end(struct p3s_output *o, const struct p3s_summary *s)
+{
+    (void)s;
+    if (o->state)
+        p3s_jw_free(o->state);
+    free(o->state);
+    o->state = NULL;
+    return fflush(o->fp);
 }
 
 const char *p3s_output_names(void)

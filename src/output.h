@@ -41,6 +41,12 @@ struct p3s_output {
 };
 
 const struct p3s_output_module *p3s_output_find(const char *name);
+/* For modules that write JSON lines with lib/util/jsonw.h: the writer lives in o->state;
+ * p3s_output_jw_write() writes what it holds, p3s_output_jw_end() frees it and flushes. */
+int p3s_output_jw_begin(struct p3s_output *o);
+int p3s_output_jw_write(struct p3s_output *o);
+int p3s_output_jw_end(struct p3s_output *o, const struct p3s_summary *s);
+
 /* Names of every module, for --help and error messages. */
 const char *p3s_output_names(void);
 

@@ -346,33 +346,14 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
     p3s_jw_end(w);
 }
 
-static int jsonl_begin(struct p3s_output *o)
-{
-    o->state = calloc(1, sizeof(struct p3s_jw));
-    return o->state ? 0 : -1;
-}
-
 static int jsonl_record(struct p3s_output *o, const struct p3s_record *r)
 {
     struct p3s_jw *w = o->state;
     p3s_jw_reset(w);
     record_json(w, r);
     p3s_jw_raw(w, "\n", 1);
-    if (!p3s_jw_ok(w))
-        return -1;
-    /* One write per record; the scan flushes at the end of each loop pass (results stream). */
-    return fwrite(w->buf, 1, w->len, o->fp) == w->len ? 0 : -1;
+    return p3s_output_jw_write(o);
 }
 
-static int jsonl_end(struct p3s_output *o, const struct p3s_summary *s)
-{
-    (void)s;
-    if (o->state)
-        p3s_jw_free(o->state);
-    free(o->state);
-    o->state = NULL;
-    return fflush(o->fp);
-}
-
-const struct p3s_output_module p3s_output_jsonl = {"jsonl", jsonl_begin, jsonl_record,
-                                                   jsonl_end};
+const struct p3s_output_module p3s_output_jsonl = {"jsonl", p3s_output_jw_begin, jsonl_record,
+                                                   p3s_output_jw_end};

@@ -107,12 +107,6 @@ static void finding_json(struct p3s_jw *w, const struct p3s_record *r, const str
     p3s_jw_raw(w, "\n", 1);
 }
 
-static int nuclei_begin(struct p3s_output *o)
-{
-    o->state = calloc(1, sizeof(struct p3s_jw));
-    return o->state ? 0 : -1;
-}
-
 static int nuclei_record(struct p3s_output *o, const struct p3s_record *r)
 {
     if (r->nfindings == 0)
@@ -135,21 +129,8 @@ static int nuclei_record(struct p3s_output *o, const struct p3s_record *r)
     for (size_t i = 0; i < r->nfindings; i++)
         finding_json(w, r, &r->findings[i], port, matched_at, when);
     free(matched_at);
-    if (!p3s_jw_ok(w))
-        return -1;
-    /* One write per record, like the JSONL output. */
-    return fwrite(w->buf, 1, w->len, o->fp) == w->len ? 0 : -1;
+    return p3s_output_jw_write(o);
 }
 
-static int nuclei_end(struct p3s_output *o, const struct p3s_summary *s)
-{
-    (void)s;
-    if (o->state)
-        p3s_jw_free(o->state);
-    free(o->state);
-    o->state = NULL;
-    return fflush(o->fp);
-}
-
-const struct p3s_output_module p3s_output_nuclei = {"nuclei", nuclei_begin, nuclei_record,
-                                                    nuclei_end};
+const struct p3s_output_module p3s_output_nuclei = {"nuclei", p3s_output_jw_begin,
+                                                    nuclei_record, p3s_output_jw_end};
