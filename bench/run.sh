@@ -6,3 +6,4 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
 bash "$here/single.sh" "$@"
 bash "$here/scale.sh" "$@"
+bash "$here/accuracy.sh" "$@"
