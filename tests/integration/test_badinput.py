@@ -129,8 +129,10 @@ class BadInputTest(unittest.TestCase):
         script = ('start send "+OK ready\\r\\n"\non CAPA send "+OK\\r\\nUSER\\r\\n.\\r\\n"\n'
                   'on QUIT send "+OK\\r\\n" ; close\non * send "-ERR\\r\\n"\n')
         with p3s.TestServer(script, listen=(f"0.0.0.0:{port}",)):
-            res = p3s.scan("-c", 500, "--connect-timeout", "1s", "--read-timeout", "1s",
-                           "--deadline", "3s", "-p", port, "-iL", name, timeout=120)
+            # Timeouts stretched under valgrind (SLOW), where 500 connects take seconds.
+            res = p3s.scan("-c", 500, "--connect-timeout", f"{SLOW:g}s",
+                           "--read-timeout", f"{SLOW:g}s", "--deadline", f"{3 * SLOW:g}s",
+                           "-p", port, "-iL", name, timeout=120 * SLOW)
         self.assertEqual(res.rc, 0, res.stderr[-2000:])
         self.assertEqual(sorted(r["ip"] for r in res.records), sorted(targets))
         self.assertEqual({r["state"] for r in res.records}, {"pop3"})
