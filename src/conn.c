@@ -111,6 +111,16 @@ static void arm(struct conn *c, int step_ms)
     double left = c->t_deadline - p3s_now_ms();
     double ms = step_ms;
     c->timer_is_deadline = left <= ms;
+    if (!c->timer_is_deadline) { /* the usual case: one of the scan's common timeouts */
+        const struct p3s_scan *s = c->scan;
+        const struct timeval *common = step_ms == s->cfg->read_timeout_ms  ? s->read_tv
+                                       : step_ms == s->cfg->connect_timeout_ms ? s->connect_tv
+                                                                             : NULL;
+        if (common) {
+            evtimer_add(&c->timer, common);
+            return;
+        }
+    }
     if (c->timer_is_deadline)
         ms = left > 0 ? left : 0;
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((long)ms % 1000 * 1000)};

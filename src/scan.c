@@ -271,7 +271,7 @@ void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
 {
     struct p3s_summary *sum = scan->sum;
     if (scan->fp)
-        p3s_identify(scan->fp, rec);
+        p3s_identify(scan, rec);
     p3s_findings_evaluate(rec);
     sum->records++;
     sum->by_state[rec->state]++;
@@ -426,8 +426,86 @@ static int is_err(const struct p3s_bytes *b)
     return b->p && b->n >= 4 && memcmp(b->p, "-ERR", 4) == 0;
 }
 
+/* Identification is a pure function of its inputs, and a scan meets the same software over and
+ * over (a range of one provider's servers): the answers for recent inputs are kept, keyed by the
+ * exact bytes of every field, so the rules run once per distinct server rather than per target.
+ * It took a sixth of the scanner's user time on a /16. */
+#define FP_CACHE_SLOTS 256
+#define FP_CACHE_KEY_MAX 4096
+
+struct fp_cache_slot {
+    uint64_t hash;
+    char *key;
+    size_t len;
+    int matched;
+    struct p3fp_match m;
+};
+
+struct p3s_fpcache {
+    struct fp_cache_slot slot[FP_CACHE_SLOTS];
+};
+
+static size_t key_field(char *key, size_t at, const char *p, size_t n)
+{
+    if (at + 5 + n > FP_CACHE_KEY_MAX)
+        return SIZE_MAX;
+    key[at] = p ? 1 : 0; /* seen and empty differs from not seen */
+    memcpy(key + at + 1, &n, 4);
+    memcpy(key + at + 5, p ? p : "", n);
+    return at + 5 + n;
+}
+
+/* The cache key of an input, or 0 when it is too long to keep. */
+static size_t input_key(const struct p3fp_input *in, char *key)
+{
+    const char *p[] = {in->greeting, in->implementation, in->capa, in->auth, in->error, in->cert};
+    size_t n[] = {in->greeting_len, in->implementation_len, in->capa_len, in->auth_len,
+                  in->error_len, in->cert_len};
+    size_t at = 0;
+    for (size_t i = 0; i < 6 && at != SIZE_MAX; i++)
+        at = n[i] >= FP_CACHE_KEY_MAX ? SIZE_MAX : key_field(key, at, p[i], n[i]);
+    return at == SIZE_MAX ? 0 : at;
+}
+
+static int identify_cached(struct p3s_scan *scan, const struct p3fp_input *in,
+                           struct p3fp_match *m)
+{
+    char key[FP_CACHE_KEY_MAX];
+    size_t len = input_key(in, key);
+    if (!len)
+        return p3fp_identify(scan->fp, in, m);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+    if (!scan->fpcache)
+        scan->fpcache = p3s_xcalloc(1, sizeof *scan->fpcache);
+    struct fp_cache_slot *s = &scan->fpcache->slot[h % FP_CACHE_SLOTS];
+    if (s->key && s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+        *m = s->m;
+        return s->matched;
+    }
+    int matched = p3fp_identify(scan->fp, in, m);
+    free(s->key);
+    s->key = p3s_xmalloc(len);
+    memcpy(s->key, key, len);
+    s->len = len;
+    s->hash = h;
+    s->matched = matched;
+    s->m = *m;
+    return matched;
+}
+
+static void fpcache_free(struct p3s_fpcache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < FP_CACHE_SLOTS; i++)
+        free(c->slot[i].key);
+    free(c);
+}
+
 /* Fills rec->product from what the dialogue saw (fingerprints/README.md lists the sources). */
-void p3s_identify(const struct p3fp_db *db, struct p3s_record *rec)
+void p3s_identify(struct p3s_scan *scan, struct p3s_record *rec)
 {
     if (rec->state != P3S_STATE_POP3 || !rec->greeting.p)
         return;
@@ -467,7 +545,7 @@ void p3s_identify(const struct p3fp_db *db, struct p3s_record *rec)
         in.cert = cert;
     }
     struct p3fp_match m;
-    if (p3fp_identify(db, &in, &m)) {
+    if (identify_cached(scan, &in, &m)) {
         rec->product = p3s_xmalloc(sizeof m);
         *rec->product = m;
     }
@@ -597,9 +675,9 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     if (ecfg) {
         event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
         /* Servers that never stop sending keep their read events active pass after pass: at
-         * most 64 such callbacks before the loop looks at the clock again, and the timers that
+         * most 512 such callbacks before the loop looks at the clock again, and the timers that
          * end steps and deadlines (priority 0) before any I/O (priority 1). */
-        event_config_set_max_dispatch_interval(ecfg, NULL, 64, 1);
+        event_config_set_max_dispatch_interval(ecfg, NULL, 512, 1);
         scan.base = event_base_new_with_config(ecfg);
         event_config_free(ecfg);
         if (scan.base)
@@ -610,6 +688,10 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
         fprintf(stderr, "pop3scan: cannot start the event loop or TLS\n");
         goto out;
     }
+    struct timeval rtv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
+    struct timeval ctv = {cfg->connect_timeout_ms / 1000, cfg->connect_timeout_ms % 1000 * 1000};
+    scan.read_tv = event_base_init_common_timeout(scan.base, &rtv);
+    scan.connect_tv = event_base_init_common_timeout(scan.base, &ctv);
     scan.fp = load_fingerprints(cfg);
     if (!scan.fp) {
         rc = 2;
@@ -682,6 +764,7 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
 out:
     p3s_dns_free(scan.dns);
     p3fp_db_free(scan.fp);
+    fpcache_free(scan.fpcache);
     p3s_tlsprobe_cleanup();
     if (scan.ssl_ctx)
         SSL_CTX_free(scan.ssl_ctx);

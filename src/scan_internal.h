@@ -15,6 +15,7 @@ struct event_base;
 struct event;
 struct conn;
 struct p3fp_db;
+struct p3s_fpcache;
 
 /* A target of the stream, alive until each of its jobs (and its DNS lookup) is done; then it
  * counts as finished for the progress line and --resume. */
@@ -61,6 +62,10 @@ struct p3s_scan {
     int flush_pending;
     struct event *save_timer;   /* --resume: state saved every second */
     struct p3fp_db *fp;         /* fingerprints: built-in, then --fingerprints files */
+    struct p3s_fpcache *fpcache; /* identification answers for recent inputs (scan.c) */
+    /* libevent common timeouts for the step timeouts: thousands of timers of one duration are
+     * kept in a queue, O(1) to re-arm, rather than in the heap (conn.c arm()). */
+    const struct timeval *read_tv, *connect_tv;
     struct conn *conns; /* every open connection, for an abort */
     double start_ms;
     uint64_t rng;
@@ -80,7 +85,7 @@ void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_r
 void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec);
 uint64_t p3s_scan_random(struct p3s_scan *scan);
 /* Names the product of a finished POP3 record from the fingerprints (rec->product). */
-void p3s_identify(const struct p3fp_db *db, struct p3s_record *rec);
+void p3s_identify(struct p3s_scan *scan, struct p3s_record *rec);
 /* The socket address of a numeric IPv4 or IPv6 address and a port; -1 when ip is neither. */
 int p3s_sockaddr_fill(const char *ip, uint16_t port, struct sockaddr_storage *ss,
                       socklen_t *len);
