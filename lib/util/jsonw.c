@@ -55,9 +55,9 @@ static int reserve(struct p3s_jw *w, size_t n)
     return 1;
 }
 
-static void put(struct p3s_jw *w, const char *s, size_t n)
+static inline void put(struct p3s_jw *w, const char *s, size_t n)
 {
-    if (reserve(w, n)) {
+    if (n && (w->cap - w->len >= n || reserve(w, n))) { /* room already: the usual case */
         memcpy(w->buf + w->len, s, n);
         w->len += n;
     }
@@ -197,9 +197,21 @@ void p3s_jw_str(struct p3s_jw *w, const char *s)
 void p3s_jw_key(struct p3s_jw *w, const char *key)
 {
     separate(w);
-    w->after_key = 1; /* the name itself is written like a value, without a comma */
-    p3s_jw_bytes(w, key, strlen(key));
-    put(w, ":", 1);
+    size_t n = strlen(key);
+    int plain = 1; /* the program's own names: written as they are unless they need escaping */
+    for (size_t i = 0; i < n && plain; i++)
+        plain = key[i] >= 0x20 && key[i] < 0x7f && key[i] != '"' && key[i] != '\\';
+    if (plain && reserve(w, n + 3)) {
+        w->buf[w->len++] = '"';
+        memcpy(w->buf + w->len, key, n);
+        w->len += n;
+        w->buf[w->len++] = '"';
+        w->buf[w->len++] = ':';
+    } else {
+        w->after_key = 1; /* the name is written like a value, without a comma */
+        p3s_jw_bytes(w, key, n);
+        put(w, ":", 1);
+    }
     w->after_key = 1;
 }
 
