@@ -18,6 +18,8 @@ import unittest
 
 import p3s
 
+READ_TIMEOUT = f"{3 * p3s.SLOW:g}s"
+
 HEADER = ["target", "ip", "port", "transport", "state", "confidence", "service", "vendor",
           "product", "version", "cpe", "os", "host", "tls_version", "tls_cipher", "stls",
           "plaintext_login", "findings", "max_severity", "greeting", "error"]
@@ -145,7 +147,8 @@ class OutputsTest(unittest.TestCase):
         cls.portspec = ",".join(str(p) for p in cls.ports) + f",tls:{cls.tls}"
         # One run, three outputs.
         paths = {f: os.path.join(cls.dir, "scan." + f) for f in ("csv", "nuclei", "jsonl")}
-        cls.res = p3s.scan("-p", cls.portspec, "--read-timeout", "3s", "127.0.0.1",
+        # Under valgrind (p3s.SLOW) the first TLS handshake alone can take seconds.
+        cls.res = p3s.scan("-p", cls.portspec, "--read-timeout", READ_TIMEOUT, "127.0.0.1",
                            *sum((["-o", f"{f}:{p}"] for f, p in paths.items()), []), jsonl=False)
         cls.data = {}
         for f, p in paths.items():
@@ -350,7 +353,8 @@ class OutputsTest(unittest.TestCase):
 
     def test_text_file_has_no_control_bytes(self):
         path = os.path.join(self.dir, "scan.txt")
-        res = p3s.scan("-f", "text", "-o", path, "-p", self.portspec, "--read-timeout", "3s",
+        res = p3s.scan("-f", "text", "-o", path, "-p", self.portspec,
+                       "--read-timeout", READ_TIMEOUT,
                        "--color", "always", "127.0.0.1", jsonl=False)
         self.assertEqual(res.rc, 0, res.stderr)
         with open(path, "rb") as f:
