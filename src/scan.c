@@ -330,6 +330,7 @@ struct tls_check {
     struct p3s_record *rec;
     struct p3s_tstate *ts;
     int pending;
+    unsigned open; /* bit i: the probe of PROTO_VERSION[i] holds a connection slot */
 };
 
 static void finish_record(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts)
@@ -348,9 +349,11 @@ static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result
             tc->rec->tls_proto[i] = (signed char)result;
             free(tc->rec->tls_proto_detail[i]);
             tc->rec->tls_proto_detail[i] = p3s_xstrdup(detail);
+            if (tc->open & 1u << i) { /* the slot is given back by whichever way it ended */
+                tc->open &= ~(1u << i);
+                scan->active--;
+            }
         }
-    if (result != P3S_TLSPROBE_UNSUPPORTED)
-        scan->active--;
     if (--tc->pending)
         return;
     finish_record(scan, tc->rec, tc->ts);
@@ -371,7 +374,7 @@ static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struc
         !rec->tls_version[0] || p3s_sockaddr_fill(rec->ip, rec->port, &ss, &sslen) < 0)
         return 0;
     struct tls_check *tc = p3s_xcalloc(1, sizeof *tc);
-    *tc = (struct tls_check){scan, rec, ts, 1}; /* one hold while starting them */
+    *tc = (struct tls_check){scan, rec, ts, 1, 0}; /* one hold while starting them */
     struct timeval tv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
     for (int i = 0; i < P3S_PROTO_COUNT; i++) {
         char why[128];
@@ -381,6 +384,7 @@ static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struc
             continue;
         }
         scan->active++;
+        tc->open |= 1u << i;
         if (p3s_tlsprobe_start(scan->base, (struct sockaddr *)&ss, sslen, !rec->implicit_tls,
                                PROTO_VERSION[i], sni ? rec->target : NULL, &tv, on_tls_probe,
                                tc) < 0) {
