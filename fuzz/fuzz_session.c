@@ -65,11 +65,11 @@ static enum p3_cmd cmd_of(const char *s, size_t n)
 static void check_send(struct drv *d, const struct p3_event *ev)
 {
     if (ev->next == P3_NEXT_READ || ev->next == P3_NEXT_STARTTLS) {
-        CHECK(ev->send == NULL && ev->send_len == 0);
+        CHECK(ev->send == NULL && ev->send_len == 0 && ev->send_cmd == P3_CMD_NONE);
         return;
     }
     if (ev->next == P3_NEXT_FINISH && !ev->send) {
-        CHECK(ev->send_len == 0);
+        CHECK(ev->send_len == 0 && ev->send_cmd == P3_CMD_NONE);
         return;
     }
     CHECK(ev->send != NULL);
@@ -79,7 +79,7 @@ static void check_send(struct drv *d, const struct p3_event *ev)
     for (size_t i = 0; i + 2 < n; i++)
         CHECK(ev->send[i] != '\r' && ev->send[i] != '\n' && ev->send[i] != '\0');
     enum p3_cmd c = cmd_of(ev->send, n);
-    CHECK(c != P3_CMD_NONE);
+    CHECK(c != P3_CMD_NONE && c == ev->send_cmd);
     if (ev->next == P3_NEXT_FINISH)
         CHECK(c == P3_CMD_QUIT); /* a parting QUIT only */
     if (c == P3_CMD_USER) {

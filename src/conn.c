@@ -86,25 +86,6 @@ static const char *cmd_name(enum p3_cmd cmd)
     }
 }
 
-static enum p3_cmd cmd_of(const char *send)
-{
-    if (!send)
-        return P3_CMD_NONE;
-    if (strncmp(send, "CAPA", 4) == 0)
-        return P3_CMD_CAPA;
-    if (strncmp(send, "USER", 4) == 0)
-        return P3_CMD_USER;
-    if (strncmp(send, "STLS", 4) == 0)
-        return P3_CMD_STLS;
-    if (strncmp(send, "AUTH NTLM", 9) == 0)
-        return P3_CMD_AUTH_NTLM;
-    if (strncmp(send, P3_NTLM_NEGOTIATE_B64, 8) == 0)
-        return P3_CMD_NTLM_NEGOTIATE;
-    if (send[0] == '*')
-        return P3_CMD_NTLM_CANCEL;
-    return P3_CMD_QUIT;
-}
-
 /* Arms the timer for a step of step_ms, never past the deadline. */
 static void arm(struct conn *c, int step_ms)
 {
@@ -343,7 +324,7 @@ static int act(struct conn *c, const struct p3_event *ev)
         return 0;
     case P3_NEXT_SEND:
         conn_send(c, ev->send, ev->send_len);
-        c->waiting = cmd_of(ev->send);
+        c->waiting = ev->send_cmd;
         if (c->waiting == P3_CMD_STLS)
             c->rec->stls_attempted = 1;
         arm(c, c->scan->cfg->read_timeout_ms);

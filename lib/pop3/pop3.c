@@ -261,17 +261,38 @@ void p3_session_init(struct p3_session *s, unsigned opts, const char *probe_user
     s->user_cmd_len = (uint8_t)n;
 }
 
-static void set_send(struct p3_event *ev, enum p3_next next, const char *cmd, size_t len)
+/* Asks the caller to send cmd (P3_CMD_NONE: nothing) and then do `next`. The event names the
+ * command as well as its bytes, so the caller never reads the bytes back to know it. */
+static void set_send(const struct p3_session *s, struct p3_event *ev, enum p3_next next,
+                     enum p3_cmd cmd)
 {
+    static const struct {
+        const char *text;
+        size_t len;
+    } fixed[] = {
+        [P3_CMD_NONE] = {NULL, 0},
+        [P3_CMD_CAPA] = {CMD_CAPA, sizeof CMD_CAPA - 1},
+        [P3_CMD_STLS] = {CMD_STLS, sizeof CMD_STLS - 1},
+        [P3_CMD_QUIT] = {CMD_QUIT, sizeof CMD_QUIT - 1},
+        [P3_CMD_AUTH_NTLM] = {CMD_AUTH_NTLM, sizeof CMD_AUTH_NTLM - 1},
+        [P3_CMD_NTLM_NEGOTIATE] = {CMD_NTLM_NEGOTIATE, sizeof CMD_NTLM_NEGOTIATE - 1},
+        [P3_CMD_NTLM_CANCEL] = {CMD_CANCEL, sizeof CMD_CANCEL - 1},
+    };
     ev->next = next;
-    ev->send = cmd;
-    ev->send_len = len;
+    ev->send_cmd = cmd;
+    if (cmd == P3_CMD_USER) {
+        ev->send = s->user_cmd;
+        ev->send_len = s->user_cmd_len;
+    } else {
+        ev->send = fixed[cmd].text;
+        ev->send_len = fixed[cmd].len;
+    }
 }
 
 static void send_quit(struct p3_session *s, struct p3_event *ev)
 {
     s->step = STEP_QUIT;
-    set_send(ev, P3_NEXT_SEND, CMD_QUIT, sizeof CMD_QUIT - 1);
+    set_send(s, ev, P3_NEXT_SEND, P3_CMD_QUIT);
 }
 
 /* Ends the dialogue at once, with a QUIT for politeness when the peer speaks POP3. */
@@ -279,9 +300,9 @@ static void finish(struct p3_session *s, struct p3_event *ev, int quit)
 {
     s->step = STEP_DONE;
     if (quit)
-        set_send(ev, P3_NEXT_FINISH, CMD_QUIT, sizeof CMD_QUIT - 1);
+        set_send(s, ev, P3_NEXT_FINISH, P3_CMD_QUIT);
     else
-        set_send(ev, P3_NEXT_FINISH, NULL, 0);
+        set_send(s, ev, P3_NEXT_FINISH, P3_CMD_NONE);
 }
 
 int p3_continuation(const char *text, size_t len, size_t *payload)
@@ -298,19 +319,19 @@ static void after_capa(struct p3_session *s, struct p3_event *ev)
 {
     if (!s->tls && (s->opts & P3_OPT_USER_PROBE) && s->user_status == P3_ST_NONE) {
         s->step = STEP_USER;
-        set_send(ev, P3_NEXT_SEND, s->user_cmd, s->user_cmd_len);
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_USER);
         return;
     }
     if (!s->tls && (s->opts & P3_OPT_STLS) && (s->capa_bits & P3_CAPA_STLS) &&
         s->stls_status == P3_ST_NONE) {
         s->step = STEP_STLS;
-        set_send(ev, P3_NEXT_SEND, CMD_STLS, sizeof CMD_STLS - 1);
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_STLS);
         return;
     }
     if ((s->opts & P3_OPT_NTLM) && !s->ntlm_tried) {
         s->ntlm_tried = 1;
         s->step = STEP_NTLM_AUTH;
-        set_send(ev, P3_NEXT_SEND, CMD_AUTH_NTLM, sizeof CMD_AUTH_NTLM - 1);
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_AUTH_NTLM);
         return;
     }
     send_quit(s, ev);
@@ -327,10 +348,10 @@ static void on_ntlm_reply(struct p3_session *s, struct p3_event *ev, enum p3_cmd
     ev->status = more ? P3_ST_OTHER : p3_reply_status(ev->line.text, ev->line.len);
     if (cmd == P3_CMD_AUTH_NTLM && more) {
         s->step = STEP_NTLM_NEGOTIATE;
-        set_send(ev, P3_NEXT_SEND, CMD_NTLM_NEGOTIATE, sizeof CMD_NTLM_NEGOTIATE - 1);
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_NTLM_NEGOTIATE);
     } else if (cmd == P3_CMD_NTLM_NEGOTIATE && more) {
         s->step = STEP_NTLM_CANCEL;
-        set_send(ev, P3_NEXT_SEND, CMD_CANCEL, sizeof CMD_CANCEL - 1);
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_NTLM_CANCEL);
     } else {
         send_quit(s, ev);
     }
@@ -343,7 +364,7 @@ static void on_greeting(struct p3_session *s, struct p3_event *ev)
     s->service = (uint8_t)ev->service;
     if (ev->service == P3_SVC_POP3) {
         s->step = STEP_CAPA_STATUS;
-        set_send(ev, P3_NEXT_SEND, CMD_CAPA, sizeof CMD_CAPA - 1);
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_CAPA);
     } else {
         finish(s, ev, ev->service == P3_SVC_POP3_ERR);
     }
@@ -417,7 +438,7 @@ static void on_stls_reply(struct p3_session *s, struct p3_event *ev)
     s->stls_status = (uint8_t)ev->status;
     if (ev->status == P3_ST_OK) {
         s->step = STEP_TLS_WAIT;
-        set_send(ev, P3_NEXT_STARTTLS, NULL, 0);
+        set_send(s, ev, P3_NEXT_STARTTLS, P3_CMD_NONE);
         return;
     }
     send_quit(s, ev);
@@ -501,7 +522,7 @@ void p3_session_tls_started(struct p3_session *s, struct p3_event *ev)
     s->rd.discarding = 0;
     s->step = STEP_CAPA_STATUS;
     ev->tls = 1;
-    set_send(ev, P3_NEXT_SEND, CMD_CAPA, sizeof CMD_CAPA - 1);
+    set_send(s, ev, P3_NEXT_SEND, P3_CMD_CAPA);
 }
 
 int p3_session_is_pop3(const struct p3_session *s)

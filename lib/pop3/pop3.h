@@ -139,7 +139,8 @@ struct p3_event {
     int tls;      /* the line came over TLS */
     int overflow; /* a multi-line answer passed its caps */
     enum p3_next next;
-    const char *send; /* the command to send, CRLF included (static or inside the session) */
+    enum p3_cmd send_cmd; /* the command in send, P3_CMD_NONE when there is none */
+    const char *send;     /* the command to send, CRLF included (static or inside the session) */
     size_t send_len;
 };
 

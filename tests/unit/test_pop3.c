@@ -60,6 +60,7 @@ static void check_send(const struct p3_event *ev)
         assert_null(ev->send);
     if (!ev->send) {
         assert_int_equal(ev->send_len, 0);
+        assert_int_equal(ev->send_cmd, P3_CMD_NONE);
         return;
     }
     sends_checked++;
@@ -71,14 +72,20 @@ static void check_send(const struct p3_event *ev)
     for (size_t i = 0; i + 2 < n; i++) {
         assert_true(s[i] != '\r' && s[i] != '\n' && s[i] != '\0');
     }
-    int ok = (n == 6 && memcmp(s, "CAPA\r\n", 6) == 0) ||
-             (n == 6 && memcmp(s, "STLS\r\n", 6) == 0) ||
-             (n == 6 && memcmp(s, "QUIT\r\n", 6) == 0) || (n > 7 && memcmp(s, "USER ", 5) == 0) ||
-             (n == 11 && memcmp(s, "AUTH NTLM\r\n", 11) == 0) ||
-             (n == 3 && memcmp(s, "*\r\n", 3) == 0) ||
-             (n == sizeof P3_NTLM_NEGOTIATE_B64 + 1 &&
-              memcmp(s, P3_NTLM_NEGOTIATE_B64, sizeof P3_NTLM_NEGOTIATE_B64 - 1) == 0);
-    assert_true(ok);
+    /* The bytes are one of the known commands, and the event names that one. */
+    enum p3_cmd named = n == 6 && memcmp(s, "CAPA\r\n", 6) == 0   ? P3_CMD_CAPA
+                        : n == 6 && memcmp(s, "STLS\r\n", 6) == 0 ? P3_CMD_STLS
+                        : n == 6 && memcmp(s, "QUIT\r\n", 6) == 0 ? P3_CMD_QUIT
+                        : n > 7 && memcmp(s, "USER ", 5) == 0    ? P3_CMD_USER
+                        : n == 11 && memcmp(s, "AUTH NTLM\r\n", 11) == 0 ? P3_CMD_AUTH_NTLM
+                        : n == 3 && memcmp(s, "*\r\n", 3) == 0            ? P3_CMD_NTLM_CANCEL
+                        : n == sizeof P3_NTLM_NEGOTIATE_B64 + 1 &&
+                                memcmp(s, P3_NTLM_NEGOTIATE_B64,
+                                       sizeof P3_NTLM_NEGOTIATE_B64 - 1) == 0
+                            ? P3_CMD_NTLM_NEGOTIATE
+                            : P3_CMD_NONE;
+    assert_int_not_equal(named, P3_CMD_NONE);
+    assert_int_equal(ev->send_cmd, named);
     assert_true(n < 4 || memcmp(s, "PASS", 4) != 0);
     assert_true(n < 4 || memcmp(s, "APOP", 4) != 0);
     if (n > 5 && memcmp(s, "USER ", 5) == 0) { /* a single word of safe characters */
