@@ -151,6 +151,41 @@ class ServerScript:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def listening(port):
+    """True if something listens on TCP port (any address)."""
+    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return out.strip() != ""
+
+
+class TwoPortServerTest(unittest.TestCase):
+    """Base of the tests of a real server from tests/servers/SCRIPT started with --port P (POP3
+    with STLS) and --tls-port T (implicit TLS) on two free loopback ports. setUpClass scans it
+    three ways, shared by the tests: res (both ports), res_opt_out (P with --no-stls
+    --no-user-probe) and res_wrong (P as tls:). tearDownClass stops it and fails if either port
+    still listens: stop must leave none of the server's processes behind."""
+    SCRIPT = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port, cls.tport = free_ports(2)
+        cls.server = ServerScript(cls.SCRIPT, "--port", cls.port, "--tls-port", cls.tport)
+        cls.server.__enter__()
+        try:
+            cls.res = scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
+            cls.res_opt_out = scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
+            cls.res_wrong = scan("-p", f"tls:{cls.port}", "127.0.0.1")
+        except Exception:
+            cls.server.__exit__(None, None, None)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+        left = [p for p in (cls.port, cls.tport) if listening(p)]
+        if left:
+            raise AssertionError(f"ports still listening after {cls.SCRIPT} stop: {left}")
+
+
 class TestServer:
     """The project's scriptable test server (p3testd) with an inline script."""
 

@@ -3,8 +3,6 @@
 couriertls around it (implicit TLS) on another. Courier greets with a fixed "+OK Hello there."
 (no APOP timestamp), lists no SASL line with Debian's POP3AUTH="" and accepts USER before TLS."""
 import socket
-import subprocess
-import unittest
 
 import p3s
 
@@ -13,32 +11,10 @@ CAPS_TLS = ["TOP", "USER", "LOGIN-DELAY 10", "PIPELINING", "UIDL", "UTF8 USER",
             "IMPLEMENTATION Courier Mail Server"]
 
 
-def listening(port):
-    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
-    return out.strip() != ""
 
-
-class CourierTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.port, cls.tport = p3s.free_ports(2)
-        cls.server = p3s.ServerScript("courier.sh", "--port", cls.port, "--tls-port", cls.tport)
-        cls.server.__enter__()
-        try:
-            cls.res = p3s.scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
-            cls.res_opt_out = p3s.scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
-            cls.res_wrong = p3s.scan("-p", f"tls:{cls.port}", "127.0.0.1")
-        except Exception:
-            cls.server.__exit__(None, None, None)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-        # stop must leave nothing behind: both couriertcpd, couriertls and authdaemond gone.
-        left = [p for p in (cls.port, cls.tport) if listening(p)]
-        if left:
-            raise AssertionError(f"ports still listening after courier.sh stop: {left}")
+class CourierTest(p3s.TwoPortServerTest):
+    # tearDownClass checks that stop leaves nothing listening: both couriertcpd, couriertls and authdaemond gone.
+    SCRIPT = "courier.sh"
 
     def test_scan_ran(self):
         self.assertEqual(self.res.rc, 0, self.res.stderr)

@@ -3,40 +3,15 @@ cleartext POP3 with STLS on one loopback port, implicit TLS on another. Cyrus pu
 timestamp in its greeting, accepts USER for any name before TLS (allowplaintext: yes) and lists
 its version in CAPA's IMPLEMENTATION line."""
 import re
-import subprocess
-import unittest
 
 import p3s
 
 GREETING = re.compile(r"\+OK localhost Cyrus POP3 3\.\d+\.\d+\S* server ready (<\d+\.\d+@localhost>)\Z")
 
 
-def listening(port):
-    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
-    return out.strip() != ""
-
-
-class CyrusTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.port, cls.tport = p3s.free_ports(2)
-        cls.server = p3s.ServerScript("cyrus.sh", "--port", cls.port, "--tls-port", cls.tport)
-        cls.server.__enter__()
-        try:
-            cls.res = p3s.scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
-            cls.res_opt_out = p3s.scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
-            cls.res_wrong = p3s.scan("-p", f"tls:{cls.port}", "127.0.0.1")
-        except Exception:
-            cls.server.__exit__(None, None, None)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-        # stop must leave nothing behind: master and its pop3d children gone, ports free.
-        left = [p for p in (cls.port, cls.tport) if listening(p)]
-        if left:
-            raise AssertionError(f"ports still listening after cyrus.sh stop: {left}")
+class CyrusTest(p3s.TwoPortServerTest):
+    # tearDownClass checks that stop leaves nothing listening: master and its pop3d children gone.
+    SCRIPT = "cyrus.sh"
 
     def test_scan_ran(self):
         self.assertEqual(self.res.rc, 0, self.res.stderr)

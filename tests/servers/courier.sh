@@ -62,13 +62,7 @@ stop() {
 }
 
 status() {
-  local pid
-  if pid=$(p3s_pid_alive "$pidfile" "$marker"); then
-    echo "courier running, pid $pid"
-  else
-    echo "courier not running"
-    return 1
-  fi
+  p3s_status courier "$pidfile" "$marker"
 }
 
 # Inside the namespaces (PID 1 there): private authdaemond socket directory and config, then
@@ -97,50 +91,16 @@ run_inside() {
   wait
 }
 
-# Fetch and unpack courier-base and courier-pop into the cache once (serialised with a lock).
+# Fetch and unpack courier-base and courier-pop into the cache once.
 ensure_courier() {
-  [[ -x $tcpd && -x $login && -x $pop3d && -x $couriertls ]] && return 0
-  mkdir -p -- "$cache"
-  exec {lock}>"$cache/.lock"
-  flock "$lock"
-  if [[ ! -x $tcpd || ! -x $login || ! -x $pop3d || ! -x $couriertls ]]; then
-    local src=${P3S_COURIER_DEBS:-} pkg deb
-    if [[ -z $src ]]; then
-      src=$cache/download
-      rm -rf -- "$src"
-      mkdir -p -- "$src"
-      # The _apt sandbox user cannot write to a root-owned directory: download as root.
-      if ! (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root courier-base courier-pop >&2); then
-        p3s_log "apt-get download courier-base courier-pop failed; running apt-get update once and retrying"
-        apt-get update -q >&2 || true
-        (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root courier-base courier-pop >&2) ||
-          p3s_die "cannot download courier-base courier-pop"
-      fi
-    fi
-    rm -rf -- "$cache/root.tmp"
-    for pkg in courier-base courier-pop; do
-      deb=$(find "$src" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n1)
-      [[ -f $deb ]] || p3s_die "no ${pkg}_*.deb in $src"
-      dpkg-deb -x "$deb" "$cache/root.tmp"
-    done
-    rm -rf -- "$root"
-    mv -- "$cache/root.tmp" "$root"
-  fi
-  flock -u "$lock"
-  exec {lock}>&-
-  [[ -x $tcpd && -x $login && -x $pop3d && -x $couriertls ]] ||
-    p3s_die "Courier binaries missing after unpacking in $root"
+  p3s_unpack_debs "$cache" "${P3S_COURIER_DEBS:-}" "courier-base courier-pop" "$tcpd" "$login" "$pop3d" "$couriertls"
 }
 
 # authdaemond (courier-authdaemon) and every shared library of the unpacked binaries come from apt.
 check_installed() {
   [[ -x $authdaemond && -f $authrc ]] ||
     p3s_die "courier-authdaemon not installed ($authdaemond, $authrc; run scripts/install-deps.sh test)"
-  local missing
-  missing=$(ldd "$tcpd" "$couriertls" "$login" "$pop3d" "$authdaemond" 2>&1 |
-    awk '/not found/ { print $1 }' | sort -u | tr '\n' ' ')
-  [[ -z $missing ]] ||
-    p3s_die "Courier needs libraries that are not installed: ${missing}(run scripts/install-deps.sh test)"
+  p3s_check_libs Courier "$tcpd" "$couriertls" "$login" "$pop3d" "$authdaemond"
 }
 
 # What the Debian maintainer scripts would have done: the user couriertls and authdaemond's
@@ -159,47 +119,9 @@ ensure_system() {
   fi
 }
 
-# wait_ready PID SECONDS PORT [TLS_PORT] : each port answers with Courier's greeting (the login
-# program is exec'd per connection, so a listening socket alone does not prove it runs).
-wait_ready() {
-  local pid=$1 secs=$2 port=$3 tls_port=${4:-} deadline out
-  deadline=$((SECONDS + secs))
-  while :; do
-    out=$(p3s_pop3_dialogue 127.0.0.1 "$port" CAPA 2>/dev/null) || out=
-    if [[ $(sed -n 1p <<<"$out") == "+OK Hello there."* && $(sed -n 2p <<<"$out") == +OK* ]]; then
-      break
-    fi
-    p3s_running "$pid" || { p3s_log "the server exited during start-up"; return 1; }
-    ((SECONDS < deadline)) || { p3s_log "no Courier greeting on port $port (got '${out%%$'\n'*}')"; return 1; }
-    sleep 0.1
-  done
-  [[ -n $tls_port ]] || return 0
-  while :; do
-    out=$(printf 'QUIT\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$tls_port" -quiet 2>/dev/null) || true
-    [[ $out == "+OK Hello there."* ]] && return 0
-    p3s_running "$pid" || { p3s_log "the server exited during start-up"; return 1; }
-    ((SECONDS < deadline)) ||
-      { p3s_log "no Courier greeting over TLS on port $tls_port (got '${out%%$'\r'*}')"; return 1; }
-    sleep 0.1
-  done
-}
-
 start() {
   local port='' tls_port='' cert='' key=''
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --tls-port) tls_port=${2:?}; shift 2 ;;
-      --cert) cert=${2:?}; shift 2 ;;
-      --key) key=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
-  [[ -n $port ]] || p3s_die "--port is required"
-  p3s_check_port "$port"
-  [[ -z $tls_port ]] || p3s_check_port "$tls_port"
-  [[ $port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
-  [[ -n $cert && -n $key || -z $cert && -z $key ]] || p3s_die "--cert and --key go together"
+  p3s_port_options certs "$@"
   [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (namespaces, bind mounts, couriertls -user=courier)"
   local t
   for t in apt-get dpkg-deb ldd openssl ss setsid flock unshare mount; do
@@ -210,9 +132,7 @@ start() {
   ensure_courier
   check_installed
   ensure_system
-  ! p3s_port_busy t 127.0.0.1 "$port" || p3s_die "port 127.0.0.1:$port already in use"
-  [[ -z $tls_port ]] || ! p3s_port_busy t 127.0.0.1 "$tls_port" ||
-    p3s_die "port 127.0.0.1:$tls_port already in use"
+  p3s_ports_free 127.0.0.1 "$port" "$tls_port"
 
   if [[ -z $cert ]]; then
     "$here/certs.sh" "$dir"
@@ -223,13 +143,8 @@ start() {
   cat -- "$cert" "$key" >"$dir/courier.pem"
   chown courier "$dir/courier.pem"
   chmod 600 "$dir/courier.pem"
-  # couriertls runs as courier and must reach DIR: give "others" search (x) permission on DIR
-  # and its parents if they lack it (mktemp -d makes 0700).
-  local p=$dir
-  while [[ $p != / ]]; do
-    [[ $(( $(stat -c '0%a' -- "$p") & 1 )) -eq 1 ]] || chmod o+x -- "$p"
-    p=$(dirname -- "$p")
-  done
+  # couriertls runs as courier and must reach DIR.
+  p3s_allow_traverse "$dir"
 
   rm -rf -- "$dir/authdaemon"
   mkdir -p -- "$dir/authdaemon"
@@ -257,7 +172,7 @@ EOF
   pid=$(<"$pidfile")
   [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
   if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
-    ! wait_ready "$pid" "$start_timeout" "$port" "$tls_port"; then
+    ! p3s_wait_greeting "$pid" "$start_timeout" Courier '+OK Hello there.*' '+OK*' "$port" "$tls_port"; then
     p3s_log "courier failed to start; output tail:"
     tail -n 20 "$dir/courier.log" >&2 || true
     stop

@@ -49,56 +49,17 @@ stop() {
 }
 
 status() {
-  local pid
-  if pid=$(p3s_pid_alive "$pidfile" "$marker"); then
-    echo "cyrus running, pid $pid"
-  else
-    echo "cyrus not running"
-    return 1
-  fi
+  p3s_status cyrus "$pidfile" "$marker"
 }
 
-# Fetch and unpack cyrus-common and cyrus-pop3d into the cache once (serialised with a lock).
+# Fetch and unpack cyrus-common and cyrus-pop3d into the cache once.
 ensure_cyrus() {
-  [[ -x $bindir/master && -x $bindir/pop3d ]] && return 0
-  mkdir -p -- "$cache"
-  exec {lock}>"$cache/.lock"
-  flock "$lock"
-  if [[ ! -x $bindir/master || ! -x $bindir/pop3d ]]; then
-    local src=${P3S_CYRUS_DEBS:-} pkg deb
-    if [[ -z $src ]]; then
-      src=$cache/download
-      rm -rf -- "$src"
-      mkdir -p -- "$src"
-      # The _apt sandbox user cannot write to a root-owned directory: download as root.
-      if ! (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root cyrus-common cyrus-pop3d >&2); then
-        p3s_log "apt-get download cyrus-common cyrus-pop3d failed; running apt-get update once and retrying"
-        apt-get update -q >&2 || true
-        (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root cyrus-common cyrus-pop3d >&2) ||
-          p3s_die "cannot download cyrus-common cyrus-pop3d"
-      fi
-    fi
-    rm -rf -- "$cache/root.tmp"
-    for pkg in cyrus-common cyrus-pop3d; do
-      deb=$(find "$src" -maxdepth 1 -name "${pkg}_*.deb" | sort | tail -n1)
-      [[ -f $deb ]] || p3s_die "no ${pkg}_*.deb in $src"
-      dpkg-deb -x "$deb" "$cache/root.tmp"
-    done
-    rm -rf -- "$root"
-    mv -- "$cache/root.tmp" "$root"
-  fi
-  flock -u "$lock"
-  exec {lock}>&-
-  [[ -x $bindir/master && -x $bindir/pop3d ]] || p3s_die "Cyrus binaries missing after unpacking: $bindir"
+  p3s_unpack_debs "$cache" "${P3S_CYRUS_DEBS:-}" "cyrus-common cyrus-pop3d" "$bindir/master" "$bindir/pop3d"
 }
 
 # Every shared library of master and pop3d must resolve (they come from apt).
 check_libs() {
-  local missing
-  missing=$(LD_LIBRARY_PATH=$libdir ldd "$bindir/master" "$bindir/pop3d" 2>&1 |
-    awk '/not found/ { print $1 }' | sort -u | tr '\n' ' ')
-  [[ -z $missing ]] ||
-    p3s_die "Cyrus needs libraries that are not installed: ${missing}(run scripts/install-deps.sh test)"
+  LD_LIBRARY_PATH=$libdir p3s_check_libs Cyrus "$bindir/master" "$bindir/pop3d"
 }
 
 # What the Debian maintainer scripts would have done: the user Cyrus drops to.
@@ -111,46 +72,9 @@ ensure_system() {
   fi
 }
 
-# wait_ready PID SECONDS PORT [TLS_PORT] : each port answers with a Cyrus greeting (pop3d is
-# forked per connection, so a listening socket alone does not prove it runs).
-wait_ready() {
-  local pid=$1 secs=$2 port=$3 tls_port=${4:-} deadline out
-  deadline=$((SECONDS + secs))
-  while :; do
-    out=$(p3s_pop3_dialogue 127.0.0.1 "$port" CAPA 2>/dev/null) || out=
-    if [[ $(sed -n 1p <<<"$out") == "+OK "*"Cyrus POP3"* && $(sed -n 2p <<<"$out") == +OK* ]]; then
-      break
-    fi
-    p3s_running "$pid" || { p3s_log "master exited during start-up"; return 1; }
-    ((SECONDS < deadline)) || { p3s_log "no Cyrus greeting on port $port (got '${out%%$'\n'*}')"; return 1; }
-    sleep 0.1
-  done
-  [[ -n $tls_port ]] || return 0
-  while :; do
-    out=$(printf 'QUIT\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$tls_port" -quiet 2>/dev/null) || true
-    [[ $out == "+OK "*"Cyrus POP3"* ]] && return 0
-    p3s_running "$pid" || { p3s_log "master exited during start-up"; return 1; }
-    ((SECONDS < deadline)) || { p3s_log "no Cyrus greeting over TLS on port $tls_port (got '${out%%$'\r'*}')"; return 1; }
-    sleep 0.1
-  done
-}
-
 start() {
   local port='' tls_port='' cert='' key=''
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --tls-port) tls_port=${2:?}; shift 2 ;;
-      --cert) cert=${2:?}; shift 2 ;;
-      --key) key=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
-  [[ -n $port ]] || p3s_die "--port is required"
-  p3s_check_port "$port"
-  [[ -z $tls_port ]] || p3s_check_port "$tls_port"
-  [[ $port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
-  [[ -n $cert && -n $key || -z $cert && -z $key ]] || p3s_die "--cert and --key go together"
+  p3s_port_options certs "$@"
   [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (Cyrus' master starts as root and drops to user cyrus)"
   local t
   for t in apt-get dpkg-deb ldd openssl ss setsid flock; do
@@ -161,9 +85,7 @@ start() {
   ensure_cyrus
   check_libs
   ensure_system
-  ! p3s_port_busy t 127.0.0.1 "$port" || p3s_die "port 127.0.0.1:$port already in use"
-  [[ -z $tls_port ]] || ! p3s_port_busy t 127.0.0.1 "$tls_port" ||
-    p3s_die "port 127.0.0.1:$tls_port already in use"
+  p3s_ports_free 127.0.0.1 "$port" "$tls_port"
 
   if [[ -z $cert ]]; then
     "$here/certs.sh" "$dir"
@@ -171,13 +93,8 @@ start() {
   fi
   [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
 
-  # master and pop3d run as cyrus and must reach DIR: give "others" search (x) permission on
-  # DIR and its parents if they lack it (mktemp -d makes 0700).
-  local p=$dir
-  while [[ $p != / ]]; do
-    [[ $(( $(stat -c '0%a' -- "$p") & 1 )) -eq 1 ]] || chmod o+x -- "$p"
-    p=$(dirname -- "$p")
-  done
+  # master and pop3d run as cyrus and must reach DIR.
+  p3s_allow_traverse "$dir"
 
   rm -rf -- "$dir/config" "$dir/spool" "$dir/run" "$dir/tls"
   mkdir -p "$dir/config/socket" "$dir/spool" "$dir/run" "$dir/tls"
@@ -227,7 +144,7 @@ EOF
   pid=$(<"$pidfile")
   [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
   if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
-    ! wait_ready "$pid" "$start_timeout" "$port" "$tls_port"; then
+    ! p3s_wait_greeting "$pid" "$start_timeout" Cyrus '+OK *Cyrus POP3*' '+OK*' "$port" "$tls_port"; then
     p3s_log "cyrus failed to start; output tail:"
     tail -n 20 "$dir/cyrus.log" >&2 || true
     stop

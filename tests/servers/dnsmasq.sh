@@ -43,13 +43,7 @@ stop() {
 }
 
 status() {
-  local pid
-  if pid=$(p3s_pid_alive "$pidfile" "$marker"); then
-    echo "dnsmasq running, pid $pid"
-  else
-    echo "dnsmasq not running"
-    return 1
-  fi
+  p3s_status dnsmasq "$pidfile" "$marker"
 }
 
 start() {

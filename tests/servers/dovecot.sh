@@ -58,13 +58,7 @@ stop() {
 }
 
 status() {
-  local pid
-  if pid=$(p3s_pid_alive "$pidfile" "$marker"); then
-    echo "dovecot running, pid $pid"
-  else
-    echo "dovecot not running"
-    return 1
-  fi
+  p3s_status dovecot "$pidfile" "$marker"
 }
 
 start() {
@@ -115,11 +109,7 @@ start() {
   stop
 
   local port
-  for a in "${addrs[@]}"; do
-    for port in $plain_port $tls_port; do
-      ! p3s_port_busy t "$a" "$port" || p3s_die "port $(p3s_hostport "$a" "$port") already in use"
-    done
-  done
+  for a in "${addrs[@]}"; do p3s_ports_free "$a" "$plain_port" "$tls_port"; done
 
   if [[ -z $cert ]]; then
     "$here/certs.sh" "$dir"
@@ -131,13 +121,8 @@ start() {
   cert=$(realpath -- "$cert")
   key=$(realpath -- "$key")
 
-  # The mail processes run as the dovecot user and must reach DIR/home: give "others"
-  # search (x) permission on DIR and its parents if they lack it (mktemp -d makes 0700).
-  local p=$dir
-  while [[ $p != / ]]; do
-    [[ $(( $(stat -c '0%a' -- "$p") & 1 )) -eq 1 ]] || chmod o+x -- "$p"
-    p=$(dirname -- "$p")
-  done
+  # The mail processes run as the dovecot user and must reach DIR/home.
+  p3s_allow_traverse "$dir"
 
   local uid gid
   uid=$(id -u dovecot)

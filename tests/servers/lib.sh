@@ -175,3 +175,156 @@ p3s_pop3_dialogue() {
   exec {fd}>&-
   printf '%s\n%s\n' "${greet%$'\r'}" "${ans%$'\r'}"
 }
+
+# The fixtures for servers that take --port P [--tls-port T] (popa3d, Cyrus, Courier) share
+# what follows: one copy of the option checks, the .deb fetching, the library check and the
+# greeting poll, so a fix to one (a lock, a retry, a timeout) reaches all of them.
+
+# p3s_port_options [certs] ARGS... : parse start's --port P and --tls-port T (with "certs" also
+# --cert FILE --key FILE) into the caller's locals port, tls_port (cert, key) and check them.
+# Shared because the three scripts have the same command line; an unknown option logs and
+# calls the script's own usage.
+p3s_port_options() {
+  local certs=0
+  [[ ${1:-} == certs ]] && { certs=1; shift; }
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --port) port=${2:?}; shift 2 ;;
+      --tls-port) tls_port=${2:?}; shift 2 ;;
+      --cert) ((certs)) || { p3s_log "unknown option: $1"; usage; }; cert=${2:?}; shift 2 ;;
+      --key) ((certs)) || { p3s_log "unknown option: $1"; usage; }; key=${2:?}; shift 2 ;;
+      *) p3s_log "unknown option: $1"; usage ;;
+    esac
+  done
+  [[ -n $port ]] || p3s_die "--port is required"
+  p3s_check_port "$port"
+  [[ -z $tls_port ]] || p3s_check_port "$tls_port"
+  [[ $port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
+  ((!certs)) || [[ -n $cert && -n $key || -z $cert && -z $key ]] ||
+    p3s_die "--cert and --key go together"
+}
+
+# p3s_ports_free ADDR PORT... : die unless every ADDR:PORT is free (empty PORTs are skipped).
+# Shared so that every fixture fails at once, with the same message, on a taken port.
+p3s_ports_free() {
+  local addr=$1 port
+  shift
+  for port in "$@"; do
+    [[ -z $port ]] || ! p3s_port_busy t "$addr" "$port" ||
+      p3s_die "port $(p3s_hostport "$addr" "$port") already in use"
+  done
+}
+
+# p3s_status NAME PIDFILE MARKER : the `status` command of a one-process fixture.
+p3s_status() {
+  local pid
+  if pid=$(p3s_pid_alive "$2" "$3"); then
+    echo "$1 running, pid $pid"
+  else
+    echo "$1 not running"
+    return 1
+  fi
+}
+
+# p3s_allow_traverse DIR : give "others" search (x) permission on DIR and its parents where
+# they lack it (mktemp -d makes 0700). Shared by the servers whose processes drop to a user
+# of their own and must still reach their files in DIR.
+p3s_allow_traverse() {
+  local p=$1
+  while [[ $p != / ]]; do
+    [[ $(( $(stat -c '0%a' -- "$p") & 1 )) -eq 1 ]] || chmod o+x -- "$p"
+    p=$(dirname -- "$p")
+  done
+}
+
+# p3s_all_x FILE... : true if every FILE is executable.
+p3s_all_x() {
+  local f
+  for f in "$@"; do [[ -x $f ]] || return 1; done
+}
+
+# p3s_unpack_debs CACHE SRC "PKG..." FILE... : make CACHE/root hold the Debian packages PKG
+# unpacked with dpkg-deb -x, unless every FILE is already executable. SRC, when not empty, is a
+# directory holding PKG_*.deb (or, for a single PKG, the .deb file itself); otherwise they are
+# fetched with apt-get download (an apt-get update and one retry if that fails). Shared because
+# popa3d, Cyrus and Courier all conflict with dovecot-pop3d and so are never installed; the lock
+# serialises concurrent starts and the rename leaves no half-unpacked tree behind.
+p3s_unpack_debs() {
+  local cache=$1 src=$2 pkgs=$3 pkg deb lock
+  shift 3
+  p3s_all_x "$@" && return 0
+  mkdir -p -- "$cache"
+  exec {lock}>"$cache/.lock"
+  flock "$lock"
+  if ! p3s_all_x "$@"; then
+    if [[ -z $src ]]; then
+      src=$cache/download
+      rm -rf -- "$src"
+      mkdir -p -- "$src"
+      # The _apt sandbox user cannot write to a root-owned directory: download as root.
+      # shellcheck disable=SC2086 # a list of package names
+      if ! (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root $pkgs >&2); then
+        p3s_log "apt-get download $pkgs failed; running apt-get update once and retrying"
+        apt-get update -q >&2 || true
+        # shellcheck disable=SC2086
+        (cd -- "$src" && apt-get download -q -o APT::Sandbox::User=root $pkgs >&2) ||
+          p3s_die "cannot download $pkgs"
+      fi
+    fi
+    rm -rf -- "$cache/root.tmp"
+    for pkg in $pkgs; do
+      if [[ -f $src ]]; then
+        deb=$src
+      else
+        deb=$(find "$src" -maxdepth 1 -name "${pkg}_*.deb" 2>/dev/null | sort | tail -n1) || deb=
+      fi
+      [[ -f $deb ]] || p3s_die "no ${pkg}_*.deb in $src"
+      dpkg-deb -x "$deb" "$cache/root.tmp"
+    done
+    rm -rf -- "$cache/root"
+    mv -- "$cache/root.tmp" "$cache/root"
+  fi
+  flock -u "$lock"
+  exec {lock}>&-
+  p3s_all_x "$@" || p3s_die "binaries missing after unpacking in $cache/root: $*"
+}
+
+# p3s_check_libs NAME FILE... : die unless every shared library of the FILEs resolves (run with
+# LD_LIBRARY_PATH set where the unpacked tree brings its own). Shared because the unpacked
+# binaries' libraries come from apt, and a missing one must name install-deps.sh, not fail later.
+p3s_check_libs() {
+  local name=$1 missing
+  shift
+  missing=$(ldd "$@" 2>&1 | awk '/not found/ { print $1 }' | sort -u | tr '\n' ' ')
+  [[ -z $missing ]] ||
+    p3s_die "$name needs libraries that are not installed: ${missing}(run scripts/install-deps.sh test)"
+}
+
+# p3s_wait_greeting PID SECONDS NAME GREETING CAPA PORT [TLS_PORT] : poll until the cleartext
+# PORT greets with the glob GREETING and answers CAPA with the glob CAPA, then until TLS_PORT
+# (through openssl s_client) greets with GREETING; fails when PID dies or SECONDS pass (0: one
+# try each). Shared because these servers fork or exec the POP3 program per connection, so a
+# listening socket alone does not prove it runs.
+p3s_wait_greeting() {
+  local pid=$1 secs=$2 name=$3 greeting=$4 capa=$5 port=$6 tls_port=${7:-} deadline out
+  deadline=$((SECONDS + secs))
+  while :; do
+    out=$(p3s_pop3_dialogue 127.0.0.1 "$port" CAPA 2>/dev/null) || out=
+    # shellcheck disable=SC2053 # globs on purpose
+    [[ $(sed -n 1p <<<"$out") == $greeting && $(sed -n 2p <<<"$out") == $capa ]] && break
+    p3s_running "$pid" || { p3s_log "$name exited during start-up"; return 1; }
+    ((SECONDS < deadline)) ||
+      { p3s_log "no $name greeting and CAPA answer on port $port (got '${out//$'\n'/' / '}')"; return 1; }
+    sleep 0.1
+  done
+  [[ -n $tls_port ]] || return 0
+  while :; do
+    out=$(printf 'QUIT\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$tls_port" -quiet 2>/dev/null) || true
+    # shellcheck disable=SC2053
+    [[ $out == $greeting ]] && return 0
+    p3s_running "$pid" || { p3s_log "$name exited during start-up"; return 1; }
+    ((SECONDS < deadline)) ||
+      { p3s_log "no $name greeting over TLS on port $tls_port (got '${out%%$'\r'*}')"; return 1; }
+    sleep 0.1
+  done
+}

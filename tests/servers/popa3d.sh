@@ -54,36 +54,9 @@ status() {
   return $rc
 }
 
-# Fetch and unpack popa3d into the cache once (serialised with a lock).
+# Fetch and unpack popa3d into the cache once.
 ensure_popa3d() {
-  [[ -x $bin ]] && return 0
-  mkdir -p -- "$cache"
-  exec {lock}>"$cache/.lock"
-  flock "$lock"
-  if [[ ! -x $bin ]]; then
-    local deb=${P3S_POPA3D_DEB:-}
-    if [[ -z $deb ]]; then
-      local dl=$cache/download
-      rm -rf -- "$dl"
-      mkdir -p -- "$dl"
-      # The _apt sandbox user cannot write to a root-owned directory: download as root.
-      if ! (cd -- "$dl" && apt-get download -q -o APT::Sandbox::User=root popa3d >&2); then
-        p3s_log "apt-get download popa3d failed; running apt-get update once and retrying"
-        apt-get update -q >&2 || true
-        (cd -- "$dl" && apt-get download -q -o APT::Sandbox::User=root popa3d >&2) ||
-          p3s_die "cannot download popa3d"
-      fi
-      deb=$(find "$dl" -maxdepth 1 -name 'popa3d_*.deb' | head -n1)
-    fi
-    [[ -f $deb ]] || p3s_die "no popa3d .deb at $deb"
-    rm -rf -- "$cache/root.tmp"
-    dpkg-deb -x "$deb" "$cache/root.tmp"
-    rm -rf -- "$cache/root"
-    mv -- "$cache/root.tmp" "$cache/root"
-  fi
-  flock -u "$lock"
-  exec {lock}>&-
-  [[ -x $bin ]] || p3s_die "popa3d binary missing after unpacking: $bin"
+  p3s_unpack_debs "$cache" "${P3S_POPA3D_DEB:-}" popa3d "$bin"
 }
 
 # What the Debian maintainer scripts would have done: the user popa3d drops to and the
@@ -101,36 +74,9 @@ ensure_system() {
   chmod 755 /var/lib/popa3d
 }
 
-# check_pop3 ADDR PORT : popa3d greets "+OK" and answers CAPA with "-ERR".
-check_pop3() {
-  local out greet ans
-  out=$(p3s_pop3_dialogue "$1" "$2" CAPA) || { p3s_log "cannot connect to $1:$2"; return 1; }
-  greet=$(sed -n 1p <<<"$out")
-  ans=$(sed -n 2p <<<"$out")
-  [[ $greet == +OK* && $ans == -ERR* ]] ||
-    { p3s_log "unexpected dialogue on $1:$2: greeting '$greet', CAPA answer '$ans'"; return 1; }
-}
-
-# check_tls PORT : the TLS front relays the "+OK" greeting.
-check_tls() {
-  local out
-  out=$(printf 'QUIT\r\n' | timeout 5 openssl s_client -connect "127.0.0.1:$1" -quiet 2>/dev/null) || true
-  [[ $out == +OK* ]] || { p3s_log "no +OK through the TLS front on port $1 (got '${out%%$'\r'*}')"; return 1; }
-}
-
 start() {
   local port='' tls_port=''
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --tls-port) tls_port=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
-  [[ -n $port ]] || p3s_die "--port is required"
-  p3s_check_port "$port"
-  [[ -z $tls_port ]] || p3s_check_port "$tls_port"
-  [[ $port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
+  p3s_port_options "$@"
   local t
   for t in tcpserver socat openssl; do
     command -v "$t" >/dev/null || p3s_die "$t not installed (apt-get install ucspi-tcp socat openssl)"
@@ -139,9 +85,7 @@ start() {
   stop
   ensure_popa3d
   ensure_system
-  ! p3s_port_busy t 127.0.0.1 "$port" || p3s_die "port 127.0.0.1:$port already in use"
-  [[ -z $tls_port ]] || ! p3s_port_busy t 127.0.0.1 "$tls_port" ||
-    p3s_die "port 127.0.0.1:$tls_port already in use"
+  p3s_ports_free 127.0.0.1 "$port" "$tls_port"
 
   : >"$dir/tcpserver.log"
   p3s_launch "$dir/tcpserver" "$dir/tcpserver.pid" "$dir/tcpserver.log" \
@@ -163,7 +107,9 @@ start() {
       return 1
     fi
   fi
-  if ! check_pop3 127.0.0.1 "$port" || { [[ -n $tls_port ]] && ! check_tls "$tls_port"; }; then
+  # One try each, no polling: popa3d greets "+OK" and answers CAPA with "-ERR", and the TLS
+  # front relays the greeting.
+  if ! p3s_wait_greeting "$(<"$dir/tcpserver.pid")" 0 popa3d '+OK*' '-ERR*' "$port" "$tls_port"; then
     tail -n 20 "$dir/tcpserver.log" "$dir/socat.log" >&2 2>/dev/null || true
     stop
     return 1
