@@ -79,18 +79,18 @@ static void findings_json(struct p3s_jw *w, const struct p3s_record *r)
     for (size_t i = 0; i < r->nfindings; i++) {
         const struct p3s_finding *f = &r->findings[i];
         p3s_jw_object(w);
-        p3s_jw_key(w, "id");
+        P3S_JW_KEY(w, "id");
         p3s_jw_str(w, f->def->id);
-        p3s_jw_key(w, "severity");
+        P3S_JW_KEY(w, "severity");
         p3s_jw_str(w, p3s_severity_name(f->def->severity));
-        p3s_jw_key(w, "title");
+        P3S_JW_KEY(w, "title");
         p3s_jw_str(w, f->def->title);
-        p3s_jw_key(w, "evidence");
+        P3S_JW_KEY(w, "evidence");
         if (f->evidence)
             p3s_jw_bytes(w, f->evidence, f->evidence_len);
         else
             p3s_jw_null(w);
-        p3s_jw_key(w, "remediation");
+        P3S_JW_KEY(w, "remediation");
         p3s_jw_str(w, f->def->remediation);
         p3s_jw_end(w);
     }
@@ -104,15 +104,15 @@ static void stls_json(struct p3s_jw *w, const struct p3s_record *r)
         return;
     }
     p3s_jw_object(w);
-    p3s_jw_key(w, "advertised");
+    P3S_JW_KEY(w, "advertised");
     p3s_jw_bool(w, r->stls_advertised);
-    p3s_jw_key(w, "attempted");
+    P3S_JW_KEY(w, "attempted");
     p3s_jw_bool(w, r->stls_attempted);
-    p3s_jw_key(w, "reply");
+    P3S_JW_KEY(w, "reply");
     bytes_or_null(w, &r->stls_reply);
-    p3s_jw_key(w, "upgraded");
+    P3S_JW_KEY(w, "upgraded");
     p3s_jw_bool(w, r->stls_upgraded);
-    p3s_jw_key(w, "cleartext_after_ok");
+    P3S_JW_KEY(w, "cleartext_after_ok");
     p3s_jw_bool(w, r->stls_extra_bytes);
     p3s_jw_end(w);
 }
@@ -124,38 +124,38 @@ static void cert_json(struct p3s_jw *w, const struct p3s_certinfo *c)
         return;
     }
     p3s_jw_object(w);
-    p3s_jw_key(w, "subject");
+    P3S_JW_KEY(w, "subject");
     p3s_jw_str(w, c->subject);
-    p3s_jw_key(w, "issuer");
+    P3S_JW_KEY(w, "issuer");
     p3s_jw_str(w, c->issuer);
-    p3s_jw_key(w, "sans");
+    P3S_JW_KEY(w, "sans");
     p3s_jw_array(w);
     for (size_t i = 0; i < c->nsans; i++)
         p3s_jw_str(w, c->sans[i]);
     p3s_jw_end(w);
-    p3s_jw_key(w, "not_before");
+    P3S_JW_KEY(w, "not_before");
     p3s_jw_str(w, c->not_before);
-    p3s_jw_key(w, "not_after");
+    P3S_JW_KEY(w, "not_after");
     p3s_jw_str(w, c->not_after);
-    p3s_jw_key(w, "expired");
+    P3S_JW_KEY(w, "expired");
     p3s_jw_bool(w, c->expired);
-    p3s_jw_key(w, "not_yet_valid");
+    P3S_JW_KEY(w, "not_yet_valid");
     p3s_jw_bool(w, c->not_yet_valid);
-    p3s_jw_key(w, "key_type");
+    P3S_JW_KEY(w, "key_type");
     p3s_jw_str(w, c->key_type);
-    p3s_jw_key(w, "key_bits");
+    P3S_JW_KEY(w, "key_bits");
     p3s_jw_int(w, c->key_bits);
-    p3s_jw_key(w, "signature");
+    P3S_JW_KEY(w, "signature");
     p3s_jw_str(w, c->sig_alg);
-    p3s_jw_key(w, "sha256");
+    P3S_JW_KEY(w, "sha256");
     p3s_jw_str(w, c->sha256);
-    p3s_jw_key(w, "self_signed");
+    P3S_JW_KEY(w, "self_signed");
     p3s_jw_bool(w, c->self_signed);
-    p3s_jw_key(w, "trusted");
+    P3S_JW_KEY(w, "trusted");
     p3s_jw_bool(w, c->chain_verified);
-    p3s_jw_key(w, "verify_error");
+    P3S_JW_KEY(w, "verify_error");
     str_or_null(w, c->verify_error);
-    p3s_jw_key(w, "name_matches");
+    P3S_JW_KEY(w, "name_matches");
     if (c->name_checked)
         p3s_jw_bool(w, c->name_matches);
     else
@@ -193,17 +193,17 @@ static void tls_json(struct p3s_jw *w, const struct p3s_record *r)
         return;
     }
     p3s_jw_object(w);
-    p3s_jw_key(w, "version");
+    P3S_JW_KEY(w, "version");
     p3s_jw_str(w, r->tls_version);
-    p3s_jw_key(w, "cipher");
+    P3S_JW_KEY(w, "cipher");
     p3s_jw_str(w, r->tls_cipher);
-    p3s_jw_key(w, "cipher_bits");
+    P3S_JW_KEY(w, "cipher_bits");
     p3s_jw_int(w, r->tls_cipher_bits);
-    p3s_jw_key(w, "via");
+    P3S_JW_KEY(w, "via");
     p3s_jw_str(w, r->implicit_tls ? "implicit" : "stls");
-    p3s_jw_key(w, "versions");
+    P3S_JW_KEY(w, "versions");
     versions_json(w, r);
-    p3s_jw_key(w, "certificate");
+    P3S_JW_KEY(w, "certificate");
     cert_json(w, r->cert);
     p3s_jw_end(w);
 }
@@ -215,19 +215,19 @@ static void product_json(struct p3s_jw *w, const struct p3fp_match *m)
         return;
     }
     p3s_jw_object(w);
-    p3s_jw_key(w, "vendor");
+    P3S_JW_KEY(w, "vendor");
     str_or_null(w, m->vendor);
-    p3s_jw_key(w, "name");
+    P3S_JW_KEY(w, "name");
     str_or_null(w, m->product);
-    p3s_jw_key(w, "version");
+    P3S_JW_KEY(w, "version");
     str_or_null(w, m->version);
-    p3s_jw_key(w, "cpe");
+    P3S_JW_KEY(w, "cpe");
     str_or_null(w, m->cpe);
-    p3s_jw_key(w, "os");
+    P3S_JW_KEY(w, "os");
     str_or_null(w, m->os);
-    p3s_jw_key(w, "host");
+    P3S_JW_KEY(w, "host");
     str_or_null(w, m->host);
-    p3s_jw_key(w, "rule");
+    P3S_JW_KEY(w, "rule");
     str_or_null(w, m->rule_id);
     p3s_jw_end(w);
 }
@@ -240,7 +240,7 @@ static void ntlm_json(struct p3s_jw *w, const struct p3s_record *r)
     }
     const struct p3ntlm_info *t = r->ntlm;
     p3s_jw_object(w);
-    p3s_jw_key(w, "state");
+    P3S_JW_KEY(w, "state");
     p3s_jw_str(w, r->ntlm_state == P3S_NTLM_REFUSED ? "refused" : "challenge");
     if (t) {
         static const char *const KEYS[] = {"target_name", "netbios_computer", "netbios_domain",
@@ -253,13 +253,13 @@ static void ntlm_json(struct p3s_jw *w, const struct p3s_record *r)
         }
         char ver[48];
         snprintf(ver, sizeof ver, "%u.%u.%u", t->os_major, t->os_minor, t->os_build);
-        p3s_jw_key(w, "os_version");
+        P3S_JW_KEY(w, "os_version");
         p3s_jw_str(w, t->has_version ? ver : NULL);
-        p3s_jw_key(w, "os_name");
+        P3S_JW_KEY(w, "os_name");
         p3s_jw_str(w, t->has_version ? p3ntlm_os_name(t->os_major, t->os_minor, t->os_build)
                                      : NULL);
     }
-    p3s_jw_key(w, "error");
+    P3S_JW_KEY(w, "error");
     str_or_null(w, r->ntlm_error);
     p3s_jw_end(w);
 }
@@ -271,13 +271,13 @@ static void login_json(struct p3s_jw *w, const struct p3s_record *r)
         return;
     }
     p3s_jw_object(w);
-    p3s_jw_key(w, "advertised");
+    P3S_JW_KEY(w, "advertised");
     p3s_jw_bool(w, r->login_advertised);
-    p3s_jw_key(w, "accepted");
+    P3S_JW_KEY(w, "accepted");
     tristate_json(w, r->login_accepted);
-    p3s_jw_key(w, "reply");
+    P3S_JW_KEY(w, "reply");
     bytes_or_null(w, &r->user_reply);
-    p3s_jw_key(w, "probe_user");
+    P3S_JW_KEY(w, "probe_user");
     p3s_jw_str(w, r->user_reply.p ? r->probe_user : NULL);
     p3s_jw_end(w);
 }
@@ -286,62 +286,62 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
 {
     int reached = r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER || r->greeting.p;
     p3s_jw_object(w);
-    p3s_jw_key(w, "schema");
+    P3S_JW_KEY(w, "schema");
     p3s_jw_str(w, SCHEMA_ID);
-    p3s_jw_key(w, "target");
+    P3S_JW_KEY(w, "target");
     p3s_jw_str(w, r->target);
-    p3s_jw_key(w, "ip");
+    P3S_JW_KEY(w, "ip");
     str_or_null(w, r->ip);
-    p3s_jw_key(w, "port");
+    P3S_JW_KEY(w, "port");
     if (r->port)
         p3s_jw_int(w, r->port);
     else
         p3s_jw_null(w);
-    p3s_jw_key(w, "transport");
+    P3S_JW_KEY(w, "transport");
     p3s_jw_str(w, r->implicit_tls ? "tls" : "plain");
-    p3s_jw_key(w, "state");
+    P3S_JW_KEY(w, "state");
     p3s_jw_str(w, p3s_state_name(r->state));
-    p3s_jw_key(w, "confidence");
+    P3S_JW_KEY(w, "confidence");
     p3s_jw_str(w, r->state != P3S_STATE_POP3 ? NULL : r->confirmed ? "confirmed" : "probable");
-    p3s_jw_key(w, "service");
+    P3S_JW_KEY(w, "service");
     p3s_jw_str(w, reached ? p3_service_name(r->service) : NULL);
-    p3s_jw_key(w, "greeting");
+    P3S_JW_KEY(w, "greeting");
     bytes_or_null(w, &r->greeting);
-    p3s_jw_key(w, "greeting_truncated");
+    P3S_JW_KEY(w, "greeting_truncated");
     p3s_jw_bool(w, r->greeting_truncated);
-    p3s_jw_key(w, "capabilities");
+    P3S_JW_KEY(w, "capabilities");
     list_json(w, &r->capa);
-    p3s_jw_key(w, "capabilities_tls");
+    P3S_JW_KEY(w, "capabilities_tls");
     list_json(w, &r->capa_tls);
-    p3s_jw_key(w, "sasl");
+    P3S_JW_KEY(w, "sasl");
     sasl_json(w, &r->capa);
-    p3s_jw_key(w, "sasl_tls");
+    P3S_JW_KEY(w, "sasl_tls");
     sasl_json(w, &r->capa_tls);
-    p3s_jw_key(w, "stls");
+    P3S_JW_KEY(w, "stls");
     stls_json(w, r);
-    p3s_jw_key(w, "tls");
+    P3S_JW_KEY(w, "tls");
     tls_json(w, r);
-    p3s_jw_key(w, "tls_error");
+    P3S_JW_KEY(w, "tls_error");
     str_or_null(w, r->tls_error);
-    p3s_jw_key(w, "product");
+    P3S_JW_KEY(w, "product");
     product_json(w, r->product);
-    p3s_jw_key(w, "ntlm");
+    P3S_JW_KEY(w, "ntlm");
     ntlm_json(w, r);
-    p3s_jw_key(w, "plaintext_login");
+    P3S_JW_KEY(w, "plaintext_login");
     login_json(w, r);
-    p3s_jw_key(w, "findings");
+    P3S_JW_KEY(w, "findings");
     findings_json(w, r);
-    p3s_jw_key(w, "timing_ms");
+    P3S_JW_KEY(w, "timing_ms");
     p3s_jw_object(w);
-    p3s_jw_key(w, "connect");
+    P3S_JW_KEY(w, "connect");
     if (r->connect_ms > 0)
-        p3s_jw_real(w, r->connect_ms);
+        p3s_jw_milli(w, r->connect_ms);
     else
         p3s_jw_null(w);
-    p3s_jw_key(w, "total");
-    p3s_jw_real(w, r->total_ms);
+    P3S_JW_KEY(w, "total");
+    p3s_jw_milli(w, r->total_ms);
     p3s_jw_end(w);
-    p3s_jw_key(w, "error");
+    P3S_JW_KEY(w, "error");
     str_or_null(w, r->error);
     p3s_jw_end(w);
 }

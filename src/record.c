@@ -15,7 +15,7 @@ struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t p
     struct p3s_record *r = p3s_xcalloc(1, sizeof *r);
     r->target = p3s_xstrdup(target);
     if (ip)
-        snprintf(r->ip, sizeof r->ip, "%s", ip);
+        p3s_strlcpy(r->ip, ip, sizeof r->ip);
     r->port = port;
     r->implicit_tls = implicit_tls;
     r->state = P3S_STATE_ERROR;

@@ -66,7 +66,7 @@ static void push_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *t
     j->ts = ts;
     ts->pending++;
     j->target = p3s_xstrdup(target);
-    snprintf(j->ip, sizeof j->ip, "%s", ip);
+    p3s_strlcpy(j->ip, ip, sizeof j->ip);
     j->port = port;
     j->tls = tls;
     j->sni = sni;

@@ -69,3 +69,10 @@ char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen)
     buf[*len] = '\0';
     return buf;
 }
+
+void p3s_strlcpy(char *dst, const char *src, size_t n)
+{
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}

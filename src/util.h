@@ -11,6 +11,9 @@ char *p3s_xstrdup(const char *s);
 /* A whole regular file of at most 16 MiB, NUL-terminated (*len excludes the NUL); NULL with
  * err naming the path and the reason. */
 char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen);
+/* Copies the C string src into dst of size n (n > 0), cut to fit, always NUL-terminated; what
+ * snprintf(dst, n, "%s", src) does, without the format machinery on a per-target path. */
+void p3s_strlcpy(char *dst, const char *src, size_t n);
 /* Monotonic milliseconds, for timings. */
 double p3s_now_ms(void);
 

@@ -215,12 +215,64 @@ void p3s_jw_key(struct p3s_jw *w, const char *key)
     w->after_key = 1;
 }
 
+void p3s_jw_member(struct p3s_jw *w, const char *quoted_with_colon, size_t n)
+{
+    separate(w);
+    put(w, quoted_with_colon, n);
+    w->after_key = 1;
+}
+
+/* The decimal digits of v, written backwards ending at end; returns where they start. */
+static char *digits(char *end, unsigned long long v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
 void p3s_jw_int(struct p3s_jw *w, long long v)
 {
     char b[24];
+    char *end = b + sizeof b;
+    /* The magnitude as unsigned: -LLONG_MIN does not fit a long long. */
+    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    char *p = digits(end, m);
+    if (v < 0)
+        *--p = '-';
     separate(w);
-    int n = snprintf(b, sizeof b, "%lld", v);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(end - p));
+}
+
+void p3s_jw_milli(struct p3s_jw *w, double v)
+{
+    if (!isfinite(v) || fabs(v) >= 1e15) {
+        p3s_jw_real(w, v);
+        return;
+    }
+    long long thousandths = llround(v * 1000.0);
+    unsigned long long m =
+        thousandths < 0 ? 0ull - (unsigned long long)thousandths : (unsigned long long)thousandths;
+    char b[32];
+    char *end = b + sizeof b;
+    char *p = end;
+    unsigned frac = (unsigned)(m % 1000);
+    if (frac) { /* the decimals, without trailing zeros */
+        int n = 3;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            n--;
+        }
+        for (int i = 0; i < n; i++, frac /= 10)
+            *--p = (char)('0' + frac % 10);
+        *--p = '.';
+    }
+    p = digits(p, m / 1000);
+    if (thousandths < 0)
+        *--p = '-';
+    separate(w);
+    put(w, p, (size_t)(end - p));
 }
 
 void p3s_jw_real(struct p3s_jw *w, double v)
