@@ -52,7 +52,6 @@ struct conn {
     char *out;               /* cleartext the socket did not take yet (rare) */
     size_t out_len;
     size_t in_len;
-    int reset_err; /* a reset found by the connect check, reported when the reading ends */
     char in[IN_CAP];
     struct p3_session sess;
     enum phase phase;
@@ -493,61 +492,98 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
  * the loop (and every other connection's timers) to itself. */
 #define READ_BUDGET (64 * 1024)
 
-/* Reads until the socket has nothing more (the event is edge-triggered), handing each piece to
- * the core; past the budget, the event is made active again to go on in the next loop pass.
- * Returns -1 when the connection ended or went to TLS. */
-static int read_plain(struct conn *c)
+/* What one recv of a cleartext socket gave (k bytes, or -1 and err): 1 read on, 0 wait for the
+ * next event (the socket is drained), -1 the connection ended or went to TLS. The event is
+ * edge-triggered, so reading goes on to EAGAIN: a short read is no proof of that, because
+ * libevent reports a reset that came in with the last bytes as plain readiness, and no later
+ * edge would come for it. */
+static int take_read(struct conn *c, ssize_t k, int err)
+{
+    if (k > 0) {
+        c->in_len += (size_t)k;
+        return process_input(c) < 0 ? -1 : 1;
+    }
+    if (k < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+        return 0;
+    if (k < 0 && err == EINTR)
+        return 1;
+    on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
+    return -1;
+}
+
+/* Reads until the socket has nothing more, handing each piece to the core; past the budget,
+ * the event is made active again to go on in the next loop pass. */
+static void read_plain(struct conn *c)
 {
     size_t budget = READ_BUDGET;
     for (;;) {
         if (budget == 0) {
             event_active(&c->io, EV_READ, 0);
-            return 0;
+            return;
         }
         size_t want = IN_CAP - c->in_len;
-        ssize_t k = recv(c->fd, c->in + c->in_len, want < budget ? want : budget, 0);
-        if (k > 0) {
+        if (want > budget)
+            want = budget;
+        ssize_t k = recv(c->fd, c->in + c->in_len, want, 0);
+        if (take_read(c, k, k < 0 ? errno : 0) <= 0)
+            return;
+        if (k > 0)
             budget -= (size_t)k;
-            c->in_len += (size_t)k;
-            if (process_input(c) < 0)
-                return -1;
-            continue;
-        }
-        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return 0;
-        if (k < 0 && errno == EINTR)
-            continue;
-        /* A reset seen by SO_ERROR at connect time shows here as a plain end of file. */
-        int err = k < 0 ? errno : c->reset_err;
-        on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
+    }
+}
+
+/* The first event of a cleartext connect. WRITE alone means it connected: every libevent
+ * backend reports an error or hang-up as READ and WRITE together. With READ, the first recv
+ * tells: bytes or an end mean it connected, and an error other than a reset is the connect's
+ * own, the one SO_ERROR would give (a reset means it did connect, then the server reset it).
+ * Either way one system call, where asking SO_ERROR and then reading took two. Returns as
+ * take_read(). */
+static int connect_done_plain(struct conn *c, short what)
+{
+    if (!(what & EV_READ)) {
+        on_connected(c);
+        return 0;
+    }
+    ssize_t k = recv(c->fd, c->in, IN_CAP, 0);
+    int err = k < 0 ? errno : 0;
+    if (k < 0 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNRESET &&
+        err != EPIPE) {
+        on_closed(c, BEV_EVENT_ERROR, err);
         return -1;
     }
+    on_connected(c);
+    return take_read(c, k, err);
+}
+
+/* The first event of an implicit-TLS connect: the bufferevent takes the socket from here, so
+ * the error is asked for (only when READ says there may be one) rather than read. */
+static void connect_done_tls(struct conn *c, short what)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if ((what & EV_READ) && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err && err != ECONNRESET && err != EPIPE) { /* a reset: it did connect */
+        on_closed(c, BEV_EVENT_ERROR, err);
+        return;
+    }
+    on_connected(c);
 }
 
 static void on_io(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
     struct conn *c = arg;
     if (c->phase == PH_CONNECT) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-            err = errno;
-        /* A reset means it did connect: the server spoke, or at least accepted, then reset
-         * (a greeting cut short). What it sent is still to be read. */
-        if (err == ECONNRESET || err == EPIPE) {
-            c->reset_err = err;
-            err = 0;
-        }
-        if (err) {
-            on_closed(c, BEV_EVENT_ERROR, err);
+        if (c->rec->implicit_tls) {
+            connect_done_tls(c, what);
             return;
         }
-        on_connected(c);
-        if (c->phase != PH_DIALOGUE) /* implicit TLS took the socket */
+        if (connect_done_plain(c, what) <= 0)
             return;
-    }
-    if ((what & EV_WRITE) && c->out_len)
+    } else if ((what & EV_WRITE) && c->out_len) {
         flush_plain(c);
+    }
     if (what & EV_READ)
         read_plain(c);
 }
@@ -660,6 +696,16 @@ static int retry_connect(struct conn *c)
     return 0;
 }
 
+/* "p3s" and 48 random bits in 12 hex digits: a user name no server has, new per target. */
+static void probe_user_name(char out[static 16], uint64_t rnd)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "p3s", 3);
+    for (int i = 0; i < 12; i++)
+        out[3 + i] = hex[(rnd >> (44 - 4 * i)) & 15];
+    out[15] = '\0';
+}
+
 int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
 {
     const struct p3s_config *cfg = scan->cfg;
@@ -674,8 +720,7 @@ int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
     evtimer_assign(&c->timer, scan->base, on_timer, c);
     event_priority_set(&c->timer, 0); /* a deadline goes before any I/O (scan.c) */
     uint64_t rnd = p3s_scan_random(scan);
-    snprintf(c->rec->probe_user, sizeof c->rec->probe_user, "p3s%012llx",
-             (unsigned long long)(rnd & 0xffffffffffffULL));
+    probe_user_name(c->rec->probe_user, rnd);
     unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) |
                     (cfg->user_probe ? P3_OPT_USER_PROBE : 0) | (cfg->stls ? P3_OPT_STLS : 0) |
                     (cfg->ntlm ? P3_OPT_NTLM : 0);
