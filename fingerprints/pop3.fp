@@ -403,19 +403,6 @@ counterexample greeting:
 with        error:
 with        capa: TOP\nUSER\nUIDL
 
-rule popa3d-auth
-priority    60
-vendor      Openwall
-product     popa3d
-cpe         cpe:2.3:a:openwall:popa3d:{version}:*:*:*:*:*:*:*
-greeting    ^$
-absent      capa
-auth        \A-ERR\z
-example     greeting:
-with        auth: -ERR
-counterexample greeting:
-with        auth: -ERR Unknown command
-
 rule mailutils
 vendor      GNU
 product     Mailutils

@@ -1,9 +1,9 @@
 /* fuzz_fp.c — libFuzzer target for the fingerprint matcher (lib/fp) and its file parser.
  *
  * Input: a first byte, then fields separated by NUL bytes.
- *   - First byte bit 7 clear: the fields are greeting, implementation, capa, auth, error, cert (in
- *     that order); bit i (0-5) set means field i was seen, else it is passed as NULL. They are
- *     identified against the built-in database, loaded once.
+ *   - First byte bit 7 clear: the fields are greeting, implementation, capa, error, cert (in that
+ *     order); bit i (0-4) set means field i was seen, else it is passed as NULL (bits 5 and 6 are
+ *     ignored). They are identified against the built-in database, loaded once.
  *   - Bit 7 set: the rest is a fingerprint file; it is loaded into a fresh database (errors are
  *     fine) and, when it loads, a fixed set of inputs is identified against it.
  * Beyond memory safety: every output field stays NUL-terminated in its buffer with no control
@@ -112,10 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    const char *field[6] = {0};
-    size_t flen[6] = {0};
+    const char *field[5] = {0};
+    size_t flen[5] = {0};
     size_t start = 0;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 5; i++) {
         const char *nul = start <= rlen ? memchr(rest + start, 0, rlen - start) : NULL;
         size_t end = nul ? (size_t)(nul - rest) : rlen;
         if (start <= rlen && (mode & (1u << i))) {
@@ -128,9 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .greeting = field[0], .greeting_len = flen[0],
         .implementation = field[1], .implementation_len = flen[1],
         .capa = field[2], .capa_len = flen[2],
-        .auth = field[3], .auth_len = flen[3],
-        .error = field[4], .error_len = flen[4],
-        .cert = field[5], .cert_len = flen[5],
+        .error = field[3], .error_len = flen[3],
+        .cert = field[4], .cert_len = flen[4],
     };
     check(p3fp_identify(builtin(), &in, &m), &m);
     return 0;

@@ -462,11 +462,11 @@ static size_t key_field(char *key, size_t at, const char *p, size_t n)
 /* The cache key of an input, or 0 when it is too long to keep. */
 static size_t input_key(const struct p3fp_input *in, char *key)
 {
-    const char *p[] = {in->greeting, in->implementation, in->capa, in->auth, in->error, in->cert};
-    size_t n[] = {in->greeting_len, in->implementation_len, in->capa_len, in->auth_len,
-                  in->error_len, in->cert_len};
+    const char *p[] = {in->greeting, in->implementation, in->capa, in->error, in->cert};
+    size_t n[] = {in->greeting_len, in->implementation_len, in->capa_len, in->error_len,
+                  in->cert_len};
     size_t at = 0;
-    for (size_t i = 0; i < 6 && at != SIZE_MAX; i++)
+    for (size_t i = 0; i < 5 && at != SIZE_MAX; i++)
         at = n[i] >= FP_CACHE_KEY_MAX ? SIZE_MAX : key_field(key, at, p[i], n[i]);
     return at == SIZE_MAX ? 0 : at;
 }

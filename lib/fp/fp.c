@@ -26,9 +26,8 @@
 
 /* ---- data --------------------------------------------------------------------------------- */
 
-enum { SRC_GREETING, SRC_IMPLEMENTATION, SRC_CAPA, SRC_AUTH, SRC_ERROR, SRC_CERT, SRC_N };
-static const char *const src_names[SRC_N] = {"greeting", "implementation", "capa",
-                                              "auth",     "error",          "cert"};
+enum { SRC_GREETING, SRC_IMPLEMENTATION, SRC_CAPA, SRC_ERROR, SRC_CERT, SRC_N };
+static const char *const src_names[SRC_N] = {"greeting", "implementation", "capa", "error", "cert"};
 
 enum { OUT_VENDOR, OUT_PRODUCT, OUT_VERSION, OUT_CPE, OUT_OS, OUT_HOST, OUT_N };
 static const char *const out_names[OUT_N] = {"vendor", "product", "version",
@@ -378,8 +377,6 @@ static void input_fields(const struct p3fp_input *in, const char *f[SRC_N], size
     l[SRC_IMPLEMENTATION] = in->implementation_len;
     f[SRC_CAPA] = in->capa;
     l[SRC_CAPA] = in->capa_len;
-    f[SRC_AUTH] = in->auth;
-    l[SRC_AUTH] = in->auth_len;
     f[SRC_ERROR] = in->error;
     l[SRC_ERROR] = in->error_len;
     f[SRC_CERT] = in->cert;
@@ -654,8 +651,6 @@ static void example_input(const struct example *e, struct p3fp_input *in)
     in->implementation_len = e->len[SRC_IMPLEMENTATION];
     in->capa = e->field[SRC_CAPA];
     in->capa_len = e->len[SRC_CAPA];
-    in->auth = e->field[SRC_AUTH];
-    in->auth_len = e->len[SRC_AUTH];
     in->error = e->field[SRC_ERROR];
     in->error_len = e->len[SRC_ERROR];
     in->cert = e->field[SRC_CERT];
@@ -877,7 +872,7 @@ static int finish_rule(struct parser *p)
             positive = 1;
     if (!positive)
         return fail(p, r->line, "rule %s: needs at least one matching condition "
-                                "(greeting, implementation, capa, auth, error or cert)",
+                                "(greeting, implementation, capa, error or cert)",
                     r->id);
     int examples = 0;
     for (size_t i = 0; i < r->nex; i++)
@@ -938,8 +933,8 @@ static int compile_cond(struct parser *p, unsigned line, struct rule *r, int src
         if (plen == 0)
             return fail(p, line, "%s: missing pattern", src_names[src]);
         uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP;
-        if (src == SRC_CAPA || src == SRC_AUTH)
-            opts |= PCRE2_MULTILINE; /* ^ and $ at each capability / reply line */
+        if (src == SRC_CAPA)
+            opts |= PCRE2_MULTILINE; /* ^ and $ at each capability line */
         int ec;
         PCRE2_SIZE off;
         c->re = pcre2_compile((PCRE2_SPTR)pat, plen, opts, &ec, &off, p->db->cctx);
@@ -978,7 +973,7 @@ static int parse_example_field(struct parser *p, unsigned line, struct example *
         return fail(p, line, "expected SOURCE: TEXT");
     int src = src_index(v, (size_t)(colon - v));
     if (src < 0)
-        return fail(p, line, "unknown source '%.*s' (greeting, implementation, capa, auth, "
+        return fail(p, line, "unknown source '%.*s' (greeting, implementation, capa, "
                              "error, cert)",
                     (int)(colon - v), v);
     if (e->field[src])

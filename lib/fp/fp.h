@@ -28,8 +28,6 @@ struct p3fp_input {            /* any field may be NULL/0 when not seen */
     const char *greeting; size_t greeting_len;   /* after "+OK " or "-ERR " (status word and one space removed) */
     const char *implementation; size_t implementation_len; /* the CAPA IMPLEMENTATION argument */
     const char *capa; size_t capa_len;           /* names '\n'-joined; NULL when CAPA failed */
-    const char *auth; size_t auth_len;           /* reply to a bare AUTH: first line with its
-                                                    status word, later lines '\n'-joined */
     const char *error; size_t error_len;         /* text of an -ERR reply (USER <random>, else
                                                     another command), status word removed */
     const char *cert; size_t cert_len;           /* certificate subject + issuer, "CN=…" */

@@ -336,6 +336,14 @@ static void test_format_errors(void **state)
     expect_load_error("rule a\nvendor V\nproduct P\ngreeting ^x\n", "t.fp:1: ", "example");
     expect_load_error("rule a\nvendor V\nproduct P\ngreeting ^x\nexample banner: x\n",
                       "t.fp:5: ", "unknown source");
+    /* no bare AUTH is ever sent, so there is no auth source */
+    expect_load_error("rule a\nvendor V\nproduct P\ngreeting ^x\nauth ^-ERR\n", "t.fp:5: ",
+                      "unknown key");
+    expect_load_error("rule a\nvendor V\nproduct P\ngreeting ^x\nabsent auth\n", "t.fp:5: ",
+                      "unknown source");
+    expect_load_error("rule a\nvendor V\nproduct P\ngreeting ^x\nexample greeting: x\n"
+                      "with auth: -ERR\n",
+                      "t.fp:6: ", "unknown source");
     expect_load_error("rule a\nvendor V\nproduct P\npriority high\ngreeting ^x\n"
                       "example greeting: x\n",
                       "t.fp:4: ", "priority");
@@ -368,7 +376,7 @@ static void test_format_features(void **state)
         "cpe      cpe:2.3:a:high:thing_{edition}:{version}:*:*:*:*:*:*:*\r\n"
         "greeting ^Thing (?<version>\\d+(?:\\.\\d+)*) (?<edition>Pro|Lite)(?: on (?<os>\\w+))?$\r\n"
         "not      capa ^SASL\r\n"
-        "absent   auth\r\n"
+        "absent   cert\r\n"
         "present  error\r\n"
         "example  greeting: Thing 2.0 Pro on Linux\r\n"
         "with     error: nope\r\n"
@@ -396,10 +404,10 @@ static void test_format_features(void **state)
     assert_string_equal(m.rule_id, "high");
     assert_string_equal(m.vendor, "High Lite");
     assert_string_equal(m.os, "");
-    in.auth = "-ERR";
-    in.auth_len = 4;
+    in.cert = "CN=x";
+    in.cert_len = 4;
     assert_int_equal(p3fp_identify(db, &in, &m), 1);
-    assert_string_equal(m.rule_id, "low");
+    assert_string_equal(m.rule_id, "low"); /* "high" wants no certificate */
 
     struct p3fp_rule_info ri;
     assert_int_equal(p3fp_db_rule(db, 1, &ri), 0);
@@ -550,9 +558,9 @@ static void test_hostile_input(void **state)
         buf[big] = 0;
         struct p3fp_input in;
         memset(&in, 0, sizeof in);
-        in.greeting = in.implementation = in.capa = in.auth = in.error = in.cert = buf;
+        in.greeting = in.implementation = in.capa = in.error = in.cert = buf;
         in.greeting_len = in.implementation_len = in.capa_len = big;
-        in.auth_len = in.error_len = in.cert_len = big;
+        in.error_len = in.cert_len = big;
         (void)p3fp_identify(db, &in, &m);
     }
     /* a greeting that starts like a real one and goes on for a megabyte */
