@@ -52,17 +52,28 @@ const struct p3s_finding_def *const P3S_FINDINGS[] = {
     &P3S_FINDING_TLS_CERT,    &P3S_FINDING_VERSION_DISCLOSURE,
     &P3S_FINDING_NTLM_DISCLOSURE, NULL};
 
+/* Adds a finding whose evidence is buf (n bytes, NUL after them), which the record now owns. */
+static void add_owned(struct p3s_record *r, const struct p3s_finding_def *def, char *buf,
+                      size_t n)
+{
+    if (r->nfindings >= P3S_MAX_FINDINGS) {
+        free(buf);
+        return;
+    }
+    struct p3s_finding *f = &r->findings[r->nfindings++];
+    f->def = def;
+    f->evidence = buf;
+    f->evidence_len = n;
+}
+
+/* Adds a finding with a copy of n bytes of evidence (server bytes may hold NUL). */
 static void add(struct p3s_record *r, const struct p3s_finding_def *def, const char *ev,
                 size_t n)
 {
-    if (r->nfindings >= P3S_MAX_FINDINGS)
-        return;
-    struct p3s_finding *f = &r->findings[r->nfindings++];
-    f->def = def;
-    f->evidence = p3s_xmalloc(n + 1);
-    memcpy(f->evidence, ev, n);
-    f->evidence[n] = '\0';
-    f->evidence_len = n;
+    char *buf = p3s_xmalloc(n + 1);
+    memcpy(buf, ev, n);
+    buf[n] = '\0';
+    add_owned(r, def, buf, n);
 }
 
 static void add_bytes(struct p3s_record *r, const struct p3s_finding_def *def,
@@ -90,8 +101,9 @@ static void add_capa_list(struct p3s_record *r, const struct p3s_finding_def *de
         p += r->capa.v[i].n;
         *p++ = '\n';
     }
-    add(r, def, buf, n ? n - 1 : 0);
-    free(buf);
+    n = n ? n - 1 : 0; /* no newline after the last */
+    buf[n] = '\0';
+    add_owned(r, def, buf, n);
 }
 
 static void add_text(struct p3s_record *r, const struct p3s_finding_def *def, const char *s)
