@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${P3S_FUZZ_BUILD:-build-fuzz}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac # absolute: libFuzzer paths below
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 mode=time
@@ -57,7 +58,7 @@ for n in "${names[@]}"; do
   seeds=fuzz/corpus/$n
   work=$BUILD/corpus/$n
   mkdir -p "$work"
-  args=(-print_final_stats=1 -timeout=10 -rss_limit_mb=2048 "-artifact_prefix=$ROOT/$BUILD/crashes/$n-")
+  args=(-print_final_stats=1 -timeout=10 -rss_limit_mb=2048 "-artifact_prefix=$BUILD/crashes/$n-")
   [ "$mode" = time ] && args+=("-max_total_time=$amount") || args+=("-runs=$amount")
   [ -f "fuzz/$n.dict" ] && args+=("-dict=fuzz/$n.dict")
   if [ -f "fuzz/$n.options" ]; then
@@ -77,7 +78,7 @@ for n in "${names[@]}"; do
   line=$(printf '%-10s %12s execs %6s s  cov %s' "$n" "${execs:-?}" "$secs" "${cov:-?}")
   if [ $rc -ne 0 ]; then
     status=1
-    art=$(grep -Eo "$ROOT/$BUILD/crashes/[^ ]+" "$log" | tail -1 || true)
+    art=$(grep -Eo "$BUILD/crashes/[^ ]+" "$log" | tail -1 || true)
     line="$line  FAILED (exit $rc) input: ${art:-see $log}"
     echo "---- $n: $log (last lines)" >&2
     grep -v '^#' "$log" | tail -40 >&2
