@@ -200,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r->confirmed = (flags & 16) != 0;
     r->service = r->state == P3S_STATE_POP3 ? P3_SVC_POP3 : P3_SVC_UNKNOWN;
     if (sec[1] && (slen[1] || r->state <= P3S_STATE_OTHER)) {
-        p3s_bytes_set(&r->greeting, sec[1], slen[1]);
+        p3s_bytes_set(r, &r->greeting, sec[1], slen[1]);
         r->service = p3_classify_greeting(sec[1], slen[1]);
     }
     for (int t = 0; t < 2; t++) {
@@ -212,7 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (const char *q = sec[k], *e = sec[k] + slen[k]; q < e;) {
             const char *sep = memchr(q, 0xfe, (size_t)(e - q));
             size_t n = (size_t)((sep ? sep : e) - q);
-            p3s_list_add(l, q, n);
+            p3s_list_add(r, l, q, n);
             unsigned bits = p3_capa_bits(q, n);
             *(t ? &r->capa_tls_bits : &r->capa_bits) |= bits;
             q += n + (sep ? 1 : 0);
@@ -221,14 +221,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     if (sec[3]) {
-        p3s_bytes_set(&r->user_reply, sec[3], slen[3]);
+        p3s_bytes_set(r, &r->user_reply, sec[3], slen[3]);
         r->login_accepted = (flags & 64) ? P3S_YES : P3S_NO;
     }
     r->login_advertised = (r->capa_bits & (P3_CAPA_USER | P3_CAPA_SASL_PLAIN)) != 0;
     r->stls_advertised = (flags & 32) != 0;
     if (sec[4]) {
         r->stls_attempted = 1;
-        p3s_bytes_set(&r->stls_reply, sec[4], slen[4]);
+        p3s_bytes_set(r, &r->stls_reply, sec[4], slen[4]);
         r->stls_upgraded = (flags & 32) != 0;
     }
     if (sec[5])

@@ -281,7 +281,7 @@ static void take_event(struct conn *c, const struct p3_event *ev)
     struct p3s_record *r = c->rec;
     switch (ev->type) {
     case P3_EV_GREETING:
-        p3s_bytes_set(&r->greeting, ev->line.text, ev->line.len);
+        p3s_bytes_set(r, &r->greeting, ev->line.text, ev->line.len);
         r->greeting_truncated = ev->line.truncated;
         r->service = ev->service;
         r->state = p3_session_is_pop3(&c->sess) ? P3S_STATE_POP3 : P3S_STATE_OTHER;
@@ -290,18 +290,18 @@ static void take_event(struct conn *c, const struct p3_event *ev)
         if (ev->cmd == P3_CMD_CAPA) {
             (ev->tls ? &r->capa_tls : &r->capa)->present = ev->status == P3_ST_OK;
             if (!ev->tls || r->implicit_tls) /* the first CAPA answer of the connection */
-                p3s_bytes_set(&r->capa_reply, ev->line.text, ev->line.len);
+                p3s_bytes_set(r, &r->capa_reply, ev->line.text, ev->line.len);
         } else if (ev->cmd == P3_CMD_USER) {
-            p3s_bytes_set(&r->user_reply, ev->line.text, ev->line.len);
+            p3s_bytes_set(r, &r->user_reply, ev->line.text, ev->line.len);
             r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;
         } else if (ev->cmd == P3_CMD_STLS) {
-            p3s_bytes_set(&r->stls_reply, ev->line.text, ev->line.len);
+            p3s_bytes_set(r, &r->stls_reply, ev->line.text, ev->line.len);
         } else if (ev->cmd == P3_CMD_AUTH_NTLM || ev->cmd == P3_CMD_NTLM_NEGOTIATE) {
             record_ntlm(c, ev);
         }
         break;
     case P3_EV_CAPA_ITEM:
-        p3s_list_add(ev->tls ? &r->capa_tls : &r->capa, ev->line.text, ev->line.len);
+        p3s_list_add(r, ev->tls ? &r->capa_tls : &r->capa, ev->line.text, ev->line.len);
         break;
     default:
         break;
@@ -447,7 +447,7 @@ static void on_closed(struct conn *c, short what, int err)
             const char *buf = peek_input(c, P3_LINE_MAX, &n);
             if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF)) {
                 if (n) {
-                    p3s_bytes_set(&r->greeting, buf, n);
+                    p3s_bytes_set(r, &r->greeting, buf, n);
                     r->service = p3_classify_greeting(buf, n);
                 }
                 p3s_record_set_error(r, P3S_STATE_ERROR, "%s during the greeting", how);
@@ -620,7 +620,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
             size_t n;
             const char *buf = peek_input(c, P3_LINE_MAX, &n);
             if (n) {
-                p3s_bytes_set(&r->greeting, buf, n);
+                p3s_bytes_set(r, &r->greeting, buf, n);
                 r->service = p3_classify_greeting(r->greeting.p, r->greeting.n);
             }
             p3s_record_set_error(r, P3S_STATE_TIMEOUT, "no complete greeting within %s", limit);

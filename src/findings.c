@@ -52,28 +52,21 @@ const struct p3s_finding_def *const P3S_FINDINGS[] = {
     &P3S_FINDING_TLS_CERT,    &P3S_FINDING_VERSION_DISCLOSURE,
     &P3S_FINDING_NTLM_DISCLOSURE, NULL};
 
-/* Adds a finding whose evidence is buf (n bytes, NUL after them), which the record now owns. */
-static void add_owned(struct p3s_record *r, const struct p3s_finding_def *def, char *buf,
-                      size_t n)
+/* Adds a finding with n bytes of evidence (server bytes may hold NUL) in the record's memory,
+ * a NUL after them; the evidence is the return value, for the caller to fill when ev is NULL. */
+static char *add(struct p3s_record *r, const struct p3s_finding_def *def, const char *ev,
+                 size_t n)
 {
-    if (r->nfindings >= P3S_MAX_FINDINGS) {
-        free(buf);
-        return;
-    }
+    if (r->nfindings >= P3S_MAX_FINDINGS)
+        return NULL;
     struct p3s_finding *f = &r->findings[r->nfindings++];
     f->def = def;
-    f->evidence = buf;
+    f->evidence = p3s_record_alloc(r, n + 1);
+    if (ev)
+        memcpy(f->evidence, ev, n);
+    f->evidence[n] = '\0';
     f->evidence_len = n;
-}
-
-/* Adds a finding with a copy of n bytes of evidence (server bytes may hold NUL). */
-static void add(struct p3s_record *r, const struct p3s_finding_def *def, const char *ev,
-                size_t n)
-{
-    char *buf = p3s_xmalloc(n + 1);
-    memcpy(buf, ev, n);
-    buf[n] = '\0';
-    add_owned(r, def, buf, n);
+    return f->evidence;
 }
 
 static void add_bytes(struct p3s_record *r, const struct p3s_finding_def *def,
@@ -92,18 +85,16 @@ static void add_capa_list(struct p3s_record *r, const struct p3s_finding_def *de
             add(r, def, "CAPA not answered", strlen("CAPA not answered"));
         return;
     }
-    size_t n = 0;
+    size_t n = 0; /* the lines with a newline between each two */
     for (size_t i = 0; i < r->capa.n; i++)
-        n += r->capa.v[i].n + 1;
-    char *buf = p3s_xmalloc(n + 1), *p = buf;
-    for (size_t i = 0; i < r->capa.n; i++) {
+        n += r->capa.v[i].n + (i > 0);
+    char *p = add(r, def, NULL, n);
+    for (size_t i = 0; p && i < r->capa.n; i++) {
+        if (i > 0)
+            *p++ = '\n';
         memcpy(p, r->capa.v[i].p, r->capa.v[i].n);
         p += r->capa.v[i].n;
-        *p++ = '\n';
     }
-    n = n ? n - 1 : 0; /* no newline after the last */
-    buf[n] = '\0';
-    add_owned(r, def, buf, n);
 }
 
 static void add_text(struct p3s_record *r, const struct p3s_finding_def *def, const char *s)
@@ -188,9 +179,7 @@ static void ntlm_finding(struct p3s_record *r)
 
 void p3s_findings_evaluate(struct p3s_record *r)
 {
-    for (size_t i = 0; i < r->nfindings; i++)
-        free(r->findings[i].evidence);
-    r->nfindings = 0;
+    r->nfindings = 0; /* evaluated again: the old evidence stays in the record's memory */
     if (r->state != P3S_STATE_POP3)
         return;
     add_bytes(r, &P3S_FINDING_DETECTED, &r->greeting);

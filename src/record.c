@@ -9,11 +9,49 @@
 #include "findings.h"
 #include "util.h"
 
+struct p3s_record_block {
+    struct p3s_record_block *next;
+    size_t used, cap;
+    _Alignas(16) char data[];
+};
+
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+void *p3s_record_alloc(struct p3s_record *r, size_t n)
+{
+    n = ALIGN16(n ? n : 1);
+    if (P3S_RECORD_MEM - r->mem_used >= n) {
+        void *p = r->mem + r->mem_used;
+        r->mem_used += n;
+        return p;
+    }
+    struct p3s_record_block *b = r->more;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 2048 ? n : 2048;
+        b = p3s_xmalloc(sizeof *b + cap);
+        b->next = r->more;
+        b->used = 0;
+        b->cap = cap;
+        r->more = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+static char *record_strdup(struct p3s_record *r, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = p3s_record_alloc(r, n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
 struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t port,
                                   int implicit_tls)
 {
     struct p3s_record *r = p3s_xcalloc(1, sizeof *r);
-    r->target = p3s_xstrdup(target);
+    r->target = record_strdup(r, target);
     if (ip)
         p3s_strlcpy(r->ip, ip, sizeof r->ip);
     r->port = port;
@@ -25,24 +63,10 @@ struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t p
     return r;
 }
 
-static void list_free(struct p3s_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i].p);
-    free(l->v);
-}
-
 void p3s_record_free(struct p3s_record *r)
 {
     if (!r)
         return;
-    free(r->target);
-    free(r->greeting.p);
-    list_free(&r->capa);
-    list_free(&r->capa_tls);
-    free(r->capa_reply.p);
-    free(r->stls_reply.p);
-    free(r->user_reply.p);
     free(r->tls_error);
     if (r->cert)
         p3s_certinfo_free(r->cert);
@@ -52,25 +76,34 @@ void p3s_record_free(struct p3s_record *r)
     free(r->product);
     free(r->ntlm);
     free(r->error);
-    for (size_t i = 0; i < r->nfindings; i++)
-        free(r->findings[i].evidence);
+    while (r->more) {
+        struct p3s_record_block *b = r->more;
+        r->more = b->next;
+        free(b);
+    }
     free(r);
 }
 
-void p3s_bytes_set(struct p3s_bytes *b, const char *p, size_t n)
+void p3s_bytes_set(struct p3s_record *r, struct p3s_bytes *b, const char *p, size_t n)
 {
-    free(b->p);
-    b->p = p3s_xmalloc(n + 1);
+    b->p = p3s_record_alloc(r, n + 1);
     memcpy(b->p, p, n);
     b->p[n] = '\0';
     b->n = n;
 }
 
-void p3s_list_add(struct p3s_list *l, const char *p, size_t n)
+void p3s_list_add(struct p3s_record *r, struct p3s_list *l, const char *p, size_t n)
 {
-    l->v = p3s_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    if (l->n == l->cap) { /* the old array stays in the record's memory: at most as big again */
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        struct p3s_bytes *v = p3s_record_alloc(r, cap * sizeof *v);
+        if (l->n)
+            memcpy(v, l->v, l->n * sizeof *v);
+        l->v = v;
+        l->cap = cap;
+    }
     l->v[l->n].p = NULL;
-    p3s_bytes_set(&l->v[l->n], p, n);
+    p3s_bytes_set(r, &l->v[l->n], p, n);
     l->n++;
 }
 

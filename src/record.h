@@ -40,9 +40,16 @@ struct p3s_bytes {
 
 struct p3s_list {
     struct p3s_bytes *v;
-    size_t n;
+    size_t n, cap;
     int present; /* the list was asked for and answered (+OK) */
 };
+
+/* A record's small pieces (its target, server bytes, lists, finding evidence) come from the
+ * record's own memory: a block inside it, then more blocks as needed, all freed with it. At
+ * ten thousand records a second, a dozen malloc/free pairs per record were the largest part of
+ * the scanner's user time; the caps on what a server may send bound what one record holds. */
+#define P3S_RECORD_MEM 512
+struct p3s_record_block; /* record.c */
 
 struct p3s_finding {
     const struct p3s_finding_def *def;
@@ -117,13 +124,21 @@ struct p3s_record {
 
     struct p3s_finding findings[P3S_MAX_FINDINGS];
     size_t nfindings;
+
+    struct p3s_record_block *more; /* blocks past mem, newest first */
+    size_t mem_used;
+    _Alignas(16) char mem[P3S_RECORD_MEM];
 };
 
 struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t port,
                                   int implicit_tls);
 void p3s_record_free(struct p3s_record *r);
-void p3s_bytes_set(struct p3s_bytes *b, const char *p, size_t n);
-void p3s_list_add(struct p3s_list *l, const char *p, size_t n);
+/* n bytes of the record's memory, 16-byte aligned, freed with the record (never alone). */
+void *p3s_record_alloc(struct p3s_record *r, size_t n);
+/* Sets b (a member of r) to a copy of n bytes with a NUL after them; a value it held before
+ * stays in the record's memory until the record is freed. */
+void p3s_bytes_set(struct p3s_record *r, struct p3s_bytes *b, const char *p, size_t n);
+void p3s_list_add(struct p3s_record *r, struct p3s_list *l, const char *p, size_t n);
 void p3s_record_set_error(struct p3s_record *r, enum p3s_state st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -17,8 +17,9 @@
 #include "record.h"
 #include "tlsprobe.h"
 
-#define SET(b, lit) p3s_bytes_set((b), (lit), sizeof(lit) - 1)
-#define ADD(l, lit) p3s_list_add((l), (lit), sizeof(lit) - 1)
+/* Both expect the record to be called r. */
+#define SET(b, lit) p3s_bytes_set(r, (b), (lit), sizeof(lit) - 1)
+#define ADD(l, lit) p3s_list_add(r, (l), (lit), sizeof(lit) - 1)
 
 /* A POP3 record on a cleartext port with a plain greeting and nothing else. */
 static struct p3s_record *pop3_record(uint16_t port, int implicit_tls, const char *greeting)
@@ -28,7 +29,7 @@ static struct p3s_record *pop3_record(uint16_t port, int implicit_tls, const cha
     r->state = P3S_STATE_POP3;
     r->service = P3_SVC_POP3;
     r->confirmed = 1;
-    p3s_bytes_set(&r->greeting, greeting, strlen(greeting));
+    p3s_bytes_set(r, &r->greeting, greeting, strlen(greeting));
     return r;
 }
 
