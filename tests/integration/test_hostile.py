@@ -251,6 +251,10 @@ CASES = {
                                 'on * send "-ERR\\r\\n"'], [], "now"),
     # A reset in the middle of the greeting.
     "reset_in_greeting": ("plain", ['start send "+OK hel" ; reset'], [], "now"),
+    # A reset as soon as the connection is accepted, before any byte: in cleartext the first
+    # read finds it (no SO_ERROR query), on an implicit-TLS port the handshake does.
+    "reset_at_accept": ("plain", ["start reset"], [], "now"),
+    "reset_at_accept_tls": ("tls", ["tls none", "start reset"], [], "now"),
     # A -ERR greeting: a POP3 server refusing the session.
     "err_greeting": ("plain", ['start send "-ERR too many connections\\r\\n"',
                                'on * send "-ERR\\r\\n"'], [], "now"),
@@ -481,6 +485,21 @@ class HostileTest(unittest.TestCase):
         self.assertEqual(rec["greeting"], "+OK hel")
         # What the partial greeting looks like, as for a partial greeting at a timeout.
         self.assertEqual(rec["service"], "pop3")
+
+    def test_reset_before_any_byte(self):
+        _, rec = self.scan_case("reset_at_accept")
+        self.assertEqual(rec["state"], "error")
+        # It connected (a reset is not a refusal): the reset belongs to the greeting.
+        self.assertIsNotNone(rec["timing_ms"]["connect"], rec)
+        self.assertIn("reset", rec["error"].lower())
+        self.assertIn("greeting", rec["error"])
+        self.assertIsNone(rec["greeting"])
+
+    def test_reset_before_any_byte_on_an_implicit_tls_port(self):
+        _, rec = self.scan_case("reset_at_accept_tls")
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIsNotNone(rec["timing_ms"]["connect"], rec)
+        self.assertIn("TLS handshake", rec["tls_error"])
 
     def test_err_greeting(self):
         _, rec = self.scan_case("err_greeting")
