@@ -1,21 +1,17 @@
-/* fp.c — the fingerprint matcher: parses fingerprint files (fingerprints/README.md) into rules of
- * PCRE2 conditions, checks every rule's examples while loading, and picks the best rule for what a
- * dialogue saw. See fp.h for the contract. */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
+/* fp_load.c — the loader half of the fingerprint matcher: parses fingerprint files
+ * (fingerprints/README.md) into rules of PCRE2 conditions, checks templates and CPE names, checks
+ * every rule's examples with the matcher (fp_match.c), and owns the database: its lifetime and the
+ * queries on it. See fp.h for the contract, fp_internal.h for the shared structs. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp.h"
+#include "fp_internal.h"
 
 /* ---- limits ----------------------------------------------------------------------------- */
 
-#define MAX_CONDS 8           /* conditions per rule */
-#define MAX_CAPS 32           /* named captures kept per evaluation */
 #define MAX_ID 64             /* longest rule id */
 #define MAX_PATTERN 2048      /* longest pattern */
 #define MATCH_LIMIT 100000    /* pcre2 match limit (backtracking steps) */
@@ -26,57 +22,9 @@
 
 /* ---- data --------------------------------------------------------------------------------- */
 
-enum { SRC_GREETING, SRC_IMPLEMENTATION, SRC_CAPA, SRC_ERROR, SRC_CERT, SRC_N };
 static const char *const src_names[SRC_N] = {"greeting", "implementation", "capa", "error", "cert"};
-
-enum { OUT_VENDOR, OUT_PRODUCT, OUT_VERSION, OUT_CPE, OUT_OS, OUT_HOST, OUT_N };
-static const char *const out_names[OUT_N] = {"vendor", "product", "version",
-                                              "cpe",    "os",      "host"};
-
-enum cond_kind {
-    COND_MATCH,   /* SOURCE PATTERN: present and matches */
-    COND_NOT,     /* not SOURCE PATTERN: absent, or present and does not match */
-    COND_ABSENT,  /* absent SOURCE */
-    COND_PRESENT  /* present SOURCE */
-};
-
-struct cond {
-    int src;
-    enum cond_kind kind;
-    pcre2_code *re; /* COND_MATCH, COND_NOT */
-};
-
-struct example {
-    int counter;
-    unsigned line;
-    char *field[SRC_N]; /* decoded text, NULL when the example does not give the source */
-    size_t len[SRC_N];
-    char *expect[OUT_N];
-};
-
-struct rule {
-    char *id;
-    const char *file; /* owned by the db */
-    unsigned line;
-    int priority, has_priority;
-    char *out[OUT_N]; /* templates as written; NULL when not given */
-    unsigned out_line[OUT_N];
-    struct cond cond[MAX_CONDS];
-    size_t ncond;
-    struct example *ex;
-    size_t nex;
-};
-
-struct p3fp_db {
-    struct rule *rules;
-    size_t n;
-    size_t *order; /* evaluation order: priority descending, then load order */
-    char **files;
-    size_t nfiles;
-    uint32_t max_pairs; /* ovector pairs the largest pattern needs */
-    pcre2_match_context *mctx;
-    pcre2_compile_context *cctx;
-};
+const char *const p3fp_out_names[OUT_N] = {"vendor", "product", "version",
+                                           "cpe",    "os",      "host"};
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -91,459 +39,20 @@ static char *dupn(const char *s, size_t n)
     return d;
 }
 
-static int is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static int is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int word_eq(const char *s, size_t n, const char *w)
-{
-    return strlen(w) == n && memcmp(s, w, n) == 0;
-}
-
 static int src_index(const char *s, size_t n)
 {
     for (int i = 0; i < SRC_N; i++)
-        if (word_eq(s, n, src_names[i]))
+        if (p3fp_word_eq(s, n, src_names[i]))
             return i;
     return -1;
 }
 
-static int out_index(const char *s, size_t n)
+int p3fp_out_index(const char *s, size_t n)
 {
     for (int i = 0; i < OUT_N; i++)
-        if (word_eq(s, n, out_names[i]))
+        if (p3fp_word_eq(s, n, p3fp_out_names[i]))
             return i;
     return -1;
-}
-
-/* ---- bounded string building -------------------------------------------------------------- */
-
-struct sbuf {
-    char *b;
-    size_t n, cap; /* cap includes the terminating NUL */
-    int cut;
-};
-
-static void sb_init(struct sbuf *s, char *b, size_t cap)
-{
-    s->b = b;
-    s->n = 0;
-    s->cap = cap;
-    s->cut = 0;
-    b[0] = 0;
-}
-
-/* Appends server or template bytes: control bytes become '?'. */
-static void sb_put(struct sbuf *s, const char *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (s->n + 1 >= s->cap) {
-            s->cut = 1;
-            break;
-        }
-        unsigned char c = (unsigned char)p[i];
-        s->b[s->n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    s->b[s->n] = 0;
-}
-
-/* After a cut, drop a UTF-8 sequence left incomplete at the end so the value stays as valid as
- * it was. */
-static void sb_finish(struct sbuf *s)
-{
-    if (!s->cut || s->n == 0)
-        return;
-    size_t i = s->n, back = 0;
-    while (i > 0 && back < 4 && ((unsigned char)s->b[i - 1] & 0xc0) == 0x80) {
-        i--;
-        back++;
-    }
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s->b[i - 1];
-    size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-    if (lead >= 0xc0 && need > back + 1) {
-        s->n = i - 1;
-        s->b[s->n] = 0;
-    }
-}
-
-/* ---- captures and templates -------------------------------------------------------------- */
-
-struct cap {
-    const char *name;
-    const char *s;
-    size_t len;
-};
-
-struct capset {
-    size_t n;
-    struct cap c[MAX_CAPS];
-};
-
-static const struct cap *cap_find(const struct capset *cs, const char *name, size_t nlen)
-{
-    for (size_t i = 0; i < cs->n; i++)
-        if (word_eq(name, nlen, cs->c[i].name))
-            return &cs->c[i];
-    return NULL;
-}
-
-/* Filter b64utf16: the text is base64 of UTF-16LE (Microsoft Exchange's bracketed server name);
- * decodes it, keeping printable ASCII and writing '?' for anything else. */
-static size_t b64utf16(const char *s, size_t len, char *dst, size_t cap)
-{
-    unsigned acc = 0, bits = 0, have = 0, lo = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+')
-            v = 62;
-        else if (c == '/')
-            v = 63;
-        else
-            break;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            unsigned byte = (acc >> bits) & 0xff;
-            if (!have) {
-                lo = byte;
-                have = 1;
-            } else {
-                unsigned unit = lo | (byte << 8);
-                dst[n++] = (unit >= 0x20 && unit < 0x7f) ? (char)unit : '?';
-                have = 0;
-            }
-        }
-    }
-    dst[n] = 0;
-    return n;
-}
-
-/* Values a template may name: a capture, or (in vendor, product and cpe) a finished field. */
-struct tctx {
-    const struct capset *caps;
-    const char *final[OUT_N]; /* finished fields, NULL where a template may not name them */
-};
-
-/* Resolves {name} or {name|filter}; tmp receives filtered text. Returns the value (empty when
- * the capture did not take part). */
-static const char *resolve(const struct tctx *t, const char *ref, size_t rlen, char *tmp,
-                           size_t tmpcap, size_t *vlen)
-{
-    const char *bar = memchr(ref, '|', rlen);
-    size_t nlen = bar ? (size_t)(bar - ref) : rlen;
-    const char *v = "";
-    size_t len = 0;
-    int oi = out_index(ref, nlen);
-    if (oi >= 0 && t->final[oi]) {
-        v = t->final[oi];
-        len = strlen(v);
-    } else {
-        const struct cap *c = cap_find(t->caps, ref, nlen);
-        if (c) {
-            v = c->s;
-            len = c->len;
-        }
-    }
-    if (bar && len) {
-        len = b64utf16(v, len, tmp, tmpcap);
-        v = tmp;
-    }
-    *vlen = len;
-    return v;
-}
-
-static void render(const char *tmpl, const struct tctx *t, char *dst)
-{
-    struct sbuf s;
-    char tmp[P3FP_FIELD_MAX];
-    sb_init(&s, dst, P3FP_FIELD_MAX);
-    for (const char *p = tmpl; *p;) {
-        if (*p == '{') {
-            const char *e = strchr(p, '}'); /* validated at load */
-            size_t vlen;
-            const char *v = resolve(t, p + 1, (size_t)(e - p - 1), tmp, sizeof tmp, &vlen);
-            sb_put(&s, v, vlen);
-            p = e + 1;
-        } else {
-            const char *e = strchr(p, '{');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            sb_put(&s, p, n);
-            p += n;
-        }
-    }
-    sb_finish(&s);
-}
-
-/* Length of a CPE template with each placeholder counted as one character ("*"). */
-static size_t cpe_min_len(const char *p)
-{
-    size_t n = 0;
-    while (*p) {
-        if (*p == '{') {
-            p = strchr(p, '}') + 1;
-            n++;
-        } else {
-            p++;
-            n++;
-        }
-    }
-    return n;
-}
-
-/* Escapes one CPE 2.3 formatted-string component value: letters (lower-cased), digits, '_', '.'
- * and '-' as they are, blanks as '_', other printable ASCII with a backslash, everything else
- * dropped; never more than budget bytes (budget >= 1) and never half an escape. An empty result is
- * "*" (ANY); a lone "-" would read as NA and is escaped. */
-static size_t cpe_escape(const char *v, size_t len, char *dst, size_t budget)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)v[i];
-        char a = 0, b = 0;
-        if (is_alnum(c) || c == '_' || c == '.' || c == '-')
-            a = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-        else if (is_blank((char)c))
-            a = '_';
-        else if (c > 0x20 && c < 0x7f) {
-            a = '\\';
-            b = (char)c;
-        } else
-            continue;
-        size_t need = b ? 2 : 1;
-        if (n + need > budget)
-            break;
-        dst[n++] = a;
-        if (b)
-            dst[n++] = b;
-    }
-    if (n == 0) {
-        dst[n++] = '*';
-    } else if (n == 1 && dst[0] == '-') {
-        if (budget >= 2) {
-            dst[0] = '\\';
-            dst[1] = '-';
-            n = 2;
-        } else {
-            dst[0] = '*';
-        }
-    }
-    return n;
-}
-
-static void render_cpe(const char *tmpl, const struct tctx *t, char *dst)
-{
-    size_t n = 0, max = P3FP_FIELD_MAX - 1;
-    char tmp[P3FP_FIELD_MAX];
-    for (const char *p = tmpl; *p;) {
-        if (*p == '{') {
-            const char *e = strchr(p, '}');
-            size_t vlen;
-            const char *v = resolve(t, p + 1, (size_t)(e - p - 1), tmp, sizeof tmp, &vlen);
-            size_t rest = cpe_min_len(e + 1);
-            size_t budget = max - n - rest; /* >= 1: the template's minimum fits (checked) */
-            n += cpe_escape(v, vlen, dst + n, budget);
-            p = e + 1;
-        } else {
-            dst[n++] = *p++;
-        }
-    }
-    dst[n] = 0;
-}
-
-/* ---- evaluation ----------------------------------------------------------------------------- */
-
-static void input_fields(const struct p3fp_input *in, const char *f[SRC_N], size_t l[SRC_N])
-{
-    f[SRC_GREETING] = in->greeting;
-    l[SRC_GREETING] = in->greeting_len;
-    f[SRC_IMPLEMENTATION] = in->implementation;
-    l[SRC_IMPLEMENTATION] = in->implementation_len;
-    f[SRC_CAPA] = in->capa;
-    l[SRC_CAPA] = in->capa_len;
-    f[SRC_ERROR] = in->error;
-    l[SRC_ERROR] = in->error_len;
-    f[SRC_CERT] = in->cert;
-    l[SRC_CERT] = in->cert_len;
-    for (int i = 0; i < SRC_N; i++)
-        if (l[i] > P3FP_SUBJECT_MAX)
-            l[i] = P3FP_SUBJECT_MAX;
-}
-
-/* 1 match, 0 no match, -1 a limit was hit or another matching error. */
-static int run(const struct p3fp_db *db, const pcre2_code *re, const char *s, size_t len,
-               pcre2_match_data *md)
-{
-    int rc = pcre2_match(re, (PCRE2_SPTR)(s ? s : ""), s ? len : 0, 0, 0, md, db->mctx);
-    if (rc >= 0)
-        return 1;
-    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
-}
-
-static void collect_caps(const pcre2_code *re, const char *subject, pcre2_match_data *md,
-                         struct capset *cs)
-{
-    uint32_t count = 0, esize = 0;
-    PCRE2_SPTR table = NULL;
-    pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
-    if (count == 0)
-        return;
-    pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &esize);
-    pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    uint32_t pairs = pcre2_get_ovector_count(md);
-    for (uint32_t i = 0; i < count; i++) {
-        PCRE2_SPTR e = table + (size_t)i * esize;
-        uint32_t g = ((uint32_t)e[0] << 8) | e[1];
-        const char *name = (const char *)(e + 2);
-        if (g >= pairs || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
-            continue;
-        if (cap_find(cs, name, strlen(name)) || cs->n >= MAX_CAPS)
-            continue; /* the first condition that sets a name wins */
-        cs->c[cs->n].name = name;
-        cs->c[cs->n].s = subject + ov[2 * g];
-        cs->c[cs->n].len = ov[2 * g + 1] - ov[2 * g];
-        cs->n++;
-    }
-}
-
-static void match_clear(struct p3fp_match *out)
-{
-    out->rule_id = NULL;
-    out->vendor[0] = out->product[0] = out->version[0] = 0;
-    out->cpe[0] = out->os[0] = out->host[0] = 0;
-}
-
-static char *out_field(struct p3fp_match *m, int i)
-{
-    switch (i) {
-    case OUT_VENDOR: return m->vendor;
-    case OUT_PRODUCT: return m->product;
-    case OUT_VERSION: return m->version;
-    case OUT_CPE: return m->cpe;
-    case OUT_OS: return m->os;
-    default: return m->host;
-    }
-}
-
-/* Does rule r hold for the fields? Fills out when it does. */
-static int eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f[SRC_N],
-                     const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_match *out)
-{
-    struct capset cs;
-    cs.n = 0;
-    for (size_t i = 0; i < r->ncond; i++) {
-        const struct cond *c = &r->cond[i];
-        const char *s = f[c->src];
-        switch (c->kind) {
-        case COND_ABSENT:
-            if (s)
-                return 0;
-            break;
-        case COND_PRESENT:
-            if (!s)
-                return 0;
-            break;
-        case COND_NOT:
-            if (s && run(db, c->re, s, l[c->src], md) != 0)
-                return 0; /* matched, or a limit was hit: the rule does not apply */
-            break;
-        case COND_MATCH:
-            if (!s || run(db, c->re, s, l[c->src], md) != 1)
-                return 0;
-            collect_caps(c->re, s, md, &cs);
-            break;
-        }
-    }
-    if (!out)
-        return 1;
-
-    struct tctx t;
-    memset(&t, 0, sizeof t);
-    t.caps = &cs;
-    match_clear(out);
-    out->rule_id = r->id;
-    /* version, os, host: the template when given (naming captures), else the same-named capture */
-    static const int own[] = {OUT_VERSION, OUT_OS, OUT_HOST};
-    for (size_t k = 0; k < 3; k++) {
-        int o = own[k];
-        char *dst = out_field(out, o);
-        if (r->out[o]) {
-            render(r->out[o], &t, dst);
-        } else {
-            const struct cap *c = cap_find(&cs, out_names[o], strlen(out_names[o]));
-            struct sbuf sb;
-            sb_init(&sb, dst, P3FP_FIELD_MAX);
-            if (c)
-                sb_put(&sb, c->s, c->len);
-            sb_finish(&sb);
-        }
-    }
-    t.final[OUT_VERSION] = out->version;
-    t.final[OUT_OS] = out->os;
-    t.final[OUT_HOST] = out->host;
-    render(r->out[OUT_VENDOR], &t, out->vendor);
-    render(r->out[OUT_PRODUCT], &t, out->product);
-    t.final[OUT_VENDOR] = out->vendor;
-    t.final[OUT_PRODUCT] = out->product;
-    if (r->out[OUT_CPE])
-        render_cpe(r->out[OUT_CPE], &t, out->cpe);
-    return 1;
-}
-
-int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct p3fp_match *out)
-{
-    match_clear(out);
-    if (!db || !in || db->n == 0)
-        return 0;
-    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
-    if (!md)
-        return 0;
-    const char *f[SRC_N];
-    size_t l[SRC_N];
-    input_fields(in, f, l);
-    int found = 0;
-    for (size_t k = 0; k < db->n && !found; k++)
-        found = eval_rule(db, &db->rules[db->order[k]], f, l, md, out);
-    pcre2_match_data_free(md);
-    if (!found)
-        match_clear(out);
-    return found;
-}
-
-int p3fp_rule_match(const struct p3fp_db *db, size_t rule, const struct p3fp_input *in,
-                    struct p3fp_match *out)
-{
-    match_clear(out);
-    if (!db || !in || rule >= db->n)
-        return 0;
-    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
-    if (!md)
-        return 0;
-    const char *f[SRC_N];
-    size_t l[SRC_N];
-    input_fields(in, f, l);
-    int found = eval_rule(db, &db->rules[rule], f, l, md, out);
-    pcre2_match_data_free(md);
-    if (!found)
-        match_clear(out);
-    return found;
 }
 
 /* ---- database lifetime and queries ------------------------------------------------------- */
@@ -770,19 +279,19 @@ static int check_template(struct parser *p, const struct rule *r, int field)
     unsigned line = r->out_line[field];
     for (const char *q = t; *q; q++) {
         if (*q == '}')
-            return fail(p, line, "%s: '}' without '{'", out_names[field]);
+            return fail(p, line, "%s: '}' without '{'", p3fp_out_names[field]);
         if (*q != '{')
             continue;
         const char *e = strchr(q + 1, '}');
         if (!e)
-            return fail(p, line, "%s: '{' without '}'", out_names[field]);
+            return fail(p, line, "%s: '{' without '}'", p3fp_out_names[field]);
         const char *bar = memchr(q + 1, '|', (size_t)(e - q - 1));
         size_t nlen = bar ? (size_t)(bar - q - 1) : (size_t)(e - q - 1);
-        if (bar && !word_eq(bar + 1, (size_t)(e - bar - 1), "b64utf16"))
-            return fail(p, line, "%s: unknown filter '%.*s' (known: b64utf16)", out_names[field],
-                        (int)(e - bar - 1), bar + 1);
+        if (bar && !p3fp_word_eq(bar + 1, (size_t)(e - bar - 1), "b64utf16"))
+            return fail(p, line, "%s: unknown filter '%.*s' (known: b64utf16)",
+                        p3fp_out_names[field], (int)(e - bar - 1), bar + 1);
         int known = 0;
-        int oi = out_index(q + 1, nlen);
+        int oi = p3fp_out_index(q + 1, nlen);
         if ((field == OUT_VENDOR || field == OUT_PRODUCT || field == OUT_CPE) &&
             (oi == OUT_VERSION || oi == OUT_OS || oi == OUT_HOST))
             known = 1;
@@ -796,11 +305,11 @@ static int check_template(struct parser *p, const struct rule *r, int field)
             pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &esize);
             pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
             for (uint32_t j = 0; j < count && !known; j++)
-                if (word_eq(q + 1, nlen, (const char *)(table + (size_t)j * esize + 2)))
+                if (p3fp_word_eq(q + 1, nlen, (const char *)(table + (size_t)j * esize + 2)))
                     known = 1;
         }
         if (!known)
-            return fail(p, line, "%s: {%.*s} names no capture of this rule", out_names[field],
+            return fail(p, line, "%s: {%.*s} names no capture of this rule", p3fp_out_names[field],
                         (int)nlen, q + 1);
         q = e;
     }
@@ -836,7 +345,7 @@ static int check_cpe(struct parser *p, const struct rule *r)
     }
     if (comps != 13)
         return fail(p, line, "cpe: %zu components, a CPE 2.3 name has 13", comps);
-    if (cpe_min_len(t) >= P3FP_FIELD_MAX)
+    if (p3fp_cpe_min_len(t) >= P3FP_FIELD_MAX)
         return fail(p, line, "cpe: template too long");
     return 0;
 }
@@ -898,8 +407,8 @@ static int finish_rule(struct parser *p)
         size_t l[SRC_N];
         char desc[128];
         example_input(e, &in);
-        input_fields(&in, f, l);
-        int hit = eval_rule(p->db, r, f, l, md, &m);
+        p3fp_input_fields(&in, f, l);
+        int hit = p3fp_eval_rule(p->db, r, f, l, md, &m);
         if (e->counter) {
             if (hit)
                 rc = fail(p, e->line, "rule %s matches its counterexample %s", r->id,
@@ -912,9 +421,9 @@ static int finish_rule(struct parser *p)
             continue;
         }
         for (int o = 0; o < OUT_N && rc == 0; o++)
-            if (e->expect[o] && strcmp(e->expect[o], out_field(&m, o)) != 0)
+            if (e->expect[o] && strcmp(e->expect[o], p3fp_out_field(&m, o)) != 0)
                 rc = fail(p, e->line, "rule %s: example gives %s \"%s\", expected \"%s\"", r->id,
-                          out_names[o], out_field(&m, o), e->expect[o]);
+                          p3fp_out_names[o], p3fp_out_field(&m, o), e->expect[o]);
     }
     pcre2_match_data_free(md);
     return rc;
@@ -956,10 +465,10 @@ static int compile_cond(struct parser *p, unsigned line, struct rule *r, int src
 static int id_taken(const struct parser *p, const char *id, size_t n)
 {
     for (size_t i = 0; i < p->db->n; i++)
-        if (word_eq(id, n, p->db->rules[i].id))
+        if (p3fp_word_eq(id, n, p->db->rules[i].id))
             return 1;
     for (size_t i = 0; i < p->n; i++)
-        if (word_eq(id, n, p->rules[i].id))
+        if (p3fp_word_eq(id, n, p->rules[i].id))
             return 1;
     return 0;
 }
@@ -979,7 +488,7 @@ static int parse_example_field(struct parser *p, unsigned line, struct example *
     if (e->field[src])
         return fail(p, line, "%s given twice in one example", src_names[src]);
     const char *t = colon + 1;
-    while (t < v + vn && is_blank(*t))
+    while (t < v + vn && p3fp_is_blank(*t))
         t++;
     return decode_text(p, line, t, (size_t)(v + vn - t), &e->field[src], &e->len[src]);
 }
@@ -993,7 +502,7 @@ static int new_rule(struct parser *p, unsigned line, const char *v, size_t vn)
     if (vn > MAX_ID)
         return fail(p, line, "rule: id longer than %d", MAX_ID);
     for (size_t i = 0; i < vn; i++)
-        if (!is_alnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_' && v[i] != '.')
+        if (!p3fp_is_alnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_' && v[i] != '.')
             return fail(p, line, "rule: id may hold letters, digits, '-', '_' and '.'");
     if (id_taken(p, v, vn))
         return fail(p, line, "rule: id %.*s used twice", (int)vn, v);
@@ -1037,14 +546,14 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
     size_t kn = 0;
     while (kn < n && ((s[kn] >= 'a' && s[kn] <= 'z') || s[kn] == '-'))
         kn++;
-    if (kn == 0 || (kn < n && !is_blank(s[kn])))
+    if (kn == 0 || (kn < n && !p3fp_is_blank(s[kn])))
         return fail(p, line, "expected KEY VALUE");
     const char *v = s + kn;
-    while (v < s + n && is_blank(*v))
+    while (v < s + n && p3fp_is_blank(*v))
         v++;
     size_t vn = (size_t)(s + n - v);
 
-    if (word_eq(s, kn, "rule"))
+    if (p3fp_word_eq(s, kn, "rule"))
         return new_rule(p, line, v, vn);
     struct rule *r = p->cur;
     if (!r)
@@ -1053,35 +562,36 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
     int src = src_index(s, kn);
     if (src >= 0)
         return compile_cond(p, line, r, src, COND_MATCH, v, vn);
-    if (word_eq(s, kn, "not") || word_eq(s, kn, "absent") || word_eq(s, kn, "present")) {
+    if (p3fp_word_eq(s, kn, "not") || p3fp_word_eq(s, kn, "absent") ||
+        p3fp_word_eq(s, kn, "present")) {
         size_t wn = 0;
-        while (wn < vn && !is_blank(v[wn]))
+        while (wn < vn && !p3fp_is_blank(v[wn]))
             wn++;
         int cs = src_index(v, wn);
         if (cs < 0)
             return fail(p, line, "%.*s: unknown source '%.*s'", (int)kn, s, (int)wn, v);
         const char *pat = v + wn;
-        while (pat < v + vn && is_blank(*pat))
+        while (pat < v + vn && p3fp_is_blank(*pat))
             pat++;
         size_t pn = (size_t)(v + vn - pat);
-        if (word_eq(s, kn, "not"))
+        if (p3fp_word_eq(s, kn, "not"))
             return compile_cond(p, line, r, cs, COND_NOT, pat, pn);
         if (pn)
             return fail(p, line, "%.*s %s takes no pattern", (int)kn, s, src_names[cs]);
-        return compile_cond(p, line, r, cs, word_eq(s, kn, "absent") ? COND_ABSENT : COND_PRESENT,
-                            NULL, 0);
+        return compile_cond(p, line, r, cs,
+                            p3fp_word_eq(s, kn, "absent") ? COND_ABSENT : COND_PRESENT, NULL, 0);
     }
-    int oi = out_index(s, kn);
+    int oi = p3fp_out_index(s, kn);
     if (oi >= 0) {
         if (r->out[oi])
-            return fail(p, line, "%s given twice in rule %s", out_names[oi], r->id);
+            return fail(p, line, "%s given twice in rule %s", p3fp_out_names[oi], r->id);
         if (vn == 0)
-            return fail(p, line, "%s: missing value", out_names[oi]);
+            return fail(p, line, "%s: missing value", p3fp_out_names[oi]);
         r->out[oi] = dupn(v, vn);
         r->out_line[oi] = line;
         return r->out[oi] ? 0 : fail(p, line, "out of memory");
     }
-    if (word_eq(s, kn, "priority")) {
+    if (p3fp_word_eq(s, kn, "priority")) {
         if (r->has_priority)
             return fail(p, line, "priority given twice in rule %s", r->id);
         char buf[16];
@@ -1098,27 +608,27 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
         r->has_priority = 1;
         return 0;
     }
-    if (word_eq(s, kn, "example"))
+    if (p3fp_word_eq(s, kn, "example"))
         return add_example(p, line, 0, v, vn);
-    if (word_eq(s, kn, "counterexample"))
+    if (p3fp_word_eq(s, kn, "counterexample"))
         return add_example(p, line, 1, v, vn);
-    if (word_eq(s, kn, "with")) {
+    if (p3fp_word_eq(s, kn, "with")) {
         if (!p->last_ex)
             return fail(p, line, "with: no example before it in rule %s", r->id);
         return parse_example_field(p, line, p->last_ex, v, vn);
     }
-    if (word_eq(s, kn, "expect")) {
+    if (p3fp_word_eq(s, kn, "expect")) {
         if (!p->last_ex || p->last_ex->counter)
             return fail(p, line, "expect: no example before it in rule %s", r->id);
         const char *colon = memchr(v, ':', vn);
-        int ef = colon ? out_index(v, (size_t)(colon - v)) : -1;
+        int ef = colon ? p3fp_out_index(v, (size_t)(colon - v)) : -1;
         if (ef < 0)
             return fail(p, line, "expect: expected FIELD: VALUE (vendor, product, version, cpe, "
                                  "os, host)");
         if (p->last_ex->expect[ef])
-            return fail(p, line, "expect %s given twice for one example", out_names[ef]);
+            return fail(p, line, "expect %s given twice for one example", p3fp_out_names[ef]);
         const char *t = colon + 1;
-        while (t < v + vn && is_blank(*t))
+        while (t < v + vn && p3fp_is_blank(*t))
             t++;
         size_t tl;
         return decode_text(p, line, t, (size_t)(v + vn - t), &p->last_ex->expect[ef], &tl);
@@ -1172,9 +682,9 @@ int p3fp_db_load(struct p3fp_db *db, const char *buf, size_t len, const char *na
             rc = fail(&p, line, "NUL byte");
             break;
         }
-        while (b > a && (is_blank(b[-1]) || b[-1] == '\r'))
+        while (b > a && (p3fp_is_blank(b[-1]) || b[-1] == '\r'))
             b--;
-        while (a < b && is_blank(*a))
+        while (a < b && p3fp_is_blank(*a))
             a++;
         if (a == b || *a == '#')
             continue;
