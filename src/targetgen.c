@@ -1,23 +1,25 @@
 /* targetgen.c — see targetgen.h. Addresses are handled as 128-bit integers (IPv4 in the low
  * 32 bits, with the family kept beside), so that CIDRs and ranges are integer intervals and
  * exclusion, duplicate removal and sharding are interval arithmetic, never per-address state.
+ * This file parses expressions and runs the generator; it builds on ivset.c (interval sets),
+ * keyset.c (exact sets of single targets), targetfile.c (reading -iL and exclusion files) and
+ * perm.c (the --randomize order).
  */
 #include "targetgen.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "escape.h"
+#include "ivset.h"
+#include "keyset.h"
+#include "perm.h"
+#include "targetfile.h"
 #include "util.h"
 
-__extension__ typedef unsigned __int128 u128;
+typedef p3s_u128 u128;
 
 enum { FAM4, FAM6, NFAM };
 
@@ -84,108 +86,7 @@ static void fill_addr(struct p3s_target *t, int fam, u128 a, uint16_t port)
     inet_ntop(AF_INET6, &t->v6, t->host, sizeof t->host);
 }
 
-/* ---- Exact sets of single targets, for duplicates and name exclusions ----
- * Keys are short byte strings kept in one arena (a 2-byte length, then the bytes); the table
- * holds arena offsets, 4 bytes a slot, so a million keys cost about 8 MB plus the keys. */
-
-#define KEY_MAX 260
-
-struct keyset {
-    uint32_t *slot; /* 1 + arena offset of the key; 0: empty */
-    size_t nslots, n;
-    unsigned char *arena;
-    size_t alen, acap;
-};
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    return x ^ x >> 31;
-}
-
-static uint64_t key_hash(const unsigned char *k, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ k[i]) * 0x100000001b3ULL;
-    return mix64(h);
-}
-
-/* The slot holding k (*found = 1) or the empty slot where it would go. */
-static size_t keyset_probe(const struct keyset *ks, const unsigned char *k, size_t len,
-                           int *found)
-{
-    size_t mask = ks->nslots - 1;
-    for (size_t i = (size_t)key_hash(k, len) & mask;; i = (i + 1) & mask) {
-        if (!ks->slot[i]) {
-            *found = 0;
-            return i;
-        }
-        const unsigned char *e = ks->arena + ks->slot[i] - 1;
-        if ((size_t)(e[0] | e[1] << 8) == len && memcmp(e + 2, k, len) == 0) {
-            *found = 1;
-            return i;
-        }
-    }
-}
-
-static void keyset_grow(struct keyset *ks)
-{
-    uint32_t *old = ks->slot;
-    size_t nold = ks->nslots;
-    ks->nslots = nold ? nold * 2 : 1024;
-    ks->slot = p3s_xcalloc(ks->nslots, sizeof *ks->slot);
-    for (size_t i = 0; i < nold; i++) {
-        if (!old[i])
-            continue;
-        const unsigned char *e = ks->arena + old[i] - 1;
-        int found;
-        ks->slot[keyset_probe(ks, e + 2, (size_t)(e[0] | e[1] << 8), &found)] = old[i];
-    }
-    free(old);
-}
-
-static int keyset_has(const struct keyset *ks, const unsigned char *k, size_t len)
-{
-    int found = 0;
-    if (ks->n)
-        keyset_probe(ks, k, len, &found);
-    return found;
-}
-
-/* Whether k was seen; if not, remembers it unless the set already holds cap keys. */
-static int keyset_seen(struct keyset *ks, const unsigned char *k, size_t len, size_t cap)
-{
-    if (ks->n >= cap || ks->alen > UINT32_MAX - KEY_MAX - 3)
-        return keyset_has(ks, k, len);
-    if ((ks->n + 1) * 2 > ks->nslots)
-        keyset_grow(ks);
-    int found;
-    size_t i = keyset_probe(ks, k, len, &found);
-    if (found)
-        return 1;
-    if (ks->alen + len + 2 > ks->acap) {
-        ks->acap = ks->acap ? ks->acap * 2 : 16384;
-        ks->arena = p3s_xrealloc(ks->arena, ks->acap);
-    }
-    unsigned char *e = ks->arena + ks->alen;
-    e[0] = (unsigned char)len;
-    e[1] = (unsigned char)(len >> 8);
-    memcpy(e + 2, k, len);
-    ks->slot[i] = (uint32_t)(ks->alen + 1);
-    ks->alen += len + 2;
-    ks->n++;
-    return 0;
-}
-
-static void keyset_free(struct keyset *ks)
-{
-    free(ks->slot);
-    free(ks->arena);
-}
+/* ---- Keys of single targets, for the exact sets (keyset.h) ---- */
 
 static size_t key_addr(unsigned char *k, int fam, u128 a, uint16_t port)
 {
@@ -210,135 +111,6 @@ static size_t key_name(unsigned char *k, const char *name, uint16_t port)
     for (size_t i = 0; i < len; i++)
         k[3 + i] = (unsigned char)tolower((unsigned char)name[i]);
     return 3 + len;
-}
-
-/* ---- Sorted, merged interval sets of one family ---- */
-
-struct iv {
-    u128 lo, hi;
-};
-
-struct ivset {
-    struct iv *v;
-    size_t n, cap;
-};
-
-static void ivset_reserve(struct ivset *s, size_t n)
-{
-    if (n <= s->cap)
-        return;
-    s->cap = s->cap ? s->cap * 2 : 16;
-    if (s->cap < n)
-        s->cap = n;
-    s->v = p3s_xrealloc(s->v, s->cap * sizeof *s->v);
-}
-
-/* Appends without keeping order: call ivset_normalize() before any lookup. */
-static void ivset_push(struct ivset *s, u128 lo, u128 hi)
-{
-    ivset_reserve(s, s->n + 1);
-    s->v[s->n++] = (struct iv){lo, hi};
-}
-
-static int iv_cmp(const void *a, const void *b)
-{
-    const struct iv *x = a, *y = b;
-    return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* Whether an interval starting at lo overlaps or touches one ending at hi (written so that
- * neither side overflows at the ends of the address space). */
-static int touches(u128 lo, u128 hi)
-{
-    return lo <= hi || lo - 1 <= hi;
-}
-
-static void ivset_normalize(struct ivset *s)
-{
-    if (s->n < 2)
-        return;
-    qsort(s->v, s->n, sizeof *s->v, iv_cmp);
-    size_t w = 0;
-    for (size_t i = 1; i < s->n; i++) {
-        if (touches(s->v[i].lo, s->v[w].hi)) {
-            if (s->v[i].hi > s->v[w].hi)
-                s->v[w].hi = s->v[i].hi;
-        } else {
-            s->v[++w] = s->v[i];
-        }
-    }
-    s->n = w + 1;
-}
-
-/* The index of the first interval ending at or after x (s->n if none). */
-static size_t ivset_lower(const struct ivset *s, u128 x)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->v[mid].hi < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static int ivset_contains(const struct ivset *s, u128 x)
-{
-    size_t i = ivset_lower(s, x);
-    return i < s->n && s->v[i].lo <= x;
-}
-
-/* Adds [lo, hi] keeping the set sorted and merged. A new interval is refused once the set
- * holds cap of them (a merge with existing ones is always done). O(n) per new interval, but
- * nearly free when input comes in ascending order, as lists from other tools usually do. */
-static void ivset_insert(struct ivset *s, u128 lo, u128 hi, size_t cap)
-{
-    size_t i = ivset_lower(s, lo ? lo - 1 : 0), j = i;
-    for (; j < s->n && touches(s->v[j].lo, hi); j++) {
-        if (s->v[j].lo < lo)
-            lo = s->v[j].lo;
-        if (s->v[j].hi > hi)
-            hi = s->v[j].hi;
-    }
-    if (i == j) {
-        if (s->n >= cap)
-            return;
-        ivset_reserve(s, s->n + 1);
-        memmove(s->v + i + 1, s->v + i, (s->n - i) * sizeof *s->v);
-        s->n++;
-    } else {
-        memmove(s->v + i + 1, s->v + j, (s->n - j) * sizeof *s->v);
-        s->n -= j - i - 1;
-    }
-    s->v[i] = (struct iv){lo, hi};
-}
-
-/* The first address of [cur, hi] that none of the sets holds, and the end of the free run
- * starting there. Returns 0 when the sets hold all of [cur, hi]. */
-static int free_run(const struct ivset *const *sets, size_t nsets, u128 cur, u128 hi,
-                    u128 *start, u128 *end)
-{
-    size_t k = 0;
-    *end = hi;
-    while (k < nsets) {
-        const struct ivset *s = sets[k++];
-        size_t i = ivset_lower(s, cur);
-        if (i == s->n)
-            continue;
-        if (s->v[i].lo <= cur) { /* cur is held: skip the interval and look again */
-            if (s->v[i].hi >= hi)
-                return 0;
-            cur = s->v[i].hi + 1;
-            *end = hi;
-            k = 0;
-        } else if (s->v[i].lo - 1 < *end) {
-            *end = s->v[i].lo - 1;
-        }
-    }
-    *start = cur;
-    return 1;
 }
 
 /* ---- Expressions ---- */
@@ -479,208 +251,6 @@ static void expr_target(const struct expr *e, struct p3s_target *t)
         fill_addr(t, e->fam, e->lo, e->is_iv ? 0 : e->lit.port);
 }
 
-/* ---- Files, read in blocks with read(2) so that a line of any length, a NUL byte or a slow
- * pipe never costs more than one block and one line of memory ---- */
-
-#define SRC_BLOCK 65536
-
-struct src {
-    int fd, is_stdin;
-    char *name;         /* for messages; "stdin" for "-" */
-    unsigned long line; /* number of the last line read */
-    char *buf;          /* SRC_BLOCK bytes, allocated on first read */
-    size_t pos, len;
-    int eof;
-    char text[P3S_TGEN_LINE_MAX + 2]; /* the line, room for a CR and the NUL */
-};
-
-static int src_fill(struct src *s);
-
-static int src_open(struct src *s, const char *path, char *err, size_t errsz)
-{
-    memset(s, 0, sizeof *s);
-    s->is_stdin = strcmp(path, "-") == 0;
-    s->fd = s->is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    s->name = p3s_xstrdup(s->is_stdin ? "stdin" : path);
-    struct stat st;
-    if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errsz, "%s: is a directory", path);
-        return -1;
-    }
-    /* The first block now: a file that opens but cannot be read (EIO, /proc/self/mem) is bad
-     * input before anything is scanned. (Standard input is left to be read when needed.) */
-    if (!s->is_stdin && src_fill(s) < 0) {
-        snprintf(err, errsz, "%s: read error: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static void src_close(struct src *s)
-{
-    if (s->fd >= 0 && !s->is_stdin)
-        close(s->fd);
-    s->fd = -1;
-    free(s->buf);
-    s->buf = NULL;
-    free(s->name);
-    s->name = NULL;
-}
-
-/* Refills the block. Returns 1, 0 at the end of the file, -1 on a read error. */
-static int src_fill(struct src *s)
-{
-    if (!s->buf)
-        s->buf = p3s_xmalloc(SRC_BLOCK);
-    ssize_t n;
-    do
-        n = read(s->fd, s->buf, SRC_BLOCK);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-        s->eof = 1;
-        return n < 0 ? -1 : 0;
-    }
-    s->pos = 0;
-    s->len = (size_t)n;
-    return 1;
-}
-
-/* Reads the next line into s->text without its CR LF. Returns 1 with its length (or SIZE_MAX
- * when too long; the rest of the line is skipped), 0 at the end, -1 on a read error. */
-static int src_raw_line(struct src *s, size_t *lenp)
-{
-    size_t n = 0;
-    int any = 0, toolong = 0;
-    for (;;) {
-        if (s->pos == s->len) {
-            int r = s->eof ? 0 : src_fill(s);
-            if (r < 0)
-                return -1;
-            if (r == 0)
-                break;
-        }
-        char *start = s->buf + s->pos, *nl = memchr(start, '\n', s->len - s->pos);
-        size_t chunk = nl ? (size_t)(nl - start) : s->len - s->pos;
-        if (n + chunk <= P3S_TGEN_LINE_MAX + 1)
-            memcpy(s->text + n, start, chunk);
-        else
-            toolong = 1;
-        n += toolong ? 0 : chunk;
-        s->pos += chunk + (nl != NULL);
-        any = 1;
-        if (nl)
-            break;
-    }
-    if (!any)
-        return 0;
-    s->line++;
-    if (n && s->text[n - 1] == '\r')
-        n--;
-    *lenp = toolong || n > P3S_TGEN_LINE_MAX ? SIZE_MAX : n;
-    return 1;
-}
-
-/* "FILE:LINE: msg" for a bad line. The message quotes the line, whose bytes come from a file
- * (often made by other tools from untrusted data) and go to a terminal: escape what a terminal
- * would act on (controls, C1, bidirectional overrides, invalid UTF-8). */
-static void line_error(char *err, size_t errsz, const struct src *s, const char *msg)
-{
-    char raw[1024];
-    int n = snprintf(raw, sizeof raw, "%s:%lu: %s", s->name, s->line, msg);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-    p3s_escape_term(raw, len, err, errsz);
-}
-
-/* Strips surrounding whitespace and a comment (a `#` starting the line or after whitespace). */
-static char *trim_line(char *p)
-{
-    while (isspace((unsigned char)*p))
-        p++;
-    if (*p == '#')
-        return p + strlen(p);
-    for (char *q = p + 1; *p && *q; q++)
-        if (*q == '#' && isspace((unsigned char)q[-1])) {
-            *q = '\0';
-            break;
-        }
-    char *end = p + strlen(p);
-    while (end > p && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return p;
-}
-
-/* The next expression of a file, blank lines and comments skipped. Returns 1 with *expr set,
- * 0 at the end, -1 with "FILE:LINE: message" for a bad line, -2 with "FILE: read error: ..."
- * when the file cannot be read on. */
-static int src_next(struct src *s, char **expr, char *err, size_t errsz)
-{
-    for (;;) {
-        size_t len;
-        int r = src_raw_line(s, &len);
-        if (r <= 0) {
-            if (r < 0)
-                snprintf(err, errsz, "%s: read error: %s", s->name, strerror(errno));
-            return r < 0 ? -2 : 0;
-        }
-        if (len == SIZE_MAX) {
-            snprintf(err, errsz, "%s:%lu: line longer than %u bytes", s->name, s->line,
-                     P3S_TGEN_LINE_MAX);
-            return -1;
-        }
-        if (memchr(s->text, '\0', len)) {
-            snprintf(err, errsz, "%s:%lu: binary data (a NUL byte)", s->name, s->line);
-            return -1;
-        }
-        s->text[len] = '\0';
-        *expr = trim_line(s->text);
-        if (**expr)
-            return 1;
-    }
-}
-
-/* ---- The permutation for --randomize: a balanced Feistel network over the smallest even
- * power of two >= n, walked until it lands in [0, n). A bijection on [0, n) needing no memory,
- * fixed by the seed; fewer than four steps per position on average. ---- */
-
-#define PERM_ROUNDS 6
-
-struct perm {
-    uint64_t n, mask;
-    unsigned half;
-    uint64_t key[PERM_ROUNDS];
-};
-
-static void perm_init(struct perm *p, uint64_t n, uint64_t seed)
-{
-    unsigned bits = 2;
-    while (bits < 64 && ((uint64_t)1 << bits) < n)
-        bits++;
-    bits += bits & 1;
-    p->n = n;
-    p->half = bits / 2;
-    p->mask = ((uint64_t)1 << p->half) - 1;
-    for (int i = 0; i < PERM_ROUNDS; i++)
-        p->key[i] = mix64(seed += 0x9e3779b97f4a7c15ULL);
-}
-
-static uint64_t perm_at(const struct perm *p, uint64_t x)
-{
-    do {
-        uint64_t l = x >> p->half, r = x & p->mask;
-        for (int i = 0; i < PERM_ROUNDS; i++) {
-            uint64_t t = l ^ (mix64(r ^ p->key[i]) & p->mask);
-            l = r;
-            r = t;
-        }
-        x = l << p->half | r;
-    } while (x >= p->n);
-    return x;
-}
-
 /* ---- The generator ---- */
 
 /* Consecutive positions of the command-line set: a run of addresses free of exclusions, or
@@ -705,7 +275,7 @@ struct p3s_tgen {
     unsigned v6cap;
     uint32_t shard_i, shard_n;
     int randomize;
-    struct perm perm;
+    struct p3s_perm perm;
     /* the command line */
     struct seg *segs;
     size_t nsegs, segcap, segi;
@@ -713,11 +283,11 @@ struct p3s_tgen {
     size_t nlits;
     uint64_t ncmd, pos; /* targets of the command line; next position */
     /* exclusions; what the command line and the files gave */
-    struct ivset excl[NFAM], cmd[NFAM], file[NFAM];
-    struct keyset excl_names, cmd_lits, seen;
+    struct p3s_ivset excl[NFAM], cmd[NFAM], file[NFAM];
+    struct p3s_keyset excl_names, cmd_lits, seen;
     uint64_t seen_addrs[NFAM]; /* addresses without port offered to seen */
     /* files */
-    struct src *srcs;
+    struct p3s_tfile *srcs;
     size_t nsrcs, si;
     struct frange fr;
     uint64_t k; /* position of the next file target in the final order */
@@ -749,9 +319,9 @@ static void seg_add(struct p3s_tgen *g, size_t owner, int fam, u128 lo, uint64_t
 /* Adds [lo, hi] of expression owner, minus the exclusions. */
 static void add_piece(struct p3s_tgen *g, size_t owner, int fam, u128 lo, u128 hi)
 {
-    const struct ivset *ex[] = {&g->excl[fam]};
+    const struct p3s_ivset *ex[] = {&g->excl[fam]};
     u128 s, e;
-    while (free_run(ex, 1, lo, hi, &s, &e)) {
+    while (p3s_ivsets_free_run(ex, 1, lo, hi, &s, &e)) {
         seg_add(g, owner, fam, s, (uint64_t)(e - s) + 1);
         if (e == hi)
             break;
@@ -842,12 +412,11 @@ static int seg_cmp(const void *a, const void *b)
 /* A single command-line target: kept unless excluded or given before. */
 static void plan_single(struct p3s_tgen *g, size_t owner, const struct expr *e)
 {
-    unsigned char key[KEY_MAX];
-    if (e->is_name ? keyset_has(&g->excl_names, key,
-                                                    key_name(key, e->lit.host, 0))
-                                       : ivset_contains(&g->excl[e->fam], e->lo))
+    unsigned char key[P3S_KEYSET_KEY_MAX];
+    if (e->is_name ? p3s_keyset_has(&g->excl_names, key, key_name(key, e->lit.host, 0))
+                   : p3s_ivset_contains(&g->excl[e->fam], e->lo))
         return;
-    if (keyset_seen(&g->cmd_lits, key, expr_key(key, e), SIZE_MAX))
+    if (p3s_keyset_seen(&g->cmd_lits, key, expr_key(key, e), SIZE_MAX))
         return;
     g->lits = p3s_xrealloc(g->lits, (g->nlits + 1) * sizeof *g->lits);
     expr_target(e, &g->lits[g->nlits]);
@@ -868,12 +437,12 @@ static int plan_cmdline(struct p3s_tgen *g, char **exprs, size_t n, char *err, s
             rc = -1;
         else if (e.is_iv) {
             items[e.fam][nitems[e.fam]++] = (struct owned){i, e.lo, e.hi};
-            ivset_push(&g->cmd[e.fam], e.lo, e.hi);
+            p3s_ivset_push(&g->cmd[e.fam], e.lo, e.hi);
         } else
             plan_single(g, i, &e);
     }
     for (int f = 0; f < NFAM && rc == 0; f++) {
-        ivset_normalize(&g->cmd[f]);
+        p3s_ivset_normalize(&g->cmd[f]);
         sweep(g, items[f], nitems[f], f);
     }
     for (int f = 0; f < NFAM; f++)
@@ -902,15 +471,15 @@ static int add_exclusion(struct p3s_tgen *g, const char *item, char *err, size_t
     if (parse_expr(item, 128, &e, err, errsz) < 0)
         return -1;
     if (e.is_iv) {
-        ivset_push(&g->excl[e.fam], e.lo, e.hi);
+        p3s_ivset_push(&g->excl[e.fam], e.lo, e.hi);
         return 0;
     }
     if (e.lit.port) {
         snprintf(err, errsz, "bad exclusion '%s': exclusions take no port", item);
         return -1;
     }
-    unsigned char key[KEY_MAX];
-    keyset_seen(&g->excl_names, key, key_name(key, e.lit.host, 0), SIZE_MAX);
+    unsigned char key[P3S_KEYSET_KEY_MAX];
+    p3s_keyset_seen(&g->excl_names, key, key_name(key, e.lit.host, 0), SIZE_MAX);
     return 0;
 }
 
@@ -925,22 +494,22 @@ static int add_exclusion_list(struct p3s_tgen *g, const char *list, char *err, s
         rc = -1;
     }
     for (char *it = strtok_r(copy, ",", &save); it && rc == 0; it = strtok_r(NULL, ",", &save))
-        rc = add_exclusion(g, trim_line(it), err, errsz);
+        rc = add_exclusion(g, p3s_tfile_trim(it), err, errsz);
     free(copy);
     return rc;
 }
 
 static int read_exclude_file(struct p3s_tgen *g, const char *path, char *err, size_t errsz)
 {
-    struct src s;
+    struct p3s_tfile s;
     char *text, msg[512];
-    int rc = src_open(&s, path, err, errsz);
-    while (rc == 0 && (rc = src_next(&s, &text, err, errsz)) > 0) {
+    int rc = p3s_tfile_open(&s, path, err, errsz);
+    while (rc == 0 && (rc = p3s_tfile_next(&s, &text, err, errsz)) > 0) {
         rc = add_exclusion_list(g, text, msg, sizeof msg);
         if (rc < 0)
-            line_error(err, errsz, &s, msg);
+            p3s_tfile_error(err, errsz, &s, msg);
     }
-    src_close(&s);
+    p3s_tfile_close(&s);
     return rc;
 }
 
@@ -957,7 +526,7 @@ static int load_exclusions(struct p3s_tgen *g, const struct p3s_tgen_opts *o, ch
         if (read_exclude_file(g, o->exclude_files[i], err, errsz) < 0)
             return -1;
     for (int f = 0; f < NFAM; f++)
-        ivset_normalize(&g->excl[f]);
+        p3s_ivset_normalize(&g->excl[f]);
     return 0;
 }
 
@@ -971,7 +540,7 @@ static int open_files(struct p3s_tgen *g, const struct p3s_tgen_opts *o, char *e
             snprintf(err, errsz, "standard input ('-') given as a target file more than once");
             return -1;
         }
-        int rc = src_open(&g->srcs[g->nsrcs], o->files[i], err, errsz);
+        int rc = p3s_tfile_open(&g->srcs[g->nsrcs], o->files[i], err, errsz);
         g->nsrcs++; /* so that p3s_tgen_free() closes it */
         if (rc < 0)
             return -1;
@@ -1010,7 +579,7 @@ int p3s_tgen_open(struct p3s_tgen **out, const struct p3s_tgen_opts *o, char *er
         p3s_tgen_free(g);
         return -1;
     }
-    perm_init(&g->perm, g->ncmd, o->seed);
+    p3s_perm_init(&g->perm, g->ncmd, o->seed);
     g->pos = g->shard_i;
     g->k = g->ncmd;
     *out = g;
@@ -1041,7 +610,7 @@ static int cmd_next(struct p3s_tgen *g, struct p3s_target *t)
 {
     if (g->pos >= g->ncmd)
         return 0;
-    uint64_t idx = g->randomize ? perm_at(&g->perm, g->pos) : g->pos;
+    uint64_t idx = g->randomize ? p3s_perm_at(&g->perm, g->pos) : g->pos;
     g->pos += g->shard_n;
     const struct seg *s = find_seg(g, idx);
     if (s->fam < 0)
@@ -1054,22 +623,23 @@ static int cmd_next(struct p3s_tgen *g, struct p3s_target *t)
 /* A single target from a file: kept unless excluded, given before, or another shard's. */
 static int file_single(struct p3s_tgen *g, const struct expr *e, struct p3s_target *t)
 {
-    unsigned char key[KEY_MAX];
+    unsigned char key[P3S_KEYSET_KEY_MAX];
     size_t klen = expr_key(key, e);
     if (e->is_name) {
-        unsigned char nk[KEY_MAX];
-        if (keyset_has(&g->excl_names, nk, key_name(nk, e->lit.host, 0)) ||
-            keyset_has(&g->cmd_lits, key, klen))
+        unsigned char nk[P3S_KEYSET_KEY_MAX];
+        if (p3s_keyset_has(&g->excl_names, nk, key_name(nk, e->lit.host, 0)) ||
+            p3s_keyset_has(&g->cmd_lits, key, klen))
             return 0;
     } else if (e->is_iv) {
-        const struct ivset *sets[] = {&g->excl[e->fam], &g->cmd[e->fam], &g->file[e->fam]};
+        const struct p3s_ivset *sets[] = {&g->excl[e->fam], &g->cmd[e->fam], &g->file[e->fam]};
         u128 s, end;
-        if (!free_run(sets, 3, e->lo, e->lo, &s, &end))
+        if (!p3s_ivsets_free_run(sets, 3, e->lo, e->lo, &s, &end))
             return 0;
-    } else if (ivset_contains(&g->excl[e->fam], e->lo) || keyset_has(&g->cmd_lits, key, klen)) {
+    } else if (p3s_ivset_contains(&g->excl[e->fam], e->lo) ||
+               p3s_keyset_has(&g->cmd_lits, key, klen)) {
         return 0;
     }
-    if (keyset_seen(&g->seen, key, klen, P3S_TGEN_SEEN_MAX))
+    if (p3s_keyset_seen(&g->seen, key, klen, P3S_TGEN_SEEN_MAX))
         return 0;
     if (e->is_iv)
         g->seen_addrs[e->fam]++;
@@ -1100,8 +670,8 @@ static int run_step(struct p3s_tgen *g, struct p3s_target *t)
         }
         u128 a = r->cur++;
         r->left--;
-        unsigned char key[KEY_MAX];
-        if (check && keyset_has(&g->seen, key, key_addr(key, r->fam, a, 0)))
+        unsigned char key[P3S_KEYSET_KEY_MAX];
+        if (check && p3s_keyset_has(&g->seen, key, key_addr(key, r->fam, a, 0)))
             continue;
         if (take(g)) {
             fill_addr(t, r->fam, a, 0);
@@ -1115,10 +685,10 @@ static int run_step(struct p3s_tgen *g, struct p3s_target *t)
 static int range_next(struct p3s_tgen *g, struct p3s_target *t)
 {
     struct frange *r = &g->fr;
-    const struct ivset *sets[] = {&g->excl[r->fam], &g->cmd[r->fam], &g->file[r->fam]};
+    const struct p3s_ivset *sets[] = {&g->excl[r->fam], &g->cmd[r->fam], &g->file[r->fam]};
     u128 end;
     while (!run_step(g, t)) {
-        if (!r->more || !free_run(sets, 3, r->next, r->hi, &r->cur, &end))
+        if (!r->more || !p3s_ivsets_free_run(sets, 3, r->next, r->hi, &r->cur, &end))
             return 0;
         r->left = (uint64_t)(end - r->cur) + 1;
         r->more = end != r->hi;
@@ -1139,16 +709,16 @@ static int file_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t
         if (g->fr.active) {
             if (range_next(g, t))
                 return 1;
-            ivset_insert(&g->file[g->fr.fam], g->fr.lo, g->fr.hi, P3S_TGEN_FILE_RANGES_MAX);
+            p3s_ivset_insert(&g->file[g->fr.fam], g->fr.lo, g->fr.hi, P3S_TGEN_FILE_RANGES_MAX);
             g->fr.active = 0;
         }
         if (g->si >= g->nsrcs)
             return 0;
-        struct src *s = &g->srcs[g->si];
+        struct p3s_tfile *s = &g->srcs[g->si];
         char *text, msg[512];
-        int r = src_next(s, &text, err, errsz);
+        int r = p3s_tfile_next(s, &text, err, errsz);
         if (r == 0 || r == -2) {
-            src_close(s);
+            p3s_tfile_close(s);
             g->si++;
             if (r == -2)
                 return -2;
@@ -1158,7 +728,7 @@ static int file_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t
             return -1;
         struct expr e;
         if (parse_expr(text, g->v6cap, &e, msg, sizeof msg) < 0) {
-            line_error(err, errsz, s, msg);
+            p3s_tfile_error(err, errsz, s, msg);
             return -1;
         }
         if (e.is_iv && e.lo != e.hi)
@@ -1187,16 +757,16 @@ void p3s_tgen_free(struct p3s_tgen *g)
     if (!g)
         return;
     for (size_t i = 0; i < g->nsrcs; i++)
-        src_close(&g->srcs[i]);
+        p3s_tfile_close(&g->srcs[i]);
     free(g->srcs);
     for (int f = 0; f < NFAM; f++) {
-        free(g->excl[f].v);
-        free(g->cmd[f].v);
-        free(g->file[f].v);
+        p3s_ivset_free(&g->excl[f]);
+        p3s_ivset_free(&g->cmd[f]);
+        p3s_ivset_free(&g->file[f]);
     }
-    keyset_free(&g->excl_names);
-    keyset_free(&g->cmd_lits);
-    keyset_free(&g->seen);
+    p3s_keyset_free(&g->excl_names);
+    p3s_keyset_free(&g->cmd_lits);
+    p3s_keyset_free(&g->seen);
     free(g->segs);
     free(g->lits);
     free(g);

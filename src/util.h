@@ -3,6 +3,7 @@
 #define POP3SCAN_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *p3s_xmalloc(size_t n);
 void *p3s_xcalloc(size_t n, size_t size);
@@ -16,5 +17,16 @@ char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen);
 void p3s_strlcpy(char *dst, const char *src, size_t n);
 /* Monotonic milliseconds, for timings. */
 double p3s_now_ms(void);
+
+/* The splitmix64 finaliser, a bijective 64-bit mix with good avalanche: the end of keyset.c's
+ * hash and the round function of perm.c. Inline, as both call it for every target. */
+static inline uint64_t p3s_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ x >> 31;
+}
 
 #endif
