@@ -395,11 +395,10 @@ int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f
     return 1;
 }
 
-int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct p3fp_match *out)
+/* The first of n rules (indexes into db->rules) that matches, written to out; 0 when none. */
+static int match_first(const struct p3fp_db *db, const size_t *rules, size_t n,
+                       const struct p3fp_input *in, struct p3fp_match *out)
 {
-    match_clear(out);
-    if (!db || !in || db->n == 0)
-        return 0;
     pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
     if (!md)
         return 0;
@@ -407,12 +406,20 @@ int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct 
     size_t l[SRC_N];
     p3fp_input_fields(in, f, l);
     int found = 0;
-    for (size_t k = 0; k < db->n && !found; k++)
-        found = p3fp_eval_rule(db, &db->rules[db->order[k]], f, l, md, out);
+    for (size_t k = 0; k < n && !found; k++)
+        found = p3fp_eval_rule(db, &db->rules[rules[k]], f, l, md, out);
     pcre2_match_data_free(md);
     if (!found)
         match_clear(out);
     return found;
+}
+
+int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct p3fp_match *out)
+{
+    match_clear(out);
+    if (!db || !in || db->n == 0)
+        return 0;
+    return match_first(db, db->order, db->n, in, out);
 }
 
 int p3fp_rule_match(const struct p3fp_db *db, size_t rule, const struct p3fp_input *in,
@@ -421,15 +428,5 @@ int p3fp_rule_match(const struct p3fp_db *db, size_t rule, const struct p3fp_inp
     match_clear(out);
     if (!db || !in || rule >= db->n)
         return 0;
-    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
-    if (!md)
-        return 0;
-    const char *f[SRC_N];
-    size_t l[SRC_N];
-    p3fp_input_fields(in, f, l);
-    int found = p3fp_eval_rule(db, &db->rules[rule], f, l, md, out);
-    pcre2_match_data_free(md);
-    if (!found)
-        match_clear(out);
-    return found;
+    return match_first(db, &rule, 1, in, out);
 }
