@@ -8,10 +8,8 @@ P3S_SRC. Nothing here sends traffic anywhere but loopback; DNS goes to a local d
 P3S_WRAP, when set, is a command line that every run of pop3scan goes through (only pop3scan:
 not p3testd nor the servers), e.g. `valgrind --error-exitcode=99 --leak-check=full -q`
 (`make test-valgrind`). BIN then names a small script that runs the wrapper on the real binary,
-so tests that start BIN themselves are wrapped too. SLOW (P3S_SLOW, default 15 under a wrapper,
-else 1) is the factor by which tests stretch their timing bounds: the wrapped run is there for
-memory errors, the timing bounds are held tight by the plain and ASan runs, and under valgrind a
-start-up alone took 1.8-3.4 s of a 5 s bound on a loaded 2-core machine. Since CTest pins
+so tests that start BIN themselves are wrapped too. SLOW (P3S_SLOW, default 10 under a wrapper,
+else 1) is the factor by which tests stretch their timing bounds. Since CTest pins
 P3S_SCALE_CIDR for integration.scale, P3S_WRAP_SCALE_CIDR replaces it under a wrapper.
 """
 import atexit
@@ -33,7 +31,7 @@ TESTD = os.environ.get("P3S_TESTD", os.path.join(SRC, "build", "tests", "testser
 SERVERS = os.path.join(SRC, "tests", "servers")
 
 WRAP = shlex.split(os.environ.get("P3S_WRAP", ""))
-SLOW = float(os.environ.get("P3S_SLOW") or (15 if WRAP else 1))
+SLOW = float(os.environ.get("P3S_SLOW") or (10 if WRAP else 1))
 if WRAP:
     REAL_BIN = BIN
     _wrap_dir = tempfile.mkdtemp(prefix="p3s-wrap-")

@@ -480,25 +480,25 @@ class HostileTest(unittest.TestCase):
             self.assertRegex(coloured.text[m.start():m.start() + 12], rb"^\x1b\[[0-9;]*m")
         self.assertEqual(text_problems(coloured.text.replace(b"\x1b", b"")), [])
 
-    def test_reset_in_the_middle_of_the_greeting(self):
-        _, rec = self.scan_case("reset_in_greeting")
+    def assert_reset_in_greeting(self, name):
+        # The server accepted: the connect succeeded (a reset is not a refusal) and the reset
+        # belongs to the greeting.
+        _, rec = self.scan_case(name)
         self.assertEqual(rec["state"], "error")
-        # The server accepted and spoke: the connect succeeded, the reset came in the greeting,
-        # and the bytes received before it are kept.
         self.assertIsNotNone(rec["timing_ms"]["connect"], rec)
         self.assertIn("reset", rec["error"].lower())
         self.assertIn("greeting", rec["error"])
+        return rec
+
+    def test_reset_in_the_middle_of_the_greeting(self):
+        rec = self.assert_reset_in_greeting("reset_in_greeting")
+        # The bytes received before the reset are kept.
         self.assertEqual(rec["greeting"], "+OK hel")
         # What the partial greeting looks like, as for a partial greeting at a timeout.
         self.assertEqual(rec["service"], "pop3")
 
     def test_reset_before_any_byte(self):
-        _, rec = self.scan_case("reset_at_accept")
-        self.assertEqual(rec["state"], "error")
-        # It connected (a reset is not a refusal): the reset belongs to the greeting.
-        self.assertIsNotNone(rec["timing_ms"]["connect"], rec)
-        self.assertIn("reset", rec["error"].lower())
-        self.assertIn("greeting", rec["error"])
+        rec = self.assert_reset_in_greeting("reset_at_accept")
         self.assertIsNone(rec["greeting"])
 
     def test_reset_before_any_byte_on_an_implicit_tls_port(self):
