@@ -5,9 +5,14 @@ Every case starts the project's test server (p3testd) with a script, runs
     pop3scan --connect-timeout 1s --read-timeout 1s --deadline 3s -o jsonl:J -o text:T
 and asserts:
   - the state (and the error or the other service's kind) the case must end in;
-  - the wall time of the scanner process: a case ended by the read timeout takes between the
-    timeout and the timeout + 10 %; a case ended by the deadline likewise with the deadline; a
-    case that needs no timer at all ends within IMMEDIATE seconds;
+  - what ended it and when, with room on a loaded machine: the timers are set far apart (read
+    timeout READ_S, deadline 3 x READ_S) and every bound lies halfway between the right outcome
+    and the nearest wrong one. A case the read timeout must end ends (by the record's own clock)
+    after READ_S and before halfway to the deadline; a case the deadline must end, after the
+    deadline and before halfway to its read timeout (set far beyond it); a case that needs no
+    timer names no timeout in its record and ends before half of READ_S. The wall time of the
+    process gets the same bound plus START_S for the process to start and exit. Precise
+    figures are printed, not asserted (bench/ holds the benchmarks);
   - the peak RSS of the scanner process (its own ru_maxrss, taken by a tiny C runner: see
     run_scanner) is at most BASE + ONE_TIME + the per-connection cap (below);
   - the outputs are valid: every JSONL line validates against the schema and is ASCII, the text
@@ -55,18 +60,23 @@ REAL_BIN = getattr(p3s, "REAL_BIN", p3s.BIN)
 with open(REAL_BIN, "rb") as _f:
     ASAN = b"__asan_init" in _f.read()
 
-# Under valgrind the scanner itself runs many times slower: its timeouts stretch too (TSCALE),
-# or a TLS handshake or 200 connects would outlast a 1 s step and every state would be timeout.
-TSCALE = 5 if WRAPPED else 1
-READ_S, DEADLINE_S = 1.0 * TSCALE, 3.0 * TSCALE
+# The scanner's own timeouts. Under valgrind the scanner runs many times slower: a TLS handshake
+# or 200 connects would outlast a short step there, so its timers are longer.
+READ_S = 5.0 if WRAPPED else 2.0
+DEADLINE_S = 3 * READ_S
 TIMEOUTS = ["--connect-timeout", f"{READ_S:g}s", "--read-timeout", f"{READ_S:g}s",
             "--deadline", f"{DEADLINE_S:g}s"]
-SLACK = 1.10        # a timer-bound case ends within its bound + 10 %
-IMMEDIATE = 0.5     # seconds: a case that needs no timer
-# A case that completes a TLS handshake also checks the certificate against the system CA
-# store, which the scanner loads on first use (under valgrind that alone takes seconds), and
-# its server waits 200 ms before it speaks: "now+tls" allows for both.
-NOW_TLS = IMMEDIATE + 0.2 + 0.3
+# Seconds a process may take to start and exit around its scan (valgrind's start-up alone took
+# 1.8-3.4 s on a loaded machine; ASan's tens of milliseconds).
+START_S = 10.0 if WRAPPED else 1.5
+# The bounds of the record's own total time, per kind of case: (at least, less than).
+BOUNDS = {
+    "read": (0.95 * READ_S, (READ_S + DEADLINE_S) / 2),
+    "deadline": (0.95 * DEADLINE_S, 2 * DEADLINE_S),  # drip_deadline's read timeout: 3 x
+    "now": (0.0, READ_S / 2),
+}
+# What a record says when a timer ended it.
+TIMER_WORDS = re.compile(r"within|timed out|deadline")
 SCALE = 4 if ASAN else 1
 PER_CONN = {"plain": 128 * KIB * SCALE, "tls": 192 * KIB * SCALE}
 ONE_TIME = (24 if ASAN else 4) * MIB
@@ -229,7 +239,7 @@ CASES = {
     "drip_read": ("plain", ['start drip 1000 "+OK dripping greeting\\r\\n"'], [], "read"),
     # The same with a read timeout longer than the deadline: the deadline ends it.
     "drip_deadline": ("plain", ['start drip 1000 "+OK dripping greeting\\r\\n"'],
-                      ["--read-timeout", f"{10 * TSCALE}s"], "deadline"),
+                      ["--read-timeout", f"{3 * DEADLINE_S:g}s"], "deadline"),
     # Megabytes and no line end, not POP3: judged on the first 1024 bytes.
     "flood_greeting": ("plain", ['start flood 67108864 "A"'], [], "now"),
     # The same after "+OK ": POP3, CAPA goes out, the flood is skipped until the read timeout.
@@ -291,11 +301,12 @@ CASES = {
     # A TLS handshake that stalls: ClientHello never answered.
     "tls_stall": ("tls", ["tls stall"], [], "read"),
     # A TLS server that speaks HTTP: after the handshake it answers a line with 400, or says
-    # 408 after 200 ms of silence (pop3scan waits for a greeting and sends nothing).
+    # 408 after 200 ms of silence (pop3scan waits for a greeting and sends nothing). The first
+    # certificate check also loads the system CA store (seconds under valgrind): still no timer.
     "tls_http": ("tls", ['start sleep 200 ; send "HTTP/1.1 408 Request Timeout\\r\\n'
                          'Connection: close\\r\\n\\r\\n" ; close',
                          'on * send "HTTP/1.1 400 Bad Request\\r\\n\\r\\n" ; close'], [],
-                "now+tls"),
+                "now"),
 }
 
 
@@ -349,15 +360,14 @@ class HostileTest(unittest.TestCase):
         self.assertEqual(text_problems(run.text), [])
         self.assertEqual(text_problems(run.stderr), [])
 
-    def check_time(self, name, run, bound):
-        if bound in ("now", "now+tls"):
-            allowed = IMMEDIATE if bound == "now" else NOW_TLS
-            self.assertLess(run.elapsed, allowed * SLOW, f"{name}: no timer should be needed")
-        else:
-            limit = READ_S if bound == "read" else DEADLINE_S
-            self.assertGreaterEqual(run.elapsed, limit * 0.95, f"{name}: ended before its timer")
-            self.assertLessEqual(run.elapsed, limit * SLACK * SLOW,
-                                 f"{name}: {bound} bound + 10 %")
+    def check_time(self, name, run, rec, bound):
+        low, high = BOUNDS[bound]
+        total = rec["timing_ms"]["total"] / 1000
+        self.assertGreaterEqual(total, low, f"{name}: ended before its {bound} timer")
+        self.assertLess(total, high, f"{name}: not ended by the {bound} bound")
+        self.assertLess(run.elapsed, high + START_S, f"{name}: the process outlived its scan")
+        if bound == "now":
+            self.assertNotRegex(rec["error"] or "", TIMER_WORDS, f"{name}: needs no timer")
 
     def check_rss(self, name, run, bound_bytes):
         MEASURED.append((name, run.elapsed, run.rss // KIB, bound_bytes // KIB))
@@ -372,16 +382,12 @@ class HostileTest(unittest.TestCase):
         spec = f"tls:{port}" if transport == "tls" else str(port)
         run = run_scanner(TIMEOUTS + list(args) + list(extra) + ["-p", spec, "127.0.0.1"])
         self.check_outputs(run)
-        self.check_time(name, run, bound)
         self.check_rss(name, run, self.base + ONE_TIME + PER_CONN[transport])
         self.assertEqual(len(run.records), 1, run.jsonl)
         rec = run.records[0]
         self.assertEqual(rec["port"], port)
         self.assertEqual(rec["transport"], transport)
-        # The record's own clock agrees with the bound.
-        if bound not in ("now", "now+tls"):
-            limit = READ_S if bound == "read" else DEADLINE_S
-            self.assertLessEqual(rec["timing_ms"]["total"], limit * 1000 * SLACK * SLOW)
+        self.check_time(name, run, rec, bound)
         return run, rec
 
     def assert_other(self, name, service):
@@ -597,7 +603,7 @@ class ManyConnectionsTest(unittest.TestCase):
     def tearDownClass(cls):
         print_measured(cls.base)
 
-    def measure(self, name, script, n, tls, deadline_s=DEADLINE_S, extra=()):
+    def measure(self, name, script, n, tls, extra=()):
         with p3s.TestServer(script, listen=("0.0.0.0:0",),
                             tls_listen=("0.0.0.0:0",) if tls else ()) as srv:
             ports = [str(srv.plain[0])] + ([f"tls:{srv.tls[0]}"] if tls else [])
@@ -606,7 +612,7 @@ class ManyConnectionsTest(unittest.TestCase):
             base = run_scanner(["-p", f"{closed},tls:{closed}", "127.0.0.1"]).rss
             type(self).base = base
             timeouts = ["--connect-timeout", f"{READ_S:g}s", "--read-timeout", f"{READ_S:g}s",
-                        "--deadline", f"{deadline_s:g}s"] + list(extra)
+                        "--deadline", f"{DEADLINE_S:g}s"] + list(extra)
             one = run_scanner(timeouts + ["-p", spec, "127.0.40.1"])
             many = run_scanner(timeouts + ["-c", 200 * len(ports), "-p", spec,
                                            f"127.0.40.1-{n}"], timeout=120 * SLOW)
@@ -623,13 +629,15 @@ class ManyConnectionsTest(unittest.TestCase):
             run.records = p3s.validate_lines(run.jsonl.decode("ascii"))
             self.assertEqual(text_problems(run.text), [])
         self.assertEqual(len(many.records), conns)
-        # The deadline holds for every connection however many flood at once: one event-loop
-        # turn must not be spent draining megabytes from every socket while timers wait.
+        # Every connection is ended by its read timeout, however many flood at once: one
+        # event-loop turn must not be spent draining megabytes from every socket while timers
+        # wait. A starved timer would fire late, past halfway to the deadline.
+        high = BOUNDS["read"][1]
         late = [(r["ip"], r["port"], r["timing_ms"]["total"]) for r in many.records
-                if r["timing_ms"]["total"] > deadline_s * 1000 * SLACK * SLOW]
-        self.assertEqual(late[:5], [], f"{len(late)} records past the {deadline_s:g} s deadline "
-                                       f"+ 10 % (wall {many.elapsed:.2f} s)")
-        self.assertLessEqual(many.elapsed, deadline_s * SLACK * SLOW)
+                if r["timing_ms"]["total"] >= high * 1000]
+        self.assertEqual(late[:5], [], f"{len(late)} records {high:g} s or more after their "
+                                       f"start (wall {many.elapsed:.2f} s)")
+        self.assertLess(many.elapsed, high + START_S)
         if WRAPPED:
             return many
         self.assertLessEqual(one.rss, one_bound)
@@ -639,13 +647,12 @@ class ManyConnectionsTest(unittest.TestCase):
         return many
 
     def test_200_floods_at_once(self):
-        # Each connection is ended by the 1 s read timeout (CAPA never answered); the deadline
-        # is 2 s so that a scheduler that lets the floods hold timers back shows.
-        many = self.measure("flood", FLOOD, 200, tls=False, deadline_s=2.0 * TSCALE)
+        # Each connection is ended by the read timeout (CAPA never answered).
+        many = self.measure("flood", FLOOD, 200, tls=False)
         for rec in many.records:
             self.assertEqual(rec["state"], "pop3")
             self.assertTrue(rec["greeting_truncated"])
-            self.assertIn("no answer to CAPA", rec["error"])
+            self.assertIn(f"no answer to CAPA within {READ_S * 1000:.0f} ms", rec["error"])
 
     def test_capa_lists_at_their_caps_at_once(self):
         # 100 addresses x (plain + TLS); 50 in the sanitizer build, whose TLS handshakes (and the

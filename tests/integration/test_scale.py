@@ -57,18 +57,23 @@ class ScaleTest(unittest.TestCase):
         # The test server picks a profile by the address mod 10: 1 stalls, 2 resets in the
         # greeting, 3 drips slower than the read timeout, the rest speak POP3.
         # Run under the RSS-measuring runner of the hostile suite: bounded time and memory too.
-        res = test_hostile.run_scanner(["-c", "5000", "--read-timeout", "1s", "--deadline", "3s",
+        # The read timeout leaves the single-threaded test server seconds to serve 5000
+        # connections at once on a loaded machine (at 1 s, ASan with both cores busy saw resets
+        # arrive as timeouts); the drip (4 s for its greeting) still outlasts it.
+        res = test_hostile.run_scanner(["-c", "5000", "--read-timeout", "3s", "--deadline", "5s",
                                         "-p", self.port, CIDR], timeout=600)
         self.assertEqual(res.rc, 0, res.stderr)
         res.records = p3s.validate_lines(res.jsonl.decode())
         prefix = int(CIDR.split("/")[1])
         total = 2 ** (32 - prefix)
         self.assertEqual(len(res.records), total)
-        # Time: at worst every wave of 5000 connections waits out the 3 s deadline.
+        # Time: at worst every wave of 5000 connections waits out the 5 s deadline; twice that
+        # leaves room for a loaded machine, and a scan that serialised its waves or lost a timer
+        # would still take far longer.
         print(f"\n  {CIDR} with faults: {res.elapsed:.1f} s, peak RSS {res.rss / 2**20:.1f} MiB",
               file=sys.stderr)
         waves = math.ceil(total / 5000)
-        self.assertLessEqual(res.elapsed, waves * 3.0 * 1.1 * test_hostile.SLOW)
+        self.assertLess(res.elapsed, waves * 5.0 * 2 * test_hostile.SLOW)
         # Memory: what the engine holds per open connection, not per target. (The bound is the
         # issue's 32 MiB at -c 5000, with room for the text output's buffers; x4 under ASan.)
         if not test_hostile.WRAPPED:
@@ -124,8 +129,10 @@ class ScaleTest(unittest.TestCase):
                           "127.0.4.3"])
 
     def test_sigint_finishes_what_is_in_flight(self):
+        # At 500 connections a second the /20 takes 8 s: the signal, half a second in, comes
+        # long before the end even when a loaded machine delays the start by seconds.
         delay = 0.5 + p3s.startup()  # (measured before the scan starts)
-        proc = subprocess.Popen([p3s.BIN, "--format", "jsonl", "-c", "200", "--rate", "2000",
+        proc = subprocess.Popen([p3s.BIN, "--format", "jsonl", "-c", "200", "--rate", "500",
                                  "-p", str(self.port), "127.1.0.0/20"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         import time

@@ -48,16 +48,19 @@ class ServicesTest(unittest.TestCase):
         self.assertEqual(res.rc, 0)
         rec = res.by_port(self.refused)
         self.assertEqual(rec["state"], "closed")
-        self.assertLess(rec["timing_ms"]["total"], 100 * p3s.SLOW)
-        self.assertLess(res.elapsed, 1.0 * p3s.SLOW)
+        # At once, not after a timer: the connect timeout (default 5 s) is far away.
+        self.assertLess(rec["timing_ms"]["total"], 1000 * p3s.SLOW)
+        self.assertLess(res.elapsed, 2.5 * p3s.SLOW)
         self.assertEqual(rec["findings"], [])
 
     def test_d_silent_port_times_out(self):
         res = p3s.scan("-p", self.silent, "--read-timeout", "1s", "127.0.0.1")
         rec = res.by_port(self.silent)
         self.assertEqual(rec["state"], "timeout")
+        # Ended by the 1 s read timeout, long before the default deadline (10 s).
+        self.assertIn("within 1000 ms", rec["error"])
         self.assertGreaterEqual(rec["timing_ms"]["total"], 1000)
-        self.assertLess(rec["timing_ms"]["total"], 1000 + 300 * p3s.SLOW)
+        self.assertLess(rec["timing_ms"]["total"], 5000)
         self.assertEqual(rec["findings"], [])
 
     def test_deadline_bounds_a_silent_port(self):
@@ -65,8 +68,10 @@ class ServicesTest(unittest.TestCase):
                        "127.0.0.1")
         rec = res.by_port(self.silent)
         self.assertEqual(rec["state"], "timeout")
+        # Ended by the 700 ms deadline, long before the 5 s read timeout.
         self.assertIn("deadline", rec["error"])
-        self.assertLess(rec["timing_ms"]["total"], 700 + 200 * p3s.SLOW)
+        self.assertGreaterEqual(rec["timing_ms"]["total"], 700)
+        self.assertLess(rec["timing_ms"]["total"], 2800)
 
     def test_e_smtp_and_imap_are_other_services(self):
         res = p3s.scan("-p", f"{self.smtp},{self.imap}", "127.0.0.1")
