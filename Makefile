@@ -54,9 +54,11 @@ test-valgrind:
 	rm -rf build-vg/valgrind && mkdir -p build-vg/valgrind
 	P3S_WRAP="$(VALGRIND) --log-file=$(CURDIR)/build-vg/valgrind/%p.log" P3S_WRAP_SCALE_CIDR=127.0.0.0/23 \
 	  ctest --test-dir build-vg -R '^integration[.]' --output-on-failure -j2
-	@bad=$$(find build-vg/valgrind -name '*.log' -size +0c); \
+	@runs=$$(find build-vg/valgrind -name '*.log' | wc -l); \
+	  if [ "$$runs" -eq 0 ]; then echo "valgrind: no run of pop3scan was checked" >&2; exit 1; fi; \
+	  bad=$$(find build-vg/valgrind -name '*.log' -size +0c); \
 	  if [ -n "$$bad" ]; then cat $$bad; echo "valgrind: errors in $$bad" >&2; exit 1; fi; \
-	  echo "valgrind: $$(ls build-vg/valgrind | wc -l) runs of pop3scan, no errors, no leaks"
+	  echo "valgrind: $$runs runs of pop3scan, no errors, no leaks"
 
 bench:
 	bash scripts/install-deps.sh bench
