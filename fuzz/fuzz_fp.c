@@ -1,13 +1,15 @@
 /* fuzz_fp.c — libFuzzer target for the fingerprint matcher (lib/fp) and its file parser.
  *
  * Input: a first byte, then fields separated by NUL bytes.
- *   - First byte bit 7 clear: the fields are greeting, implementation, capa, error, cert (in that
- *     order); bit i (0-4) set means field i was seen, else it is passed as NULL (bits 5 and 6 are
- *     ignored). They are identified against the built-in database, loaded once.
+ *   - First byte bit 7 clear: the fields are greeting, implementation, capa, error, cert, user,
+ *     stls, quit (in that order); bit i (0-6) set means field i was seen, else it is passed as
+ *     NULL (quit shares bit 6 with stls). They are identified against the built-in database,
+ *     loaded once.
  *   - Bit 7 set: the rest is a fingerprint file; it is loaded into a fresh database (errors are
  *     fine) and, when it loads, a fixed set of inputs is identified against it.
  * Beyond memory safety: every output field stays NUL-terminated in its buffer with no control
- * byte, a CPE name keeps its 13 components, and rule_id is set exactly when a rule matched.
+ * byte, a CPE name keeps its 13 components, rule_id is set exactly when a rule matched, a match
+ * has a confidence and the sources it rests on, and a conflict names its rule and vendor.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +54,15 @@ static void check(int hit, const struct p3fp_match *m)
         if (colons != 12 || strncmp(m->cpe, "cpe:2.3:", 8) != 0)
             abort();
     }
-    if (!hit && (m->vendor[0] || m->product[0] || m->cpe[0]))
+    if (!hit && (m->vendor[0] || m->product[0] || m->cpe[0] || m->confidence || m->sources ||
+                 m->conflict_rule))
+        abort();
+    if (hit && (m->confidence < P3FP_CONF_GUESS || m->confidence > P3FP_CONF_CERTAIN ||
+                m->sources == 0 || m->sources >> P3FP_SRC_COUNT))
+        abort();
+    check_field(m->conflict_vendor);
+    check_field(m->conflict_product);
+    if ((m->conflict_rule != NULL) != (m->conflict_vendor[0] != 0))
         abort();
 }
 
@@ -112,13 +122,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    const char *field[5] = {0};
-    size_t flen[5] = {0};
+    const char *field[8] = {0};
+    size_t flen[8] = {0};
     size_t start = 0;
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 8; i++) {
         const char *nul = start <= rlen ? memchr(rest + start, 0, rlen - start) : NULL;
         size_t end = nul ? (size_t)(nul - rest) : rlen;
-        if (start <= rlen && (mode & (1u << i))) {
+        if (start <= rlen && (mode & (1u << (i < 7 ? i : 6)))) {
             field[i] = rest + start;
             flen[i] = end - start;
         }
@@ -130,6 +140,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .capa = field[2], .capa_len = flen[2],
         .error = field[3], .error_len = flen[3],
         .cert = field[4], .cert_len = flen[4],
+        .user = field[5], .user_len = flen[5],
+        .stls = field[6], .stls_len = flen[6],
+        .quit = field[7], .quit_len = flen[7],
     };
     check(p3fp_identify(builtin(), &in, &m), &m);
     return 0;

@@ -296,6 +296,8 @@ static void take_event(struct conn *c, const struct p3_event *ev)
             r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;
         } else if (ev->cmd == P3_CMD_STLS) {
             p3s_bytes_set(r, &r->stls_reply, ev->line.text, ev->line.len);
+        } else if (ev->cmd == P3_CMD_QUIT) {
+            p3s_bytes_set(r, &r->quit_reply, ev->line.text, ev->line.len);
         } else if (ev->cmd == P3_CMD_AUTH_NTLM || ev->cmd == P3_CMD_NTLM_NEGOTIATE) {
             record_ntlm(c, ev);
         }

@@ -1,4 +1,5 @@
-/* output.c — the registry of output modules (see output.h). */
+/* output.c — the registry of output modules (see output.h), and the JSON pieces the JSON-line
+ * modules share. */
 #include "output.h"
 
 #include <stdlib.h>
@@ -40,6 +41,35 @@ int p3s_output_jw_end(struct p3s_output *o, const struct p3s_summary *s)
     free(o->state);
     o->state = NULL;
     return fflush(o->fp);
+}
+
+/* The identification's confidence and what it rests on: the same members in JSONL's product
+ * object and nuclei's metadata. */
+void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m)
+{
+    p3s_jw_object(w);
+    P3S_JW_KEY(w, "rule");
+    p3s_jw_str(w, m->rule_id);
+    P3S_JW_KEY(w, "sources");
+    p3s_jw_array(w);
+    for (int i = 0; i < P3FP_SRC_COUNT; i++)
+        if (m->sources & 1u << i)
+            p3s_jw_str(w, p3fp_source_name(i));
+    p3s_jw_end(w);
+    P3S_JW_KEY(w, "conflict");
+    if (m->conflict_rule) {
+        p3s_jw_object(w);
+        P3S_JW_KEY(w, "rule");
+        p3s_jw_str(w, m->conflict_rule);
+        P3S_JW_KEY(w, "vendor");
+        p3s_jw_str(w, m->conflict_vendor);
+        P3S_JW_KEY(w, "name");
+        p3s_jw_str(w, m->conflict_product);
+        p3s_jw_end(w);
+    } else {
+        p3s_jw_null(w);
+    }
+    p3s_jw_end(w);
 }
 
 const char *p3s_output_names(void)

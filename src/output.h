@@ -46,6 +46,9 @@ const struct p3s_output_module *p3s_output_find(const char *name);
 int p3s_output_jw_begin(struct p3s_output *o);
 int p3s_output_jw_write(struct p3s_output *o);
 int p3s_output_jw_end(struct p3s_output *o, const struct p3s_summary *s);
+struct p3s_jw;
+/* {"rule", "sources", "conflict"}: what an identification rests on (docs/output.md). */
+void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m);
 
 /* Names of every module, for --help and error messages. */
 const char *p3s_output_names(void);

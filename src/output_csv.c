@@ -17,7 +17,8 @@
 #include "output.h"
 
 static const char HEADER[] = "target,ip,port,transport,state,confidence,service,vendor,product,"
-                             "version,cpe,os,host,tls_version,tls_cipher,stls,plaintext_login,"
+                             "version,cpe,os,host,product_confidence,tls_version,tls_cipher,stls,"
+                             "plaintext_login,"
                              "findings,max_severity,greeting,error";
 
 struct csv_state {
@@ -170,6 +171,7 @@ static void row(struct csv_state *s, const struct p3s_record *r)
     field_server_str(s, m ? m->cpe : NULL);
     field_server_str(s, m ? m->os : NULL);
     field_server_str(s, m ? m->host : NULL);
+    field(s, m ? p3fp_confidence_name(m->confidence) : "");
     field_server_str(s, r->tls_version);
     field_server_str(s, r->tls_cipher);
     field(s, stls_word(r));

@@ -229,6 +229,10 @@ static void product_json(struct p3s_jw *w, const struct p3fp_match *m)
     str_or_null(w, m->host);
     P3S_JW_KEY(w, "rule");
     str_or_null(w, m->rule_id);
+    P3S_JW_KEY(w, "confidence");
+    p3s_jw_str(w, p3fp_confidence_name(m->confidence));
+    P3S_JW_KEY(w, "evidence");
+    p3s_output_jw_evidence(w, m);
     p3s_jw_end(w);
 }
 

@@ -60,6 +60,34 @@ static void timestamp(char *buf, size_t cap)
     snprintf(buf + n, cap - n, ".%09ldZ", (long)ts.tv_nsec);
 }
 
+/* The software behind the finding, as nuclei templates describe theirs: the CPE under
+ * classification, the rest (with how sure the identification is) under metadata. */
+static void product_json(struct p3s_jw *w, const struct p3fp_match *m)
+{
+    if (!m)
+        return;
+    if (m->cpe[0]) {
+        P3S_JW_KEY(w, "classification");
+        p3s_jw_object(w);
+        P3S_JW_KEY(w, "cpe");
+        p3s_jw_str(w, m->cpe);
+        p3s_jw_end(w);
+    }
+    P3S_JW_KEY(w, "metadata");
+    p3s_jw_object(w);
+    P3S_JW_KEY(w, "vendor");
+    p3s_jw_str(w, m->vendor);
+    P3S_JW_KEY(w, "product");
+    p3s_jw_str(w, m->product);
+    P3S_JW_KEY(w, "version");
+    p3s_jw_str(w, m->version[0] ? m->version : NULL);
+    P3S_JW_KEY(w, "confidence");
+    p3s_jw_str(w, p3fp_confidence_name(m->confidence));
+    P3S_JW_KEY(w, "evidence");
+    p3s_output_jw_evidence(w, m);
+    p3s_jw_end(w);
+}
+
 static void finding_json(struct p3s_jw *w, const struct p3s_record *r, const struct p3s_finding *f,
                          const char *port, const char *matched_at, const char *when)
 {
@@ -83,6 +111,7 @@ static void finding_json(struct p3s_jw *w, const struct p3s_record *r, const str
     p3s_jw_str(w, p3s_severity_name(d->severity));
     P3S_JW_KEY(w, "remediation");
     p3s_jw_str(w, d->remediation ? d->remediation : "");
+    product_json(w, r->product && r->product->rule_id ? r->product : NULL);
     p3s_jw_end(w);
     P3S_JW_KEY(w, "type");
     p3s_jw_str(w, "tcp");

@@ -102,9 +102,12 @@ static const struct p3fp_match *product_of(const struct p3s_record *r)
 }
 
 /* "Dovecot 2.3.19 (Debian) [cpe:2.3:a:dovecot:dovecot:2.3.19:*:*:*:*:*:*:*]": the vendor is left
- * out when the product name already starts with it. */
+ * out when the product name already starts with it. Only a server that names itself is shown
+ * as a plain fact: anything less says so first ("likely", "guess"). */
 static void put_product(struct p3s_output *o, const struct p3fp_match *m)
 {
+    if (m->confidence != P3FP_CONF_CERTAIN)
+        fprintf(o->fp, "%s: ", p3fp_confidence_name(m->confidence));
     size_t vlen = strlen(m->vendor);
     if (vlen && strncmp(m->product, m->vendor, vlen) != 0) {
         put_str(o, m->vendor);
@@ -277,11 +280,33 @@ static void put_ntlm(struct p3s_output *o, const struct p3s_record *r)
     }
 }
 
+/* "identified by:  rule cyrus (greeting, capa), certain; conflicts with rule x (Vendor Name)" */
+static void put_evidence(struct p3s_output *o, const struct p3fp_match *m)
+{
+    fprintf(o->fp, "    %-18srule %s (", "identified by:", m->rule_id);
+    const char *sep = "";
+    for (int i = 0; i < P3FP_SRC_COUNT; i++)
+        if (m->sources & 1u << i) {
+            fprintf(o->fp, "%s%s", sep, p3fp_source_name(i));
+            sep = ", ";
+        }
+    fprintf(o->fp, "), %s", p3fp_confidence_name(m->confidence));
+    if (m->conflict_rule) {
+        fprintf(o->fp, "; rule %s says ", m->conflict_rule);
+        put_str(o, m->conflict_vendor);
+        fputc(' ', o->fp);
+        put_str(o, m->conflict_product);
+    }
+    fputc('\n', o->fp);
+}
+
 static void put_details(struct p3s_output *o, const struct p3s_record *r)
 {
     const struct p3fp_match *m = product_of(r);
-    if (m)
+    if (m) {
+        put_evidence(o, m);
         put_line(o, "host name:", m->host);
+    }
     put_list(o, "capabilities:", &r->capa);
     put_list(o, r->implicit_tls ? "capabilities:" : "after STLS:", &r->capa_tls);
     if (r->tls_version[0]) {

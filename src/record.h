@@ -118,6 +118,7 @@ struct p3s_record {
     enum p3s_tristate login_accepted;
     struct p3s_bytes user_reply;
     char probe_user[40];
+    struct p3s_bytes quit_reply; /* the answer to QUIT, when one came (identification) */
 
     double connect_ms, total_ms;
     char *error;

@@ -462,11 +462,12 @@ static size_t key_field(char *key, size_t at, const char *p, size_t n)
 /* The cache key of an input, or 0 when it is too long to keep. */
 static size_t input_key(const struct p3fp_input *in, char *key)
 {
-    const char *p[] = {in->greeting, in->implementation, in->capa, in->error, in->cert};
+    const char *p[] = {in->greeting, in->implementation, in->capa, in->error,
+                       in->cert,     in->user,           in->stls, in->quit};
     size_t n[] = {in->greeting_len, in->implementation_len, in->capa_len, in->error_len,
-                  in->cert_len};
+                  in->cert_len,     in->user_len,           in->stls_len, in->quit_len};
     size_t at = 0;
-    for (size_t i = 0; i < 5 && at != SIZE_MAX; i++)
+    for (size_t i = 0; i < sizeof p / sizeof p[0] && at != SIZE_MAX; i++)
         at = n[i] >= FP_CACHE_KEY_MAX ? SIZE_MAX : key_field(key, at, p[i], n[i]);
     return at == SIZE_MAX ? 0 : at;
 }
@@ -542,6 +543,12 @@ void p3s_identify(struct p3s_scan *scan, struct p3s_record *rec)
                                                              : NULL;
     if (err)
         after_status(err, &in.error, &in.error_len);
+    in.user = rec->user_reply.p;
+    in.user_len = rec->user_reply.n;
+    in.stls = rec->stls_reply.p;
+    in.stls_len = rec->stls_reply.n;
+    in.quit = rec->quit_reply.p;
+    in.quit_len = rec->quit_reply.n;
     if (rec->cert && rec->cert->present) {
         size_t n = strlen(rec->cert->subject) + strlen(rec->cert->issuer) + 3;
         cert = p3s_xmalloc(n);

@@ -23,7 +23,17 @@
 
 /* The sources a condition reads and the fields a rule gives; the names are the words of the
  * file format (fingerprints/README.md). */
-enum { SRC_GREETING, SRC_IMPLEMENTATION, SRC_CAPA, SRC_ERROR, SRC_CERT, SRC_N };
+enum {
+    SRC_GREETING = P3FP_SRC_GREETING,
+    SRC_IMPLEMENTATION = P3FP_SRC_IMPLEMENTATION,
+    SRC_CAPA = P3FP_SRC_CAPA,
+    SRC_ERROR = P3FP_SRC_ERROR,
+    SRC_CERT = P3FP_SRC_CERT,
+    SRC_USER = P3FP_SRC_USER,
+    SRC_STLS = P3FP_SRC_STLS,
+    SRC_QUIT = P3FP_SRC_QUIT,
+    SRC_N = P3FP_SRC_COUNT
+};
 enum { OUT_VENDOR, OUT_PRODUCT, OUT_VERSION, OUT_CPE, OUT_OS, OUT_HOST, OUT_N };
 extern const char *const p3fp_out_names[OUT_N];
 
@@ -53,6 +63,8 @@ struct rule {
     const char *file; /* owned by the db */
     unsigned line;
     int priority, has_priority;
+    enum p3fp_confidence confidence; /* as written, else from the priority (finish_rule) */
+    unsigned sources;                /* bits of the sources of its COND_MATCH conditions */
     char *out[OUT_N]; /* templates as written; NULL when not given */
     unsigned out_line[OUT_N];
     struct cond cond[MAX_CONDS];

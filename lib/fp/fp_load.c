@@ -22,9 +22,21 @@
 
 /* ---- data --------------------------------------------------------------------------------- */
 
-static const char *const src_names[SRC_N] = {"greeting", "implementation", "capa", "error", "cert"};
+static const char *const src_names[SRC_N] = {"greeting", "implementation", "capa", "error",
+                                              "cert",     "user",           "stls", "quit"};
+static const char *const conf_names[] = {"none", "guess", "likely", "certain"};
 const char *const p3fp_out_names[OUT_N] = {"vendor", "product", "version",
                                            "cpe",    "os",      "host"};
+
+const char *p3fp_source_name(int src)
+{
+    return src >= 0 && src < SRC_N ? src_names[src] : "?";
+}
+
+const char *p3fp_confidence_name(enum p3fp_confidence c)
+{
+    return (unsigned)c < sizeof conf_names / sizeof conf_names[0] ? conf_names[c] : "none";
+}
 
 /* ---- small helpers ------------------------------------------------------------------------- */
 
@@ -148,6 +160,7 @@ int p3fp_db_rule(const struct p3fp_db *db, size_t index, struct p3fp_rule_info *
     out->file = r->file;
     out->line = r->line;
     out->priority = r->priority;
+    out->confidence = r->confidence;
     out->examples = r->nex;
     return 0;
 }
@@ -164,6 +177,12 @@ static void example_input(const struct example *e, struct p3fp_input *in)
     in->error_len = e->len[SRC_ERROR];
     in->cert = e->field[SRC_CERT];
     in->cert_len = e->len[SRC_CERT];
+    in->user = e->field[SRC_USER];
+    in->user_len = e->len[SRC_USER];
+    in->stls = e->field[SRC_STLS];
+    in->stls_len = e->len[SRC_STLS];
+    in->quit = e->field[SRC_QUIT];
+    in->quit_len = e->len[SRC_QUIT];
 }
 
 int p3fp_db_example(const struct p3fp_db *db, size_t rule, size_t i, struct p3fp_example *out)
@@ -375,14 +394,18 @@ static int finish_rule(struct parser *p)
         return fail(p, r->line, "rule %s: missing vendor", r->id);
     if (!r->out[OUT_PRODUCT])
         return fail(p, r->line, "rule %s: missing product", r->id);
-    int positive = 0;
     for (size_t i = 0; i < r->ncond; i++)
         if (r->cond[i].kind == COND_MATCH)
-            positive = 1;
-    if (!positive)
+            r->sources |= 1u << r->cond[i].src;
+    if (!r->sources)
         return fail(p, r->line, "rule %s: needs at least one matching condition "
-                                "(greeting, implementation, capa, error or cert)",
+                                "(greeting, implementation, capa, error, cert, user, stls or "
+                                "quit)",
                     r->id);
+    if (r->confidence == P3FP_CONF_NONE) /* the bands of fingerprints/README.md */
+        r->confidence = r->priority >= 90   ? P3FP_CONF_CERTAIN
+                        : r->priority >= 60 ? P3FP_CONF_LIKELY
+                                            : P3FP_CONF_GUESS;
     int examples = 0;
     for (size_t i = 0; i < r->nex; i++)
         if (!r->ex[i].counter)
@@ -483,7 +506,7 @@ static int parse_example_field(struct parser *p, unsigned line, struct example *
     int src = src_index(v, (size_t)(colon - v));
     if (src < 0)
         return fail(p, line, "unknown source '%.*s' (greeting, implementation, capa, "
-                             "error, cert)",
+                             "error, cert, user, stls, quit)",
                     (int)(colon - v), v);
     if (e->field[src])
         return fail(p, line, "%s given twice in one example", src_names[src]);
@@ -606,6 +629,16 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
                         PRIORITY_LIMIT);
         r->priority = (int)pr;
         r->has_priority = 1;
+        return 0;
+    }
+    if (p3fp_word_eq(s, kn, "confidence")) {
+        if (r->confidence != P3FP_CONF_NONE)
+            return fail(p, line, "confidence given twice in rule %s", r->id);
+        for (int c = P3FP_CONF_GUESS; c <= P3FP_CONF_CERTAIN; c++)
+            if (p3fp_word_eq(v, vn, conf_names[c]))
+                r->confidence = (enum p3fp_confidence)c;
+        if (r->confidence == P3FP_CONF_NONE)
+            return fail(p, line, "confidence: expected certain, likely or guess");
         return 0;
     }
     if (p3fp_word_eq(s, kn, "example"))

@@ -269,6 +269,12 @@ void p3fp_input_fields(const struct p3fp_input *in, const char *f[SRC_N], size_t
     l[SRC_ERROR] = in->error_len;
     f[SRC_CERT] = in->cert;
     l[SRC_CERT] = in->cert_len;
+    f[SRC_USER] = in->user;
+    l[SRC_USER] = in->user_len;
+    f[SRC_STLS] = in->stls;
+    l[SRC_STLS] = in->stls_len;
+    f[SRC_QUIT] = in->quit;
+    l[SRC_QUIT] = in->quit_len;
     for (int i = 0; i < SRC_N; i++)
         if (l[i] > P3FP_SUBJECT_MAX)
             l[i] = P3FP_SUBJECT_MAX;
@@ -316,6 +322,10 @@ static void match_clear(struct p3fp_match *out)
     out->rule_id = NULL;
     out->vendor[0] = out->product[0] = out->version[0] = 0;
     out->cpe[0] = out->os[0] = out->host[0] = 0;
+    out->confidence = P3FP_CONF_NONE;
+    out->sources = 0;
+    out->conflict_rule = NULL;
+    out->conflict_vendor[0] = out->conflict_product[0] = 0;
 }
 
 char *p3fp_out_field(struct p3fp_match *m, int i)
@@ -367,6 +377,8 @@ int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f
     t.caps = &cs;
     match_clear(out);
     out->rule_id = r->id;
+    out->confidence = r->confidence;
+    out->sources = r->sources;
     /* version, os, host: the template when given (naming captures), else the same-named capture */
     static const int own[] = {OUT_VERSION, OUT_OS, OUT_HOST};
     for (size_t k = 0; k < 3; k++) {
@@ -395,23 +407,48 @@ int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f
     return 1;
 }
 
-/* The first of n rules (indexes into db->rules) that matches, written to out; 0 when none. */
-static int match_first(const struct p3fp_db *db, const size_t *rules, size_t n,
-                       const struct p3fp_input *in, struct p3fp_match *out)
+/* The first of n rules (indexes into db->rules) that matches, written to out: its position in
+ * rules, or n when none matches. */
+static size_t match_first(const struct p3fp_db *db, const size_t *rules, size_t n,
+                          const char *f[SRC_N], const size_t l[SRC_N], pcre2_match_data *md,
+                          struct p3fp_match *out)
 {
-    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
-    if (!md)
+    for (size_t k = 0; k < n; k++)
+        if (p3fp_eval_rule(db, &db->rules[rules[k]], f, l, md, out))
+            return k;
+    match_clear(out);
+    return n;
+}
+
+/* Whether rule r, which did not win, may contradict the winner w: it reads none of the sources
+ * w's patterns matched (a variant and its parent read the same greeting: no contradiction) and
+ * weighs at least as much as w, or is more than a heuristic (a capability list alone never
+ * lowers a product that names itself). */
+static int may_contradict(const struct rule *r, const struct rule *w)
+{
+    if (r->sources & w->sources)
         return 0;
-    const char *f[SRC_N];
-    size_t l[SRC_N];
-    p3fp_input_fields(in, f, l);
-    int found = 0;
-    for (size_t k = 0; k < n && !found; k++)
-        found = p3fp_eval_rule(db, &db->rules[rules[k]], f, l, md, out);
-    pcre2_match_data_free(md);
-    if (!found)
-        match_clear(out);
-    return found;
+    return r->confidence >= w->confidence || r->confidence >= P3FP_CONF_LIKELY;
+}
+
+/* Lowers out's confidence one step when a later rule (in evaluation order) that may contradict
+ * the winner matches and names another vendor; keeps the first such rule as the reason. */
+static void check_conflicts(const struct p3fp_db *db, size_t won, const char *f[SRC_N],
+                            const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_match *out)
+{
+    const struct rule *w = &db->rules[db->order[won]];
+    struct p3fp_match other;
+    for (size_t k = won + 1; k < db->n; k++) {
+        const struct rule *r = &db->rules[db->order[k]];
+        if (!may_contradict(r, w) || !p3fp_eval_rule(db, r, f, l, md, &other) ||
+            strcmp(other.vendor, out->vendor) == 0)
+            continue;
+        out->conflict_rule = r->id;
+        memcpy(out->conflict_vendor, other.vendor, sizeof out->conflict_vendor);
+        memcpy(out->conflict_product, other.product, sizeof out->conflict_product);
+        out->confidence = (enum p3fp_confidence)(out->confidence - 1);
+        return;
+    }
 }
 
 int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct p3fp_match *out)
@@ -419,7 +456,21 @@ int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct 
     match_clear(out);
     if (!db || !in || db->n == 0)
         return 0;
-    return match_first(db, db->order, db->n, in, out);
+    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
+    if (!md)
+        return 0;
+    const char *f[SRC_N];
+    size_t l[SRC_N];
+    p3fp_input_fields(in, f, l);
+    size_t won = match_first(db, db->order, db->n, f, l, md, out);
+    if (won < db->n)
+        check_conflicts(db, won, f, l, md, out);
+    pcre2_match_data_free(md);
+    if (won == db->n || out->confidence == P3FP_CONF_NONE) {
+        match_clear(out);
+        return 0;
+    }
+    return 1;
 }
 
 int p3fp_rule_match(const struct p3fp_db *db, size_t rule, const struct p3fp_input *in,
@@ -428,5 +479,13 @@ int p3fp_rule_match(const struct p3fp_db *db, size_t rule, const struct p3fp_inp
     match_clear(out);
     if (!db || !in || rule >= db->n)
         return 0;
-    return match_first(db, &rule, 1, in, out);
+    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
+    if (!md)
+        return 0;
+    const char *f[SRC_N];
+    size_t l[SRC_N];
+    p3fp_input_fields(in, f, l);
+    size_t k = match_first(db, &rule, 1, f, l, md, out);
+    pcre2_match_data_free(md);
+    return k == 0;
 }

@@ -86,6 +86,10 @@ class DovecotTest(unittest.TestCase):
                 self.assertEqual(rec["product"]["name"], "Dovecot")
                 self.assertEqual(rec["product"]["os"], "Debian")
                 self.assertTrue(rec["product"]["cpe"].startswith("cpe:2.3:a:dovecot:dovecot:"))
+                # "+OK Dovecot (Debian) ready." names it: certain, from the greeting.
+                self.assertEqual(rec["product"]["confidence"], "certain")
+                self.assertIn("greeting", rec["product"]["evidence"]["sources"])
+                self.assertIsNone(rec["product"]["evidence"]["conflict"])
                 self.assertIsNone(p3s.finding(rec, "pop3-version-disclosure"))
 
     def test_tls_details(self):

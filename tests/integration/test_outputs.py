@@ -21,7 +21,8 @@ import p3s
 READ_TIMEOUT = f"{3 * p3s.SLOW:g}s"
 
 HEADER = ["target", "ip", "port", "transport", "state", "confidence", "service", "vendor",
-          "product", "version", "cpe", "os", "host", "tls_version", "tls_cipher", "stls",
+          "product", "version", "cpe", "os", "host", "product_confidence", "tls_version",
+          "tls_cipher", "stls",
           "plaintext_login", "findings", "max_severity", "greeting", "error"]
 
 FORMULA = "=cmd|' /C calc'!A0"
@@ -250,6 +251,8 @@ class OutputsTest(unittest.TestCase):
                                  ("host", "host")):
                     self.assertEqual(row[col], csv_text(product.get(key)) if product else "",
                                      col)
+                self.assertEqual(row["product_confidence"],
+                                 product["confidence"] if product else "")
         hostile = self.record(self.hostile)
         self.assertEqual(
             [r for r in rows if int(r["port"]) == self.hostile][0]["plaintext_login"], "true")

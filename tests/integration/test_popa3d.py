@@ -43,6 +43,8 @@ class Popa3dTest(unittest.TestCase):
             product = self.res.by_port(port)["product"]
             self.assertIsNotNone(product, port)
             self.assertEqual(product["name"], "popa3d")
+            # Nothing names it: its bare replies are strong, indirect evidence, not a name.
+            self.assertEqual(product["confidence"], "likely", product)
             self.assertTrue(product["cpe"].startswith("cpe:2.3:a:openwall:popa3d:"))
 
 

@@ -81,6 +81,131 @@ static void expect_load_error(const char *text, const char *want_prefix, const c
         fail_msg("error \"%s\" does not mention \"%s\"", err, want_word);
 }
 
+/* Confidence: written, or from the priority band; the sources a rule rests on; a rule reading
+ * other sources that names another vendor lowers the winner one step (a guess to nothing), but
+ * a heuristic never lowers a product that names itself; the user, stls and quit sources. */
+static void test_confidence_and_conflicts(void **state)
+{
+    (void)state;
+    char err[512];
+    const char *text =
+        "rule named\n"
+        "vendor   Acme\n"
+        "product  Mail\n"
+        "greeting ^Acme Mail ready$\n"
+        "example  greeting: Acme Mail ready\n"
+        "\n"
+        "rule by-error\n"
+        "priority 60\n"
+        "vendor   Other\n"
+        "product  Server\n"
+        "error    ^Other says no$\n"
+        "example  error: Other says no\n"
+        "\n"
+        "rule by-capa\n"
+        "priority 50\n"
+        "vendor   Third\n"
+        "product  Daemon\n"
+        "capa     \\AX-THIRD\\z\n"
+        "example  capa: X-THIRD\n"
+        "\n"
+        "rule by-capa2\n"
+        "priority 40\n"
+        "vendor   Fourth\n"
+        "product  Daemon\n"
+        "capa     ^X-\n"
+        "example  capa: X-ANY\n"
+        "\n"
+        "rule by-replies\n"
+        "confidence likely\n"
+        "vendor   Fifth\n"
+        "product  Proxy\n"
+        "user     ^\\+OK send PASS$\n"
+        "stls     ^\\+OK go$\n"
+        "quit     (?i)^\\+OK fifth out$\n"
+        "example  user: +OK send PASS\n"
+        "with     stls: +OK go\n"
+        "with     quit: +OK FIFTH OUT\n"
+        "\n"
+        "rule by-quit\n"
+        "priority 45\n"
+        "vendor   Sixth\n"
+        "product  Daemon\n"
+        "quit     ^\\+OK sixth$\n"
+        "example  quit: +OK sixth\n";
+    struct p3fp_db *db = load_text(text, err, sizeof err);
+    if (!db)
+        fail_msg("%s", err);
+    struct p3fp_rule_info ri;
+    const int want[] = {P3FP_CONF_CERTAIN, P3FP_CONF_LIKELY, P3FP_CONF_GUESS, P3FP_CONF_GUESS,
+                        P3FP_CONF_LIKELY};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(p3fp_db_rule(db, i, &ri), 0);
+        assert_int_equal(ri.confidence, want[i]);
+    }
+    struct p3fp_match m;
+    /* The greeting alone: certain, from the greeting. */
+    struct p3fp_input in = greeting_only("Acme Mail ready");
+    assert_int_equal(p3fp_identify(db, &in, &m), 1);
+    assert_int_equal(m.confidence, P3FP_CONF_CERTAIN);
+    assert_int_equal(m.sources, 1u << P3FP_SRC_GREETING);
+    assert_null(m.conflict_rule);
+    /* A capability heuristic for another vendor does not lower it. */
+    in.capa = "X-THIRD";
+    in.capa_len = 7;
+    assert_int_equal(p3fp_identify(db, &in, &m), 1);
+    assert_string_equal(m.rule_id, "named");
+    assert_int_equal(m.confidence, P3FP_CONF_CERTAIN);
+    assert_null(m.conflict_rule);
+    /* A distinctive error of another vendor does: likely, and the reason is kept. */
+    in.error = "Other says no";
+    in.error_len = strlen(in.error);
+    assert_int_equal(p3fp_identify(db, &in, &m), 1);
+    assert_string_equal(m.rule_id, "named");
+    assert_int_equal(m.confidence, P3FP_CONF_LIKELY);
+    assert_string_equal(m.conflict_rule, "by-error");
+    assert_string_equal(m.conflict_vendor, "Other");
+    assert_string_equal(m.conflict_product, "Server");
+    /* Two heuristics on one source: ranked by their writer (priority), no conflict. */
+    struct p3fp_input capa_only;
+    memset(&capa_only, 0, sizeof capa_only);
+    capa_only.capa = "X-THIRD";
+    capa_only.capa_len = 7;
+    assert_int_equal(p3fp_identify(db, &capa_only, &m), 1);
+    assert_string_equal(m.rule_id, "by-capa");
+    assert_int_equal(m.confidence, P3FP_CONF_GUESS);
+    assert_int_equal(m.sources, 1u << P3FP_SRC_CAPA);
+    /* Two heuristics on different sources that disagree: no answer at all. */
+    capa_only.quit = "+OK sixth";
+    capa_only.quit_len = strlen(capa_only.quit);
+    assert_int_equal(p3fp_identify(db, &capa_only, &m), 0);
+    assert_null(m.rule_id);
+    assert_int_equal(m.confidence, P3FP_CONF_NONE);
+    /* The replies to USER, STLS and QUIT are sources too. */
+    struct p3fp_input replies;
+    memset(&replies, 0, sizeof replies);
+    replies.user = "+OK send PASS";
+    replies.user_len = strlen(replies.user);
+    replies.stls = "+OK go";
+    replies.stls_len = strlen(replies.stls);
+    replies.quit = "+OK Fifth out";
+    replies.quit_len = strlen(replies.quit);
+    assert_int_equal(p3fp_identify(db, &replies, &m), 1);
+    assert_string_equal(m.rule_id, "by-replies");
+    assert_int_equal(m.confidence, P3FP_CONF_LIKELY);
+    assert_int_equal(m.sources, 1u << P3FP_SRC_USER | 1u << P3FP_SRC_STLS | 1u << P3FP_SRC_QUIT);
+    replies.quit = NULL;
+    assert_int_equal(p3fp_identify(db, &replies, &m), 0);
+    p3fp_db_free(db);
+
+    expect_load_error("rule x\nvendor V\nproduct P\ngreeting ^x\nconfidence sure\n"
+                      "example greeting: x\n", "t.fp:5: ", "certain, likely or guess");
+    expect_load_error("rule x\nvendor V\nproduct P\ngreeting ^x\nconfidence guess\n"
+                      "confidence likely\nexample greeting: x\n", "t.fp:6: ", "twice");
+    assert_string_equal(p3fp_confidence_name(P3FP_CONF_GUESS), "guess");
+    assert_string_equal(p3fp_source_name(P3FP_SRC_QUIT), "quit");
+}
+
 /* ---- the built-in database ---------------------------------------------------------------- */
 
 static void test_builtin_loads(void **state)
@@ -741,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_exact_captures),
         cmocka_unit_test(test_format_errors),
         cmocka_unit_test(test_format_features),
+        cmocka_unit_test(test_confidence_and_conflicts),
         cmocka_unit_test(test_cpe_escaping_and_truncation),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_bench_corpus),
