@@ -39,8 +39,8 @@ BASE = int(ipaddress.IPv4Address("127.77.0.0"))
 #   - a product its vendor renamed counts under both names (Kerio MailServer -> Kerio Connect,
 #     Merak -> IceWarp, Lotus Domino -> HCL Domino);
 #   - nmap's spelling is taken as it is ("Netscape Messenging Server pop3" is Netscape's).
-# Not mapped, because they name no corpus product: "602LAN Suite pop3", "MailMax pop3d" (both
-# printed for greetings the corpus keeps unknown). A generic answer — service "pop3" with no
+# Not mapped, because they name no product of bench/products.tsv: "MailMax pop3d", "pop3gwd pop3
+# proxy" (printed for other proxies), "Nagios NSCA" (another service). A generic answer — service "pop3" with no
 # product — names nothing.
 ON_PREM_EXCHANGE = {"Exchange Server 5.5", "Exchange Server 2000", "Exchange Server 2003",
                     "Exchange Server 2007", "Exchange Server"}
@@ -88,6 +88,26 @@ NMAP_PRODUCTS = {
     "MailEnable POP3 Server": {"MailEnable"},
     "CMailServer pop3d": {"CMailServer"},
     "WinGate pop3d": {"WinGate"},
+    # Printed on the blind set (bench/blind/greetings.tsv); same rule: nmap's own product
+    # string, the canonical product(s) of bench/products.tsv it names.
+    "ArGoSoft freeware pop3d": {"ArGoSoft Mail Server"},
+    "BVRP Software SLMAIL pop3d": {"SLmail"},
+    "DavMail pop3d": {"DavMail"},
+    "FreePOPs pop3 proxy": {"FreePOPs"},
+    "GNU mailutils pop3d": {"Mailutils"},
+    "InterMail pop3d": {"InterMail"},
+    "JAMES pop3d": {"James"},
+    "MailSite pop3d": {"MailSite"},
+    "POPFile pop3d": {"POPFile"},
+    "PSCS VPop3": {"VPOP3"},
+    "Sun Java System Messaging Multiplexor pop3d": {"Java System Messaging Server",
+                                                    "Communications Messaging Server"},
+    "VisNetic MailServer pop3d": {"VisNetic MailServer"},
+    "XMail pop3 server": {"XMail"},
+    "hotwayd pop3d": {"hotwayd"},
+    "ipop3d": {"UW IMAP ipop3d"},
+    "tpop3d": {"tpop3d"},
+    "602LAN Suite pop3": {"602LAN SUITE"},
 }
 
 
