@@ -301,8 +301,11 @@ static void take_event(struct conn *c, const struct p3_event *ev)
     case P3_EV_REPLY:
         if (ev->cmd == P3_CMD_CAPA) {
             (ev->tls ? &r->capa_tls : &r->capa)->present = ev->status == P3_ST_OK;
-            if (!ev->tls || r->implicit_tls) /* the first CAPA answer of the connection */
-                p3s_bytes_set(r, &r->capa_reply, ev->line.text, ev->line.len);
+            struct p3s_bytes *reply = ev->tls && !r->implicit_tls ? &r->capa_tls_reply
+                                                                 : &r->capa_reply;
+            if (ev->resync && reply->p) /* the line taken for the answer was a stray one */
+                p3s_record_add_unsolicited(r, P3_CMD_CAPA, ev->tls, reply->p, reply->n);
+            p3s_bytes_set(r, reply, ev->line.text, ev->line.len);
         } else if (ev->cmd == P3_CMD_USER) {
             p3s_bytes_set(r, &r->user_reply, ev->line.text, ev->line.len);
             r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;

@@ -101,6 +101,7 @@ struct p3s_record {
     struct p3s_list capa;     /* CAPA on the connection before any TLS upgrade */
     struct p3s_bytes capa_reply; /* first line of the CAPA answer (e.g. -ERR) */
     struct p3s_list capa_tls; /* CAPA under TLS: after STLS, or on an implicit-TLS port */
+    struct p3s_bytes capa_tls_reply; /* first line of the CAPA answer after STLS */
     unsigned capa_bits, capa_tls_bits;
 
     /* STLS */

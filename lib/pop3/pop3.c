@@ -281,8 +281,10 @@ static void set_send(struct p3_session *s, struct p3_event *ev, enum p3_next nex
     };
     ev->next = next;
     ev->send_cmd = cmd;
-    if (cmd != P3_CMD_NONE)
+    if (cmd != P3_CMD_NONE) {
+        s->prev_cmd = s->last_cmd;
         s->last_cmd = (uint8_t)cmd;
+    }
     if (cmd == P3_CMD_USER) {
         ev->send = s->user_cmd;
         ev->send_len = s->user_cmd_len;
@@ -298,11 +300,12 @@ static void send_quit(struct p3_session *s, struct p3_event *ev)
     set_send(s, ev, P3_NEXT_SEND, P3_CMD_QUIT);
 }
 
-/* A line no command awaits: consumed and reported, the dialogue stays where it is. */
-static void unsolicited(const struct p3_session *s, struct p3_event *ev)
+/* A line no command awaits: consumed and reported, the dialogue stays where it is. A stale line
+ * came before the last command went out, so after the one before it. */
+static void unsolicited(const struct p3_session *s, struct p3_event *ev, int stale)
 {
     ev->type = P3_EV_UNSOLICITED;
-    ev->cmd = (enum p3_cmd)s->last_cmd;
+    ev->cmd = (enum p3_cmd)(stale ? s->prev_cmd : s->last_cmd);
     ev->status = p3_reply_status(ev->line.text, ev->line.len);
     ev->next = P3_NEXT_READ;
 }
@@ -443,6 +446,15 @@ static void on_capa_line(struct p3_session *s, struct p3_event *ev)
         after_capa(s, ev);
         return;
     }
+    if (!ev->line.truncated && p3_reply_status(t, n) != P3_ST_OTHER) { /* rule 4 of pop3.h */
+        if (s->capa_lines == 0) {
+            ev->resync = 1;
+            on_capa_status(s, ev);
+        } else {
+            unsolicited(s, ev, 0);
+        }
+        return;
+    }
     s->capa_lines++;
     s->capa_bytes += (uint32_t)n;
     if (s->capa_lines > P3_CAPA_MAX_LINES || s->capa_bytes > P3_MULTILINE_MAX) {
@@ -507,7 +519,7 @@ size_t p3_session_feed(struct p3_session *s, const char *buf, size_t len, struct
     if (!have)
         return used;
     if (s->step != STEP_GREETING && (stale || !p3_session_awaiting(s))) {
-        unsolicited(s, ev);
+        unsolicited(s, ev, stale);
         return used;
     }
     switch (s->step) {

@@ -32,6 +32,10 @@
  *   3. Lines past the reply awaited — after +OK to STLS before the handshake (cleartext that
  *      must never be read as TLS), and after the last reply — are P3_EV_UNSOLICITED too, so the
  *      engine records them rather than dropping them.
+ *   4. A status line (+OK, -ERR) where a CAPA list should start shows that the status line taken
+ *      before it was stray (an extra greeting line that crossed our CAPA): it is taken as the
+ *      real answer (P3_EV_REPLY with resync set; the engine records the earlier one as
+ *      unsolicited). A status line further down a list is P3_EV_UNSOLICITED.
  * The engine records every unsolicited line; src/findings.c withholds the findings that rest on
  * a reply of a session that was out of step (pop3-plaintext-login, pop3-stls-broken) and says so.
  */
@@ -155,7 +159,8 @@ enum p3_event_type {
     P3_EV_CAPA_END,  /* the CAPA list ended ("."), or overflowed (overflow set) */
     P3_EV_SKIPPED,   /* a line the dialogue did not ask for (after a truncated line) */
     P3_EV_UNSOLICITED /* a line no command awaited (see "Keeping replies in step"); cmd is the
-                         command sent last (P3_CMD_NONE: none yet), tls says how it came */
+                         command it came after (P3_CMD_NONE: only the greeting; for a stale
+                         line the one before the command it was pending at), tls how it came */
 };
 
 struct p3_event {
@@ -166,6 +171,8 @@ struct p3_event {
     struct p3_line line;
     int tls;      /* the line came over TLS */
     int overflow; /* a multi-line answer passed its caps */
+    int resync;   /* this REPLY is the real answer to cmd: the line taken for it before was a
+                     stray one (a status line where the CAPA list should start) */
     enum p3_next next;
     enum p3_cmd send_cmd; /* the command in send, P3_CMD_NONE when there is none */
     const char *send;     /* the command to send, CRLF included (static or inside the session) */
@@ -193,6 +200,7 @@ struct p3_session {
     uint8_t ntlm_tried;
     uint8_t settle_next; /* enum p3_cmd to send once settled */
     uint8_t last_cmd;    /* enum p3_cmd sent last */
+    uint8_t prev_cmd;    /* enum p3_cmd sent before it */
     uint16_t capa_lines;
     uint32_t stale;         /* bytes received before the last command was sent, unconsumed */
     uint32_t capa_bytes;
