@@ -65,6 +65,7 @@ struct conn {
     enum phase phase;
     enum p3_cmd waiting;  /* the command whose answer is awaited */
     int settling;         /* the core's settle step: the timer ends it */
+    int kernel_empty;     /* read_plain() just read the socket to EAGAIN */
     int timer_is_deadline; /* the armed timer is the deadline, not a step timeout */
     double t_sent;        /* when the last command went out */
     double rtt_ms;        /* the first exchange's round trip (-1: not measured yet) */
@@ -349,21 +350,23 @@ static size_t pending_input(struct conn *c)
  * to run in the next loop pass, as is anything past a full buffer. */
 static void pull_pending(struct conn *c)
 {
-    if (c->bev || c->fd < 0)
+    if (c->bev || c->fd < 0 || c->kernel_empty)
         return;
+    size_t before = c->in_len;
+    int ended = 0;
     while (c->in_len < IN_CAP) {
         ssize_t k = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, MSG_DONTWAIT);
         if (k > 0) {
             c->in_len += (size_t)k;
             continue;
         }
-        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
         if (k < 0 && errno == EINTR)
             continue;
-        break; /* an end or an error */
+        ended = !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        break;
     }
-    if (c->io_added)
+    /* What was taken (and an end) is handled by the read handler, in the next loop pass. */
+    if (c->io_added && (ended || c->in_len > before))
         event_active(&c->io, EV_READ, 0);
 }
 
@@ -588,41 +591,60 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
  * the loop (and every other connection's timers) to itself. */
 #define READ_BUDGET (64 * 1024)
 
-/* What one recv of a cleartext socket gave (k bytes, or -1 and err): 1 read on, 0 wait for the
- * next event (the socket is drained), -1 the connection ended or went to TLS. The event is
- * edge-triggered, so reading goes on to EAGAIN: a short read is no proof of that, because
- * libevent reports a reset that came in with the last bytes as plain readiness, and no later
- * edge would come for it. */
+/* What one recv of a cleartext socket gave (k bytes, or -1 and err): 1 read on, 0 the socket is
+ * drained, -1 the connection ended or went to TLS. Bytes are only buffered here; read_plain()
+ * hands them to the core once the socket has nothing more, so that whatever the server sent
+ * before our next command counts as received before it (pop3.h, rule 1) without a system call
+ * of its own. The event is edge-triggered, so reading goes on to EAGAIN: a short read is no
+ * proof of that, because libevent reports a reset that came in with the last bytes as plain
+ * readiness, and no later edge would come for it. An end is acted on after what came before
+ * it was processed. */
 static int take_read(struct conn *c, ssize_t k, int err)
 {
     if (k > 0) {
         c->in_len += (size_t)k;
-        return process_input(c) < 0 ? -1 : 1;
+        return 1;
     }
     if (k < 0 && (err == EAGAIN || err == EWOULDBLOCK))
         return 0;
     if (k < 0 && err == EINTR)
         return 1;
+    if (c->in_len && process_input(c) < 0)
+        return -1; /* the dialogue finished on those bytes */
     on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
     return -1;
 }
 
-/* Reads until the socket has nothing more, handing each piece to the core; past the budget,
- * the event is made active again to go on in the next loop pass. */
+/* Reads until the socket has nothing more (or the buffer is full), then hands what came to the
+ * core; past the budget, the event is made active again to go on in the next loop pass. While
+ * the core acts on bytes read up to EAGAIN the socket is known empty (kernel_empty): a command
+ * sent then needs no look for more first (pull_pending). */
 static void read_plain(struct conn *c)
 {
     size_t budget = READ_BUDGET;
     for (;;) {
-        if (budget == 0) {
-            event_active(&c->io, EV_READ, 0);
-            return;
-        }
         size_t want = IN_CAP - c->in_len;
         if (want > budget)
             want = budget;
+        if (want == 0) { /* full buffer or budget spent: let the core consume first */
+            if (process_input(c) < 0)
+                return;
+            if (budget == 0) {
+                event_active(&c->io, EV_READ, 0);
+                return;
+            }
+            continue;
+        }
         ssize_t k = recv(c->fd, c->in + c->in_len, want, 0);
-        if (take_read(c, k, k < 0 ? errno : 0) <= 0)
+        int r = take_read(c, k, k < 0 ? errno : 0);
+        if (r < 0)
             return;
+        if (r == 0) {
+            c->kernel_empty = 1;
+            if (process_input(c) == 0)
+                c->kernel_empty = 0;
+            return;
+        }
         if (k > 0)
             budget -= (size_t)k;
     }
