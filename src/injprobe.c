@@ -95,13 +95,15 @@ static void finish(struct probe *p)
         close(p->fd);
     event_free(p->timer);
     free(p->sni);
+    char detail[sizeof p->detail];
+    memcpy(detail, p->detail, sizeof detail);
     struct p3s_injprobe_result res = {
-        p->verdict, p->detail,         p->evidence.p ? p->evidence.p : "", p->evidence.n,
+        p->verdict, detail,         p->evidence.p ? p->evidence.p : "", p->evidence.n,
         p->cleartext.p ? p->cleartext.p : "", p->cleartext.n};
     p3s_injprobe_cb cb = p->cb;
     void *arg = p->arg;
     struct text ev = p->evidence, ct = p->cleartext;
-    free(p);
+    free(p); /* before the callback, which may start another check */
     cb(arg, &res);
     free(ev.p);
     free(ct.p);
