@@ -2,13 +2,20 @@
  *
  * Input: two header bytes, then the bytes the server sends.
  *   byte 0: options: bit 0 implicit TLS, bit 1 USER probe, bit 2 STLS, bit 3 the TLS handshake
- *           after STLS fails, bit 4 an unusable probe name, bit 5 an over-long probe name.
+ *           after STLS fails, bit 4 an unusable probe name, bit 5 an over-long probe name,
+ *           bit 6 the bytes buffered when a command goes out are stale (p3_session_sent, as the
+ *           engine does), bit 7 a settle step lasts one more chunk of input (else it ends at
+ *           once): whatever lines the input holds between two steps — extra, doubled or late
+ *           answers — then arrive before the command, while settling or after it.
  *   byte 1: how the bytes arrive: bits 0-1 the chunk sizes (0: everything at once, 1: one byte
  *           at a time, 2: 1 to 16 bytes, 3: 1 to 1500 bytes), bits 2-7 seed their sequence.
  * The driver behaves like src/conn.c: it shows the core at most P3_LINE_MAX + 2 buffered bytes,
  * drains what the core consumed, sends what it asks for, drops the buffer on STARTTLS and calls
  * p3_session_tls_started() (unless the handshake fails), and at the end of the input calls
- * p3_session_eof(). It checks that every event is well formed (lines inside the buffer and at
+ * p3_session_eof(). Out of step (issue 19): a line that starts in stale bytes is never a reply,
+ * only unsolicited; while settling every line is unsolicited; unsolicited lines never move the
+ * dialogue on; lines left at STARTTLS are unsolicited after STLS. It checks that every event is
+ * well formed (lines inside the buffer and at
  * most P3_LINE_MAX, statuses and services agreeing with the classifiers, commands only CAPA,
  * USER <safe name>, STLS, QUIT, in an order the dialogue allows), that the core always makes
  * progress on a full window (so the engine's buffer stays bounded), and that the session ends.
@@ -43,6 +50,11 @@ struct drv {
     int tls;         /* TLS is active (implicit or after STLS) */
     int in_capa;     /* inside a multi-line CAPA answer */
     enum p3_cmd waiting;
+    enum p3_cmd last_sent, prev_sent;
+    int mark_stale;  /* bit 6 */
+    int slow_settle; /* bit 7 */
+    int settling;    /* P3_NEXT_SETTLE, not yet ended */
+    size_t stale;    /* the driver's own count of stale bytes still buffered */
     unsigned capa_sent, user_sent, stls_sent, quit_sent;
     unsigned stls_seen; /* STLS listed in the cleartext CAPA */
     unsigned capa_lines;
@@ -64,7 +76,8 @@ static enum p3_cmd cmd_of(const char *s, size_t n)
 /* The command the core asks for: CRLF-terminated, nothing else that ends a line, a known one. */
 static void check_send(struct drv *d, const struct p3_event *ev)
 {
-    if (ev->next == P3_NEXT_READ || ev->next == P3_NEXT_STARTTLS) {
+    if (ev->next == P3_NEXT_READ || ev->next == P3_NEXT_STARTTLS ||
+        ev->next == P3_NEXT_SETTLE) {
         CHECK(ev->send == NULL && ev->send_len == 0 && ev->send_cmd == P3_CMD_NONE);
         return;
     }
@@ -124,6 +137,8 @@ static void check_send(struct drv *d, const struct p3_event *ev)
         break;
     }
     d->waiting = c;
+    d->prev_sent = d->last_sent;
+    d->last_sent = c;
 }
 
 static int inside(const char *p, size_t n, const char *buf, size_t len)
@@ -135,12 +150,28 @@ static void check_event(struct drv *d, const struct p3_event *ev, const char *bu
                         size_t used)
 {
     CHECK(ev->tls == d->tls);
-    CHECK(ev->next >= P3_NEXT_READ && ev->next <= P3_NEXT_FINISH);
+    CHECK(ev->next >= P3_NEXT_READ && ev->next <= P3_NEXT_SETTLE);
     enum p3_cmd waiting = d->waiting; /* the command this line answers */
+    enum p3_cmd last = d->last_sent, prev = d->prev_sent;
+    int stale = d->stale > 0; /* the line starts in bytes that came before the last command */
+    d->stale = used >= d->stale ? 0 : d->stale - used;
     check_send(d, ev);
     if (ev->type == P3_EV_NONE) {
         CHECK(ev->next == P3_NEXT_READ);
         return;
+    }
+    /* A line that came before the command, or while settling, never answers anything. */
+    if ((stale || d->settling || d->tls_wait) && ev->type != P3_EV_GREETING)
+        CHECK(ev->type == P3_EV_UNSOLICITED);
+    if (ev->type == P3_EV_UNSOLICITED) {
+        CHECK(ev->next == P3_NEXT_READ && ev->send == NULL);
+        CHECK(ev->cmd == (stale ? prev : last) || (!stale && ev->cmd == prev));
+        CHECK(ev->status == p3_reply_status(ev->line.text, ev->line.len));
+    }
+    if (ev->next == P3_NEXT_SETTLE) {
+        CHECK(!d->settling && !d->tls && ev->send == NULL);
+        CHECK(ev->type == P3_EV_REPLY || ev->type == P3_EV_CAPA_END);
+        d->settling = 1;
     }
     CHECK(used > 0 && used <= len); /* an event consumes: the engine's loop always advances */
     const struct p3_line *l = &ev->line;
@@ -164,6 +195,8 @@ static void check_event(struct drv *d, const struct p3_event *ev, const char *bu
         CHECK(d->greeted);
         CHECK(ev->cmd == waiting);
         CHECK(ev->status == p3_reply_status(l->text, l->len));
+        if (ev->resync) /* only where a CAPA list should have started */
+            CHECK(ev->cmd == P3_CMD_CAPA && d->in_capa && d->capa_lines == 0);
         if (ev->cmd == P3_CMD_CAPA && ev->status == P3_ST_OK) {
             CHECK(ev->next == P3_NEXT_READ);
             d->in_capa = 1;
@@ -194,6 +227,7 @@ static void check_event(struct drv *d, const struct p3_event *ev, const char *bu
             CHECK(l->len == 1 && l->text[0] == '.' && !l->truncated);
         break;
     case P3_EV_SKIPPED:
+    case P3_EV_UNSOLICITED:
         break;
     default:
         CHECK(0);
@@ -203,17 +237,46 @@ static void check_event(struct drv *d, const struct p3_event *ev, const char *bu
         CHECK(d->s.capa_bits == 0);
 }
 
+static void process_stale(struct drv *d);
+
+/* The settle step is over: the core names the command that was waiting for it. */
+static void end_settle(struct drv *d)
+{
+    struct p3_event ev;
+    d->settling = 0;
+    p3_session_settled(&d->s, &ev);
+    CHECK(ev.type == P3_EV_NONE && ev.next == P3_NEXT_SEND);
+    CHECK(ev.send_cmd == P3_CMD_STLS || ev.send_cmd == P3_CMD_QUIT ||
+          ev.send_cmd == P3_CMD_AUTH_NTLM);
+    check_send(d, &ev);
+    if (d->mark_stale) {
+        p3_session_sent(&d->s, d->len);
+        d->stale = d->len;
+    }
+}
+
 /* Acts on an event as conn.c's act() does. */
 static void act(struct drv *d, const struct p3_event *ev)
 {
     switch (ev->next) {
     case P3_NEXT_READ:
+        break;
+    case P3_NEXT_SETTLE:
+        if (!d->slow_settle)
+            end_settle(d);
+        break;
     case P3_NEXT_SEND:
+        if (d->mark_stale) {
+            p3_session_sent(&d->s, d->len);
+            d->stale = d->len;
+        }
         break;
     case P3_NEXT_STARTTLS:
         CHECK(!d->tls);
         d->tls_wait = 1;
+        process_stale(d); /* lines the server sent after +OK: unsolicited, then dropped */
         d->len = 0; /* bytes the server sent in cleartext after +OK are never read as TLS */
+        d->stale = 0;
         if (d->fail_handshake) {
             d->finished = 1;
             break;
@@ -229,6 +292,25 @@ static void act(struct drv *d, const struct p3_event *ev)
     case P3_NEXT_FINISH:
         d->finished = 1;
         break;
+    }
+}
+
+/* conn.c's process_stale(): the complete lines left when no reply is awaited any more. */
+static void process_stale(struct drv *d)
+{
+    for (;;) {
+        size_t n = d->len < WINDOW ? d->len : WINDOW;
+        struct p3_event ev;
+        size_t used = p3_session_feed(&d->s, d->buf, n, &ev);
+        CHECK(used <= n);
+        if (!used)
+            return;
+        check_event(d, &ev, d->buf, n, used);
+        CHECK(ev.type == P3_EV_UNSOLICITED || ev.type == P3_EV_NONE);
+        if (ev.type == P3_EV_UNSOLICITED)
+            CHECK(ev.cmd == P3_CMD_STLS || ev.cmd == P3_CMD_QUIT || ev.cmd == d->last_sent);
+        memmove(d->buf, d->buf + used, d->len - used);
+        d->len -= used;
     }
 }
 
@@ -272,6 +354,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     d.opts = (flags & 1 ? P3_OPT_IMPLICIT_TLS : 0) | (flags & 2 ? P3_OPT_USER_PROBE : 0) |
              (flags & 4 ? P3_OPT_STLS : 0);
     d.fail_handshake = (flags & 8) != 0;
+    d.mark_stale = (flags & 64) != 0;
+    d.slow_settle = (flags & 128) != 0;
     d.probe = (flags & 16) ? "<>\r\n @:;!/ \t\x01" /* no usable character */
               : (flags & 32) ? "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF\r\nPASS x"
                              : "p3s0123456789ab";
@@ -312,6 +396,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in += chunk;
         left -= chunk;
         process(&d);
+        if (d.settling && !d.finished) { /* the settle wait ran out after this chunk */
+            end_settle(&d);
+            process(&d);
+        }
         if (!d.finished)
             CHECK(d.len < WINDOW); /* the buffer stays bounded */
     }
@@ -331,10 +419,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         d.finished = 1;
     }
-    /* A finished session stays finished. */
+    /* A finished session stays finished: a line is only unsolicited (or, inside an over-long
+     * line, the rest of it). */
     struct p3_event ev;
-    CHECK(p3_session_feed(&d.s, "+OK\r\n", 5, &ev) == 0 && ev.type == P3_EV_NONE);
-    CHECK(ev.next == P3_NEXT_READ);
+    int discarding = d.s.rd.discarding;
+    CHECK(p3_session_feed(&d.s, "+OK\r\n", 5, &ev) == 5);
+    CHECK(ev.type == (discarding ? P3_EV_NONE : P3_EV_UNSOLICITED));
+    CHECK(ev.next == P3_NEXT_READ && ev.send == NULL);
     if (d.s.confirmed)
         CHECK(p3_session_is_pop3(&d.s));
     return 0;

@@ -45,6 +45,7 @@ enum {
     OPT_DNS_CONCURRENCY,
     OPT_NTLM,
     OPT_NO_TLS_VERSIONS,
+    OPT_NO_STLS_INJECTION,
     OPT_FINGERPRINTS
 };
 
@@ -77,6 +78,7 @@ static const struct option LONG_OPTS[] = {
     {"dns-concurrency", required_argument, NULL, OPT_DNS_CONCURRENCY},
     {"ntlm", no_argument, NULL, OPT_NTLM},
     {"no-tls-versions", no_argument, NULL, OPT_NO_TLS_VERSIONS},
+    {"no-stls-injection", no_argument, NULL, OPT_NO_STLS_INJECTION},
     {"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -118,6 +120,8 @@ static void usage(FILE *fp)
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
             "      --no-stls             do not upgrade with STLS\n"
             "      --no-tls-versions     do not probe which TLS versions a server accepts\n"
+            "      --no-stls-injection   do not check STLS for command injection (one more\n"
+            "                            connection sends STLS and CAPA in one write)\n"
             "      --ntlm                ask AUTH NTLM for a CHALLENGE (host, domain, OS build)\n"
             "      --fingerprints FILE   add the fingerprint rules of FILE to the built-in ones\n"
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
@@ -290,6 +294,7 @@ static void defaults(struct p3s_config *cfg)
     cfg->user_probe = 1;
     cfg->stls = 1;
     cfg->tls_versions = 1;
+    cfg->stls_injection = 1;
     cfg->fail_on = -1;
     cfg->color = -1;
 }
@@ -443,6 +448,9 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             break;
         case OPT_NO_TLS_VERSIONS:
             cfg->tls_versions = 0;
+            break;
+        case OPT_NO_STLS_INJECTION:
+            cfg->stls_injection = 0;
             break;
         case OPT_FINGERPRINTS:
             if (add_item(cfg->fingerprint_files, &cfg->nfingerprint_files, optarg,

@@ -31,6 +31,7 @@ struct p3s_config {
     const char *resolver;
     int user_probe;
     int stls;
+    int stls_injection; /* the STLS command injection check (injprobe.c) */
     int ntlm;         /* --ntlm: AUTH NTLM negotiation to read what the CHALLENGE discloses */
     int tls_versions; /* probe which TLS versions a TLS-capable server accepts */
     const char *fingerprint_files[P3S_MAX_LISTS]; /* --fingerprints FILE, after the built-in */

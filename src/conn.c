@@ -32,6 +32,7 @@
 #include "pop3.h"
 #include "scan_internal.h"
 #include "tlsinfo.h"
+#include "tlsstrip.h"
 #include "util.h"
 
 enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
@@ -39,6 +40,13 @@ enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
 /* Received cleartext not yet consumed: the core needs a whole line (P3_LINE_MAX bytes and its
  * terminator) in one piece to decide, never more. */
 #define IN_CAP (P3_LINE_MAX + 64)
+
+/* How long the core's settle step (P3_NEXT_SETTLE: before STLS, after an accepted USER) waits
+ * for a second or late answer: two round trips of the first exchange, at least
+ * P3S_SETTLE_MIN_MS. The floor is for near servers, where a round trip is far below the
+ * scheduling delays of a server that writes its two answers one after the other (CPython's test
+ * server makes two send() calls); it costs only the targets that offer STLS or accept USER. */
+#define SETTLE_MIN_MS P3S_SETTLE_MIN_MS
 
 struct conn {
     struct conn *prev, *next; /* in scan->conns */
@@ -56,7 +64,11 @@ struct conn {
     struct p3_session sess;
     enum phase phase;
     enum p3_cmd waiting;  /* the command whose answer is awaited */
+    int settling;         /* the core's settle step: the timer ends it */
+    int kernel_empty;     /* read_plain() just read the socket to EAGAIN */
     int timer_is_deadline; /* the armed timer is the deadline, not a step timeout */
+    double t_sent;        /* when the last command went out */
+    double rtt_ms;        /* the first exchange's round trip (-1: not measured yet) */
     int sni;
     int retries_left;
     struct p3s_job *job_done; /* handed back to the scan with the record */
@@ -65,24 +77,7 @@ struct conn {
 
 static const char *cmd_name(enum p3_cmd cmd)
 {
-    switch (cmd) {
-    case P3_CMD_CAPA:
-        return "CAPA";
-    case P3_CMD_USER:
-        return "USER";
-    case P3_CMD_STLS:
-        return "STLS";
-    case P3_CMD_QUIT:
-        return "QUIT";
-    case P3_CMD_AUTH_NTLM:
-        return "AUTH NTLM";
-    case P3_CMD_NTLM_NEGOTIATE:
-        return "the NTLM NEGOTIATE";
-    case P3_CMD_NTLM_CANCEL:
-        return "the NTLM cancel";
-    default:
-        return "the greeting";
-    }
+    return cmd == P3_CMD_NONE ? "the greeting" : p3s_cmd_name(cmd);
 }
 
 /* Arms the timer for a step of step_ms, never past the deadline. */
@@ -246,6 +241,14 @@ static void on_read(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static int retry_connect(struct conn *c);
 
+/* A cleartext line after +OK to STLS that the TLS BIO set aside (tlsstrip.h). */
+static void on_stripped(void *arg, const char *line, size_t n)
+{
+    struct conn *c = arg;
+    c->rec->stls_extra_bytes = 1;
+    p3s_record_add_unsolicited(c->rec, P3_CMD_STLS, 0, line, n);
+}
+
 static void start_tls(struct conn *c, enum phase phase)
 {
     SSL *ssl = SSL_new(c->scan->ssl_ctx);
@@ -256,6 +259,16 @@ static void start_tls(struct conn *c, enum phase phase)
     }
     if (c->sni)
         SSL_set_tlsext_host_name(ssl, c->rec->target);
+    if (phase == PH_STLS_TLS) { /* cleartext before the ServerHello is recorded, not read as TLS */
+        BIO *bio = p3s_strip_bio_new(c->fd, on_stripped, c);
+        if (!bio) {
+            SSL_free(ssl);
+            set_tls_error(c, "cannot start TLS");
+            conn_finish(c);
+            return;
+        }
+        SSL_set_bio(ssl, bio, bio);
+    }
     if (c->io_added) /* from here the bufferevent watches the socket */
         event_del(&c->io);
     c->io_added = 0;
@@ -289,8 +302,11 @@ static void take_event(struct conn *c, const struct p3_event *ev)
     case P3_EV_REPLY:
         if (ev->cmd == P3_CMD_CAPA) {
             (ev->tls ? &r->capa_tls : &r->capa)->present = ev->status == P3_ST_OK;
-            if (!ev->tls || r->implicit_tls) /* the first CAPA answer of the connection */
-                p3s_bytes_set(r, &r->capa_reply, ev->line.text, ev->line.len);
+            struct p3s_bytes *reply = ev->tls && !r->implicit_tls ? &r->capa_tls_reply
+                                                                 : &r->capa_reply;
+            if (ev->resync && reply->p) /* the line taken for the answer was a stray one */
+                p3s_record_add_unsolicited(r, P3_CMD_CAPA, ev->tls, reply->p, reply->n);
+            p3s_bytes_set(r, reply, ev->line.text, ev->line.len);
         } else if (ev->cmd == P3_CMD_USER) {
             p3s_bytes_set(r, &r->user_reply, ev->line.text, ev->line.len);
             r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;
@@ -305,9 +321,16 @@ static void take_event(struct conn *c, const struct p3_event *ev)
     case P3_EV_CAPA_ITEM:
         p3s_list_add(r, ev->tls ? &r->capa_tls : &r->capa, ev->line.text, ev->line.len);
         break;
+    case P3_EV_UNSOLICITED:
+        p3s_record_add_unsolicited(r, ev->cmd, ev->tls, ev->line.text, ev->line.len);
+        if (ev->cmd == P3_CMD_STLS && !ev->tls)
+            r->stls_extra_bytes = 1;
+        break;
     default:
         break;
     }
+    if (ev->type == P3_EV_REPLY && c->rtt_ms < 0 && c->t_sent > 0)
+        c->rtt_ms = p3s_now_ms() - c->t_sent;
     r->capa_bits = c->sess.capa_bits;
     r->capa_tls_bits = c->sess.capa_tls_bits;
     if (!r->implicit_tls) {
@@ -317,27 +340,84 @@ static void take_event(struct conn *c, const struct p3_event *ev)
     }
 }
 
+/* Bytes received so far and not consumed. */
+static size_t pending_input(struct conn *c)
+{
+    return c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : c->in_len;
+}
+
+/* Takes into the buffer what the socket holds now, without waiting: whatever arrived before a
+ * command goes out cannot answer it (pop3.h rule 1), so it must count as pending. Cleartext
+ * only (a TLS bufferevent reads for itself). An end or error is left to the read handler, made
+ * to run in the next loop pass, as is anything past a full buffer. */
+static void pull_pending(struct conn *c)
+{
+    if (c->bev || c->fd < 0 || c->kernel_empty)
+        return;
+    size_t before = c->in_len;
+    int ended = 0;
+    while (c->in_len < IN_CAP) {
+        ssize_t k = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, MSG_DONTWAIT);
+        if (k > 0) {
+            c->in_len += (size_t)k;
+            continue;
+        }
+        if (k < 0 && errno == EINTR)
+            continue;
+        ended = !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        break;
+    }
+    /* What was taken (and an end) is handled by the read handler, in the next loop pass. */
+    if (c->io_added && (ended || c->in_len > before))
+        event_active(&c->io, EV_READ, 0);
+}
+
+static void process_stale(struct conn *c);
+
+/* The settle step of the core: wait, reading; the timer (on_timer) ends it. */
+static void start_settle(struct conn *c)
+{
+    int ms = c->rtt_ms > 0 ? (int)(2 * c->rtt_ms) : 0;
+    if (ms < SETTLE_MIN_MS)
+        ms = SETTLE_MIN_MS;
+    if (ms > c->scan->cfg->read_timeout_ms)
+        ms = c->scan->cfg->read_timeout_ms;
+    c->settling = 1;
+    arm(c, ms);
+}
+
 /* Acts on what the core decided. Returns 0 when the connection goes on, -1 when it ended. */
 static int act(struct conn *c, const struct p3_event *ev)
 {
     switch (ev->next) {
     case P3_NEXT_READ:
         return 0;
+    case P3_NEXT_SETTLE:
+        start_settle(c);
+        return 0;
     case P3_NEXT_SEND:
+        pull_pending(c);
         conn_send(c, ev->send, ev->send_len);
+        p3_session_sent(&c->sess, pending_input(c));
         c->waiting = ev->send_cmd;
+        c->t_sent = p3s_now_ms();
         if (c->waiting == P3_CMD_STLS)
             c->rec->stls_attempted = 1;
         arm(c, c->scan->cfg->read_timeout_ms);
         return 0;
     case P3_NEXT_STARTTLS:
-        if (c->in_len) { /* bytes the server sent in cleartext after +OK: never read them as TLS */
+        /* Bytes the server sent in cleartext after +OK are recorded, never read as TLS. */
+        pull_pending(c);
+        process_stale(c);
+        if (c->in_len) {
             c->rec->stls_extra_bytes = 1;
             c->in_len = 0;
         }
         start_tls(c, PH_STLS_TLS);
         return -1; /* the read loop must stop: the old buffer is gone */
     case P3_NEXT_FINISH:
+        if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_QUIT)
+            process_stale(c); /* lines past the last answer */
         send_last(c, ev->send, ev->send_len);
         conn_finish(c);
         return -1;
@@ -366,6 +446,22 @@ static void drain_input(struct conn *c, size_t n)
     }
     c->in_len -= n;
     memmove(c->in, c->in + n, c->in_len);
+}
+
+/* Lines still buffered when no reply is awaited any more (before TLS, at the end): the core
+ * reports each as unsolicited, and they are recorded. */
+static void process_stale(struct conn *c)
+{
+    for (;;) {
+        size_t n;
+        const char *buf = peek_input(c, P3_LINE_MAX + 2, &n);
+        struct p3_event ev;
+        size_t used = p3_session_feed(&c->sess, buf, n, &ev);
+        if (!used)
+            return;
+        take_event(c, &ev);
+        drain_input(c, used);
+    }
 }
 
 /* Hands the bytes received to the core, line by line, acting on each decision. Returns -1 when
@@ -461,6 +557,9 @@ static void on_closed(struct conn *c, short what, int err)
                 take_event(c, &ev);
                 p3s_record_set_error(r, r->state, "closed after an unterminated greeting");
             }
+        } else if (c->settling) {
+            p3s_record_set_error(r, r->state, "%s after the answer to %s", how,
+                                 cmd_name(c->waiting));
         } else if (c->waiting == P3_CMD_STLS) {
             r->tls_error = p3s_xstrdup("connection closed after STLS");
         } else if (c->waiting != P3_CMD_QUIT) {
@@ -494,41 +593,60 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
  * the loop (and every other connection's timers) to itself. */
 #define READ_BUDGET (64 * 1024)
 
-/* What one recv of a cleartext socket gave (k bytes, or -1 and err): 1 read on, 0 wait for the
- * next event (the socket is drained), -1 the connection ended or went to TLS. The event is
- * edge-triggered, so reading goes on to EAGAIN: a short read is no proof of that, because
- * libevent reports a reset that came in with the last bytes as plain readiness, and no later
- * edge would come for it. */
+/* What one recv of a cleartext socket gave (k bytes, or -1 and err): 1 read on, 0 the socket is
+ * drained, -1 the connection ended or went to TLS. Bytes are only buffered here; read_plain()
+ * hands them to the core once the socket has nothing more, so that whatever the server sent
+ * before our next command counts as received before it (pop3.h, rule 1) without a system call
+ * of its own. The event is edge-triggered, so reading goes on to EAGAIN: a short read is no
+ * proof of that, because libevent reports a reset that came in with the last bytes as plain
+ * readiness, and no later edge would come for it. An end is acted on after what came before
+ * it was processed. */
 static int take_read(struct conn *c, ssize_t k, int err)
 {
     if (k > 0) {
         c->in_len += (size_t)k;
-        return process_input(c) < 0 ? -1 : 1;
+        return 1;
     }
     if (k < 0 && (err == EAGAIN || err == EWOULDBLOCK))
         return 0;
     if (k < 0 && err == EINTR)
         return 1;
+    if (c->in_len && process_input(c) < 0)
+        return -1; /* the dialogue finished on those bytes */
     on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
     return -1;
 }
 
-/* Reads until the socket has nothing more, handing each piece to the core; past the budget,
- * the event is made active again to go on in the next loop pass. */
+/* Reads until the socket has nothing more (or the buffer is full), then hands what came to the
+ * core; past the budget, the event is made active again to go on in the next loop pass. While
+ * the core acts on bytes read up to EAGAIN the socket is known empty (kernel_empty): a command
+ * sent then needs no look for more first (pull_pending). */
 static void read_plain(struct conn *c)
 {
     size_t budget = READ_BUDGET;
     for (;;) {
-        if (budget == 0) {
-            event_active(&c->io, EV_READ, 0);
-            return;
-        }
         size_t want = IN_CAP - c->in_len;
         if (want > budget)
             want = budget;
+        if (want == 0) { /* full buffer or budget spent: let the core consume first */
+            if (process_input(c) < 0)
+                return;
+            if (budget == 0) {
+                event_active(&c->io, EV_READ, 0);
+                return;
+            }
+            continue;
+        }
         ssize_t k = recv(c->fd, c->in + c->in_len, want, 0);
-        if (take_read(c, k, k < 0 ? errno : 0) <= 0)
+        int r = take_read(c, k, k < 0 ? errno : 0);
+        if (r < 0)
             return;
+        if (r == 0) {
+            c->kernel_empty = 1;
+            if (process_input(c) == 0)
+                c->kernel_empty = 0;
+            return;
+        }
         if (k > 0)
             budget -= (size_t)k;
     }
@@ -598,6 +716,19 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     struct p3s_record *r = c->rec;
     const struct p3s_config *cfg = c->scan->cfg;
     char limit[64];
+    if (c->settling && c->phase == PH_DIALOGUE) { /* the settle step is over */
+        c->settling = 0;
+        if (!c->timer_is_deadline) {
+            struct p3_event ev;
+            p3_session_settled(&c->sess, &ev);
+            act(c, &ev);
+            return;
+        }
+        p3s_record_set_error(r, r->state, "deadline of %d ms reached after the answer to %s",
+                             cfg->deadline_ms, cmd_name(c->waiting));
+        conn_finish(c);
+        return;
+    }
     if (c->timer_is_deadline)
         snprintf(limit, sizeof limit, "deadline of %d ms", cfg->deadline_ms);
     else
@@ -718,6 +849,7 @@ int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
     c->retries_left = cfg->retries;
     c->t_start = p3s_now_ms();
     c->t_deadline = c->t_start + cfg->deadline_ms;
+    c->rtt_ms = -1;
     c->fd = -1;
     evtimer_assign(&c->timer, scan->base, on_timer, c);
     event_priority_set(&c->timer, 0); /* a deadline goes before any I/O (scan.c) */

@@ -22,6 +22,12 @@ const struct p3s_finding_def P3S_FINDING_STLS_BROKEN = {
     "pop3-stls-broken", P3S_SEV_MEDIUM, "STLS advertised but the upgrade fails",
     "Fix the TLS configuration behind STLS (certificate, key, protocols) or stop advertising "
     "STLS."};
+const struct p3s_finding_def P3S_FINDING_STLS_INJECTION = {
+    "pop3-stls-injection", P3S_SEV_HIGH,
+    "STLS command injection: commands sent before TLS run inside it",
+    "Update the server so that STLS discards every byte the client sent before the TLS "
+    "handshake (Postfix fixed this as CVE-2011-0411, Cyrus as CVE-2011-1926); until then serve "
+    "POP3 over implicit TLS on port 995."};
 const struct p3s_finding_def P3S_FINDING_APOP = {
     "pop3-apop", P3S_SEV_LOW, "APOP (MD5 challenge-response) offered",
     "Disable APOP: it needs the password stored in the clear on the server and MD5 is broken "
@@ -48,7 +54,7 @@ const struct p3s_finding_def P3S_FINDING_NTLM_DISCLOSURE = {
 const struct p3s_finding_def *const P3S_FINDINGS[] = {
     &P3S_FINDING_DETECTED,    &P3S_FINDING_CLEARTEXT,
     &P3S_FINDING_PLAINTEXT_LOGIN, &P3S_FINDING_STLS_BROKEN,
-    &P3S_FINDING_APOP,        &P3S_FINDING_TLS_WEAK,
+    &P3S_FINDING_STLS_INJECTION, &P3S_FINDING_APOP,        &P3S_FINDING_TLS_WEAK,
     &P3S_FINDING_TLS_CERT,    &P3S_FINDING_VERSION_DISCLOSURE,
     &P3S_FINDING_NTLM_DISCLOSURE, NULL};
 
@@ -177,22 +183,45 @@ static void ntlm_finding(struct p3s_record *r)
         add_text(r, &P3S_FINDING_NTLM_DISCLOSURE, buf);
 }
 
+/* A finding the rules would give, not given: it rests on a reply of a session that was out of
+ * step (lib/pop3/pop3.h), so the reply may belong to another command. */
+static void withhold(struct p3s_record *r, const struct p3s_finding_def *def)
+{
+    if (r->nwithheld >= P3S_MAX_WITHHELD)
+        return;
+    r->withheld[r->nwithheld].def = def;
+    r->withheld[r->nwithheld].reason =
+        "the server sent lines no command asked for, so the reply this rests on may answer "
+        "another command";
+    r->nwithheld++;
+}
+
 void p3s_findings_evaluate(struct p3s_record *r)
 {
     r->nfindings = 0; /* evaluated again: the old evidence stays in the record's memory */
+    r->nwithheld = 0;
     if (r->state != P3S_STATE_POP3)
         return;
+    int out_of_step = r->nunsolicited > 0;
     add_bytes(r, &P3S_FINDING_DETECTED, &r->greeting);
     if (!r->implicit_tls && !r->stls_advertised && r->service == P3_SVC_POP3)
         add_capa_list(r, &P3S_FINDING_CLEARTEXT);
-    if (!r->implicit_tls && r->login_accepted == P3S_YES)
-        add_bytes(r, &P3S_FINDING_PLAINTEXT_LOGIN, &r->user_reply);
+    if (!r->implicit_tls && r->login_accepted == P3S_YES) {
+        if (out_of_step)
+            withhold(r, &P3S_FINDING_PLAINTEXT_LOGIN);
+        else
+            add_bytes(r, &P3S_FINDING_PLAINTEXT_LOGIN, &r->user_reply);
+    }
     if (r->stls_advertised && r->stls_attempted && !r->stls_upgraded) {
-        if (r->tls_error)
+        if (out_of_step)
+            withhold(r, &P3S_FINDING_STLS_BROKEN);
+        else if (r->tls_error)
             add(r, &P3S_FINDING_STLS_BROKEN, r->tls_error, strlen(r->tls_error));
         else
             add_bytes(r, &P3S_FINDING_STLS_BROKEN, &r->stls_reply);
     }
+    if (r->inject_tested && r->inject == P3_INJ_VULNERABLE)
+        add_bytes(r, &P3S_FINDING_STLS_INJECTION, &r->inject_evidence);
     size_t start, len;
     if (r->greeting.p && p3_apop_timestamp(r->greeting.p, r->greeting.n, &start, &len))
         add(r, &P3S_FINDING_APOP, r->greeting.p + start, len);

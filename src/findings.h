@@ -20,6 +20,7 @@ extern const struct p3s_finding_def P3S_FINDING_DETECTED;
 extern const struct p3s_finding_def P3S_FINDING_CLEARTEXT;
 extern const struct p3s_finding_def P3S_FINDING_PLAINTEXT_LOGIN;
 extern const struct p3s_finding_def P3S_FINDING_STLS_BROKEN;
+extern const struct p3s_finding_def P3S_FINDING_STLS_INJECTION;
 extern const struct p3s_finding_def P3S_FINDING_APOP;
 extern const struct p3s_finding_def P3S_FINDING_TLS_WEAK;
 extern const struct p3s_finding_def P3S_FINDING_TLS_CERT;

@@ -114,6 +114,57 @@ static void stls_json(struct p3s_jw *w, const struct p3s_record *r)
     p3s_jw_bool(w, r->stls_upgraded);
     P3S_JW_KEY(w, "cleartext_after_ok");
     p3s_jw_bool(w, r->stls_extra_bytes);
+    P3S_JW_KEY(w, "injection");
+    if (r->inject_tested) {
+        p3s_jw_object(w);
+        P3S_JW_KEY(w, "result");
+        p3s_jw_str(w, p3_inject_verdict_name(r->inject));
+        P3S_JW_KEY(w, "detail");
+        str_or_null(w, r->inject_detail);
+        P3S_JW_KEY(w, "evidence");
+        bytes_or_null(w, &r->inject_evidence);
+        P3S_JW_KEY(w, "cleartext_after_ok");
+        bytes_or_null(w, &r->inject_cleartext);
+        p3s_jw_end(w);
+    } else {
+        p3s_jw_null(w);
+    }
+    p3s_jw_end(w);
+}
+
+/* Lines no command asked for (lib/pop3/pop3.h), or null when there were none. */
+static void unsolicited_json(struct p3s_jw *w, const struct p3s_record *r)
+{
+    if (!r->nunsolicited) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_array(w);
+    for (size_t i = 0; i < r->nunsolicited; i++) {
+        const struct p3s_unsolicited *u = &r->unsolicited[i];
+        p3s_jw_object(w);
+        P3S_JW_KEY(w, "after");
+        p3s_jw_str(w, p3s_cmd_name(u->after));
+        P3S_JW_KEY(w, "tls");
+        p3s_jw_bool(w, u->tls);
+        P3S_JW_KEY(w, "line");
+        p3s_jw_bytes(w, u->line.p, u->line.n);
+        p3s_jw_end(w);
+    }
+    p3s_jw_end(w);
+}
+
+static void withheld_json(struct p3s_jw *w, const struct p3s_record *r)
+{
+    p3s_jw_array(w);
+    for (size_t i = 0; i < r->nwithheld; i++) {
+        p3s_jw_object(w);
+        P3S_JW_KEY(w, "id");
+        p3s_jw_str(w, r->withheld[i].def->id);
+        P3S_JW_KEY(w, "reason");
+        p3s_jw_str(w, r->withheld[i].reason);
+        p3s_jw_end(w);
+    }
     p3s_jw_end(w);
 }
 
@@ -333,8 +384,12 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
     ntlm_json(w, r);
     P3S_JW_KEY(w, "plaintext_login");
     login_json(w, r);
+    P3S_JW_KEY(w, "unsolicited");
+    unsolicited_json(w, r);
     P3S_JW_KEY(w, "findings");
     findings_json(w, r);
+    P3S_JW_KEY(w, "findings_withheld");
+    withheld_json(w, r);
     P3S_JW_KEY(w, "timing_ms");
     p3s_jw_object(w);
     P3S_JW_KEY(w, "connect");

@@ -300,6 +300,36 @@ static void put_evidence(struct p3s_output *o, const struct p3fp_match *m)
     fputc('\n', o->fp);
 }
 
+/* The STLS injection check, the lines no command asked for, and the findings withheld for it. */
+static void put_out_of_step(struct p3s_output *o, const struct p3s_record *r)
+{
+    if (r->inject_tested) {
+        fprintf(o->fp, "    %-18s", "stls injection:");
+        if (r->inject == P3_INJ_VULNERABLE)
+            paint(o, RED, "vulnerable");
+        else
+            fputs(r->inject == P3_INJ_NOT_VULNERABLE ? "not vulnerable" : "inconclusive",
+                  o->fp);
+        if (r->inject_detail) {
+            fputs(" (", o->fp);
+            put_str(o, r->inject_detail);
+            fputc(')', o->fp);
+        }
+        fputc('\n', o->fp);
+    }
+    for (size_t i = 0; i < r->nunsolicited; i++) {
+        const struct p3s_unsolicited *u = &r->unsolicited[i];
+        fprintf(o->fp, "    %-18safter %s%s ", i ? "" : "unsolicited:", p3s_cmd_name(u->after),
+                u->tls ? " (TLS)" : "");
+        put_server(o, u->line.p, u->line.n);
+        fputc('\n', o->fp);
+    }
+    for (size_t i = 0; i < r->nwithheld; i++) {
+        fprintf(o->fp, "    %-18s%s: %s\n", i ? "" : "withheld:", r->withheld[i].def->id,
+                r->withheld[i].reason);
+    }
+}
+
 static void put_details(struct p3s_output *o, const struct p3s_record *r)
 {
     const struct p3fp_match *m = product_of(r);
@@ -334,6 +364,7 @@ static void put_details(struct p3s_output *o, const struct p3s_record *r)
         put_server(o, r->user_reply.p, r->user_reply.n);
         fputc('\n', o->fp);
     }
+    put_out_of_step(o, r);
     for (size_t i = 0; i < r->nfindings; i++) {
         const struct p3s_finding *f = &r->findings[i];
         char sev[16];

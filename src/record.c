@@ -68,6 +68,7 @@ void p3s_record_free(struct p3s_record *r)
     if (!r)
         return;
     free(r->tls_error);
+    free(r->inject_detail);
     if (r->cert)
         p3s_certinfo_free(r->cert);
     free(r->cert);
@@ -105,6 +106,44 @@ void p3s_list_add(struct p3s_record *r, struct p3s_list *l, const char *p, size_
     l->v[l->n].p = NULL;
     p3s_bytes_set(r, &l->v[l->n], p, n);
     l->n++;
+}
+
+void p3s_record_add_unsolicited(struct p3s_record *r, enum p3_cmd after, int tls, const char *p,
+                                size_t n)
+{
+    if (r->nunsolicited >= P3S_MAX_UNSOLICITED) {
+        r->unsolicited_dropped++;
+        return;
+    }
+    if (!r->unsolicited)
+        r->unsolicited =
+            p3s_record_alloc(r, P3S_MAX_UNSOLICITED * sizeof *r->unsolicited);
+    struct p3s_unsolicited *u = &r->unsolicited[r->nunsolicited++];
+    u->after = after;
+    u->tls = tls;
+    p3s_bytes_set(r, &u->line, p, n);
+}
+
+const char *p3s_cmd_name(enum p3_cmd cmd)
+{
+    switch (cmd) {
+    case P3_CMD_CAPA:
+        return "CAPA";
+    case P3_CMD_USER:
+        return "USER";
+    case P3_CMD_STLS:
+        return "STLS";
+    case P3_CMD_QUIT:
+        return "QUIT";
+    case P3_CMD_AUTH_NTLM:
+        return "AUTH NTLM";
+    case P3_CMD_NTLM_NEGOTIATE:
+        return "NTLM NEGOTIATE";
+    case P3_CMD_NTLM_CANCEL:
+        return "NTLM cancel";
+    default:
+        return "greeting";
+    }
 }
 
 void p3s_record_set_error(struct p3s_record *r, enum p3s_state st, const char *fmt, ...)

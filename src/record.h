@@ -59,6 +59,22 @@ struct p3s_finding {
 
 #define P3S_MAX_FINDINGS 12
 
+/* A line the server sent that no command awaited (lib/pop3/pop3.h, "Keeping replies in step"). */
+struct p3s_unsolicited {
+    enum p3_cmd after; /* the command sent last before it (P3_CMD_NONE: only the greeting) */
+    int tls;           /* it came under TLS */
+    struct p3s_bytes line;
+};
+#define P3S_MAX_UNSOLICITED 16 /* kept per record; more are only counted */
+
+/* A finding the rules would give but that rests on a reply taken out of step: not reported,
+ * only noted with the reason. */
+struct p3s_withheld {
+    const struct p3s_finding_def *def;
+    const char *reason; /* static text */
+};
+#define P3S_MAX_WITHHELD 4
+
 /* TLS protocol versions probed one connection each (tlsprobe.c), in this order. */
 enum p3s_tls_proto { P3S_PROTO_SSL3 = 0, P3S_PROTO_TLS10, P3S_PROTO_TLS11, P3S_PROTO_TLS12,
                      P3S_PROTO_TLS13, P3S_PROTO_COUNT };
@@ -85,6 +101,7 @@ struct p3s_record {
     struct p3s_list capa;     /* CAPA on the connection before any TLS upgrade */
     struct p3s_bytes capa_reply; /* first line of the CAPA answer (e.g. -ERR) */
     struct p3s_list capa_tls; /* CAPA under TLS: after STLS, or on an implicit-TLS port */
+    struct p3s_bytes capa_tls_reply; /* first line of the CAPA answer after STLS */
     unsigned capa_bits, capa_tls_bits;
 
     /* STLS */
@@ -93,6 +110,12 @@ struct p3s_record {
     struct p3s_bytes stls_reply;
     int stls_upgraded;
     int stls_extra_bytes; /* bytes the server sent after its +OK, before TLS (injection risk) */
+    /* STLS command injection, on a connection of its own after the dialogue (injprobe.c) */
+    int inject_tested;
+    enum p3_inject_verdict inject;
+    char *inject_detail;          /* what the verdict rests on, in words */
+    struct p3s_bytes inject_evidence; /* the injected CAPA's answer, lines joined by \n */
+    struct p3s_bytes inject_cleartext; /* lines sent in cleartext after +OK there, joined */
 
     /* TLS in use (implicit or after STLS) */
     char tls_version[16];
@@ -123,8 +146,14 @@ struct p3s_record {
     double connect_ms, total_ms;
     char *error;
 
+    struct p3s_unsolicited *unsolicited; /* P3S_MAX_UNSOLICITED slots, NULL until the first */
+    size_t nunsolicited;
+    size_t unsolicited_dropped; /* more than the slots hold */
+
     struct p3s_finding findings[P3S_MAX_FINDINGS];
     size_t nfindings;
+    struct p3s_withheld withheld[P3S_MAX_WITHHELD];
+    size_t nwithheld;
 
     struct p3s_record_block *more; /* blocks past mem, newest first */
     size_t mem_used;
@@ -140,6 +169,11 @@ void *p3s_record_alloc(struct p3s_record *r, size_t n);
  * stays in the record's memory until the record is freed. */
 void p3s_bytes_set(struct p3s_record *r, struct p3s_bytes *b, const char *p, size_t n);
 void p3s_list_add(struct p3s_record *r, struct p3s_list *l, const char *p, size_t n);
+/* Keeps an unsolicited line (the first P3S_MAX_UNSOLICITED; later ones are counted). */
+void p3s_record_add_unsolicited(struct p3s_record *r, enum p3_cmd after, int tls, const char *p,
+                                size_t n);
+/* "USER", "STLS", … for a command of the dialogue; "greeting" for P3_CMD_NONE. */
+const char *p3s_cmd_name(enum p3_cmd cmd);
 void p3s_record_set_error(struct p3s_record *r, enum p3s_state st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -25,6 +25,7 @@
 #include "p3fp_builtin.h"
 #include "resume.h"
 #include "targetgen.h"
+#include "injprobe.h"
 #include "tlsprobe.h"
 #include "scan_internal.h"
 #include "util.h"
@@ -319,13 +320,13 @@ static void on_save_timer(evutil_socket_t fd, short what, void *arg)
     save_resume(arg, 0);
 }
 
-/* ---- TLS versions: one more connection per version, after the dialogue --------------- */
+/* ---- after the dialogue: TLS versions and STLS injection, one connection each ----------- */
 
 static const int PROTO_VERSION[P3S_PROTO_COUNT] = {SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION,
                                                    TLS1_2_VERSION, TLS1_3_VERSION};
 
-/* A record waiting for its TLS version probes. */
-struct tls_check {
+/* A record waiting for the checks that follow its dialogue. */
+struct post_check {
     struct p3s_scan *scan;
     struct p3s_record *rec;
     struct p3s_tstate *ts;
@@ -339,62 +340,120 @@ static void finish_record(struct p3s_scan *scan, struct p3s_record *rec, struct 
     tstate_release(scan, ts);
 }
 
+/* One check ended: the record goes out with the last. */
+static void post_check_done(struct post_check *pc)
+{
+    if (--pc->pending)
+        return;
+    struct p3s_scan *scan = pc->scan;
+    finish_record(scan, pc->rec, pc->ts);
+    free(pc);
+    pump(scan);
+}
+
 static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result,
                          const char *detail)
 {
-    struct tls_check *tc = arg;
-    struct p3s_scan *scan = tc->scan;
+    struct post_check *pc = arg;
     for (int i = 0; i < P3S_PROTO_COUNT; i++)
         if (PROTO_VERSION[i] == version) {
-            tc->rec->tls_proto[i] = (signed char)result;
-            free(tc->rec->tls_proto_detail[i]);
-            tc->rec->tls_proto_detail[i] = p3s_xstrdup(detail);
-            if (tc->open & 1u << i) { /* the slot is given back by whichever way it ended */
-                tc->open &= ~(1u << i);
-                scan->active--;
+            pc->rec->tls_proto[i] = (signed char)result;
+            free(pc->rec->tls_proto_detail[i]);
+            pc->rec->tls_proto_detail[i] = p3s_xstrdup(detail);
+            if (pc->open & 1u << i) { /* the slot is given back by whichever way it ended */
+                pc->open &= ~(1u << i);
+                pc->scan->active--;
             }
         }
-    if (--tc->pending)
-        return;
-    finish_record(scan, tc->rec, tc->ts);
-    free(tc);
-    pump(scan);
+    post_check_done(pc);
 }
 
 /* A POP3 service that did TLS gets one handshake per protocol version, on new connections and
  * the same way in (STLS or implicit), to learn which versions it accepts. Each counts as an
- * open connection. Returns 1 when the probes own the record now. */
-static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
-                            int sni)
+ * open connection. */
+static void start_tls_checks(struct post_check *pc, const struct sockaddr_storage *ss,
+                             socklen_t sslen, int sni)
+{
+    struct p3s_scan *scan = pc->scan;
+    struct p3s_record *rec = pc->rec;
+    const struct p3s_config *cfg = scan->cfg;
+    struct timeval tv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
+    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+        char why[128];
+        pc->pending++;
+        if (!p3s_tlsprobe_supported(PROTO_VERSION[i], why, sizeof why)) {
+            on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_UNSUPPORTED, why);
+            continue;
+        }
+        scan->active++;
+        pc->open |= 1u << i;
+        if (p3s_tlsprobe_start(scan->base, (const struct sockaddr *)ss, sslen,
+                               !rec->implicit_tls, PROTO_VERSION[i], sni ? rec->target : NULL,
+                               &tv, on_tls_probe, pc) < 0) {
+            snprintf(why, sizeof why, "not probed: %s", strerror(errno));
+            on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_ERROR, why);
+        }
+    }
+}
+
+static void on_inject_probe(void *arg, const struct p3s_injprobe_result *res)
+{
+    struct post_check *pc = arg;
+    struct p3s_record *r = pc->rec;
+    r->inject_tested = 1;
+    r->inject = res->verdict;
+    free(r->inject_detail);
+    r->inject_detail = p3s_xstrdup(res->detail);
+    if (res->verdict == P3_INJ_VULNERABLE)
+        p3s_bytes_set(r, &r->inject_evidence, res->evidence, res->evidence_len);
+    if (res->cleartext_len)
+        p3s_bytes_set(r, &r->inject_cleartext, res->cleartext, res->cleartext_len);
+    pc->scan->active--;
+    post_check_done(pc);
+}
+
+/* A cleartext port whose STLS upgrade worked gets the STLS command injection check (injprobe.h)
+ * on a connection of its own. A server already seen answering out of step gets a settle wait
+ * after its greeting there too. */
+static void start_inject_check(struct post_check *pc, const struct sockaddr_storage *ss,
+                               socklen_t sslen, int sni)
+{
+    struct p3s_scan *scan = pc->scan;
+    const struct p3s_config *cfg = scan->cfg;
+    int settle = pc->rec->nunsolicited ? P3S_SETTLE_MIN_MS : 0;
+    pc->pending++;
+    scan->active++;
+    if (p3s_injprobe_start(scan->base, scan->ssl_ctx, (const struct sockaddr *)ss, sslen,
+                           sni ? pc->rec->target : NULL, settle, cfg->read_timeout_ms,
+                           cfg->deadline_ms, on_inject_probe, pc) < 0) {
+        char why[128];
+        snprintf(why, sizeof why, "not checked: %s", strerror(errno));
+        struct p3s_injprobe_result res = {P3_INJ_INCONCLUSIVE, why, "", 0, "", 0};
+        on_inject_probe(pc, &res);
+    }
+}
+
+/* Starts the checks that follow the dialogue. Returns 1 when they own the record now. */
+static int start_post_checks(struct p3s_scan *scan, struct p3s_record *rec,
+                             struct p3s_tstate *ts, int sni)
 {
     const struct p3s_config *cfg = scan->cfg;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    if (!cfg->tls_versions || scan->stopping || rec->state != P3S_STATE_POP3 ||
-        !rec->tls_version[0] || p3s_sockaddr_fill(rec->ip, rec->port, &ss, &sslen) < 0)
+    int versions = cfg->tls_versions && rec->tls_version[0];
+    int inject = cfg->stls_injection && !rec->implicit_tls && rec->stls_upgraded;
+    if (scan->stopping || rec->state != P3S_STATE_POP3 || !(versions || inject) ||
+        p3s_sockaddr_fill(rec->ip, rec->port, &ss, &sslen) < 0)
         return 0;
-    struct tls_check *tc = p3s_xcalloc(1, sizeof *tc);
-    *tc = (struct tls_check){scan, rec, ts, 1, 0}; /* one hold while starting them */
-    struct timeval tv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
-    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
-        char why[128];
-        tc->pending++;
-        if (!p3s_tlsprobe_supported(PROTO_VERSION[i], why, sizeof why)) {
-            on_tls_probe(tc, PROTO_VERSION[i], P3S_TLSPROBE_UNSUPPORTED, why);
-            continue;
-        }
-        scan->active++;
-        tc->open |= 1u << i;
-        if (p3s_tlsprobe_start(scan->base, (struct sockaddr *)&ss, sslen, !rec->implicit_tls,
-                               PROTO_VERSION[i], sni ? rec->target : NULL, &tv, on_tls_probe,
-                               tc) < 0) {
-            snprintf(why, sizeof why, "not probed: %s", strerror(errno));
-            on_tls_probe(tc, PROTO_VERSION[i], P3S_TLSPROBE_ERROR, why);
-        }
-    }
-    if (--tc->pending == 0) { /* every probe ended at once */
+    struct post_check *pc = p3s_xcalloc(1, sizeof *pc);
+    *pc = (struct post_check){scan, rec, ts, 1, 0}; /* one hold while starting them */
+    if (versions)
+        start_tls_checks(pc, &ss, sslen, sni);
+    if (inject)
+        start_inject_check(pc, &ss, sslen, sni);
+    if (--pc->pending == 0) { /* every check ended at once */
         finish_record(scan, rec, ts);
-        free(tc);
+        free(pc);
     }
     return 1;
 }
@@ -406,7 +465,7 @@ void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_r
     free(job->target);
     free(job);
     scan->active--;
-    if (!start_tls_checks(scan, rec, ts, sni))
+    if (!start_post_checks(scan, rec, ts, sni))
         finish_record(scan, rec, ts);
     pump(scan);
 }
@@ -613,6 +672,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         scan->aborting = 1;
         p3s_conn_abort_all(scan);
         p3s_tlsprobe_abort_all();
+        p3s_injprobe_abort_all();
         event_base_loopbreak(scan->base);
         return;
     }

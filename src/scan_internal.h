@@ -71,6 +71,9 @@ struct p3s_scan {
     uint64_t rng;
 };
 
+/* The shortest settle wait (lib/pop3/pop3.h rule 2; conn.c says how long it is). */
+#define P3S_SETTLE_MIN_MS 100
+
 /* Opens the connection for job and runs its dialogue; the job comes back with the record through
  * p3s_scan_conn_done(). Returns -1 (errno set, job untouched) when no socket could be made. */
 int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job);

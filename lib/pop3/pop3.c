@@ -19,7 +19,8 @@ enum step {
     STEP_NTLM_NEGOTIATE, /* NEGOTIATE sent, the CHALLENGE expected */
     STEP_NTLM_CANCEL,    /* "*" sent */
     STEP_QUIT,
-    STEP_DONE
+    STEP_DONE,
+    STEP_SETTLE /* waiting a short while before the next command (settle_next) */
 };
 
 static const char CMD_CAPA[] = "CAPA\r\n";
@@ -263,7 +264,7 @@ void p3_session_init(struct p3_session *s, unsigned opts, const char *probe_user
 
 /* Asks the caller to send cmd (P3_CMD_NONE: nothing) and then do `next`. The event names the
  * command as well as its bytes, so the caller never reads the bytes back to know it. */
-static void set_send(const struct p3_session *s, struct p3_event *ev, enum p3_next next,
+static void set_send(struct p3_session *s, struct p3_event *ev, enum p3_next next,
                      enum p3_cmd cmd)
 {
     static const struct {
@@ -280,6 +281,10 @@ static void set_send(const struct p3_session *s, struct p3_event *ev, enum p3_ne
     };
     ev->next = next;
     ev->send_cmd = cmd;
+    if (cmd != P3_CMD_NONE) {
+        s->prev_cmd = s->last_cmd;
+        s->last_cmd = (uint8_t)cmd;
+    }
     if (cmd == P3_CMD_USER) {
         ev->send = s->user_cmd;
         ev->send_len = s->user_cmd_len;
@@ -293,6 +298,16 @@ static void send_quit(struct p3_session *s, struct p3_event *ev)
 {
     s->step = STEP_QUIT;
     set_send(s, ev, P3_NEXT_SEND, P3_CMD_QUIT);
+}
+
+/* A line no command awaits: consumed and reported, the dialogue stays where it is. A stale line
+ * came before the last command went out, so after the one before it. */
+static void unsolicited(const struct p3_session *s, struct p3_event *ev, int stale)
+{
+    ev->type = P3_EV_UNSOLICITED;
+    ev->cmd = (enum p3_cmd)(stale ? s->prev_cmd : s->last_cmd);
+    ev->status = p3_reply_status(ev->line.text, ev->line.len);
+    ev->next = P3_NEXT_READ;
 }
 
 /* Ends the dialogue at once, with a QUIT for politeness when the peer speaks POP3. */
@@ -313,28 +328,60 @@ int p3_continuation(const char *text, size_t len, size_t *payload)
     return 1;
 }
 
+static uint8_t step_of(enum p3_cmd cmd)
+{
+    switch (cmd) {
+    case P3_CMD_CAPA:
+        return STEP_CAPA_STATUS;
+    case P3_CMD_USER:
+        return STEP_USER;
+    case P3_CMD_STLS:
+        return STEP_STLS;
+    case P3_CMD_AUTH_NTLM:
+        return STEP_NTLM_AUTH;
+    case P3_CMD_NTLM_NEGOTIATE:
+        return STEP_NTLM_NEGOTIATE;
+    case P3_CMD_NTLM_CANCEL:
+        return STEP_NTLM_CANCEL;
+    default:
+        return STEP_QUIT;
+    }
+}
+
+/* Sends cmd now, or first settles (rule 2 of pop3.h) when a stray or late line could be taken
+ * for its answer (STLS) or could have been taken for the answer just read (an accepted USER). */
+static void next_command(struct p3_session *s, struct p3_event *ev, enum p3_cmd cmd, int settle)
+{
+    if (settle) {
+        s->step = STEP_SETTLE;
+        s->settle_next = (uint8_t)cmd;
+        set_send(s, ev, P3_NEXT_SETTLE, P3_CMD_NONE);
+        return;
+    }
+    s->step = step_of(cmd);
+    set_send(s, ev, P3_NEXT_SEND, cmd);
+}
+
 /* After a CAPA answer (or its refusal): USER probe, then STLS, then NTLM, then QUIT. NTLM waits
  * for the final connection, so that after STLS it is asked under TLS, as a client would. */
 static void after_capa(struct p3_session *s, struct p3_event *ev)
 {
+    int user_accepted = ev->cmd == P3_CMD_USER && ev->status == P3_ST_OK;
     if (!s->tls && (s->opts & P3_OPT_USER_PROBE) && s->user_status == P3_ST_NONE) {
-        s->step = STEP_USER;
-        set_send(s, ev, P3_NEXT_SEND, P3_CMD_USER);
+        next_command(s, ev, P3_CMD_USER, 0);
         return;
     }
     if (!s->tls && (s->opts & P3_OPT_STLS) && (s->capa_bits & P3_CAPA_STLS) &&
         s->stls_status == P3_ST_NONE) {
-        s->step = STEP_STLS;
-        set_send(s, ev, P3_NEXT_SEND, P3_CMD_STLS);
+        next_command(s, ev, P3_CMD_STLS, 1);
         return;
     }
     if ((s->opts & P3_OPT_NTLM) && !s->ntlm_tried) {
         s->ntlm_tried = 1;
-        s->step = STEP_NTLM_AUTH;
-        set_send(s, ev, P3_NEXT_SEND, P3_CMD_AUTH_NTLM);
+        next_command(s, ev, P3_CMD_AUTH_NTLM, user_accepted);
         return;
     }
-    send_quit(s, ev);
+    next_command(s, ev, P3_CMD_QUIT, user_accepted);
 }
 
 /* The answers of the NTLM exchange: a continuation goes on, anything else ends it with QUIT.
@@ -399,6 +446,15 @@ static void on_capa_line(struct p3_session *s, struct p3_event *ev)
         after_capa(s, ev);
         return;
     }
+    if (!ev->line.truncated && p3_reply_status(t, n) != P3_ST_OTHER) { /* rule 4 of pop3.h */
+        if (s->capa_lines == 0) {
+            ev->resync = 1;
+            on_capa_status(s, ev);
+        } else {
+            unsolicited(s, ev, 0);
+        }
+        return;
+    }
     s->capa_lines++;
     s->capa_bytes += (uint32_t)n;
     if (s->capa_lines > P3_CAPA_MAX_LINES || s->capa_bytes > P3_MULTILINE_MAX) {
@@ -448,8 +504,6 @@ size_t p3_session_feed(struct p3_session *s, const char *buf, size_t len, struct
 {
     memset(ev, 0, sizeof *ev);
     ev->tls = s->tls;
-    if (s->step == STEP_DONE || s->step == STEP_TLS_WAIT)
-        return 0;
     /* A TLS record never ends in a line: say so as soon as its header is seen. */
     if (s->step == STEP_GREETING && len >= 2 && !s->rd.discarding &&
         p3_classify_greeting(buf, 2) == P3_SVC_TLS) {
@@ -459,9 +513,15 @@ size_t p3_session_feed(struct p3_session *s, const char *buf, size_t len, struct
         return len;
     }
     int have = 0;
+    int stale = s->stale > 0; /* the line starts in bytes received before the last command */
     size_t used = p3_read_line(&s->rd, buf, len, &ev->line, &have);
+    s->stale = used >= s->stale ? 0 : s->stale - (uint32_t)used;
     if (!have)
         return used;
+    if (s->step != STEP_GREETING && (stale || !p3_session_awaiting(s))) {
+        unsolicited(s, ev, stale);
+        return used;
+    }
     switch (s->step) {
     case STEP_GREETING:
         on_greeting(s, ev);
@@ -520,12 +580,119 @@ void p3_session_tls_started(struct p3_session *s, struct p3_event *ev)
     memset(ev, 0, sizeof *ev);
     s->tls = 1;
     s->rd.discarding = 0;
+    s->stale = 0; /* the cleartext buffer is gone */
     s->step = STEP_CAPA_STATUS;
     ev->tls = 1;
     set_send(s, ev, P3_NEXT_SEND, P3_CMD_CAPA);
 }
 
+void p3_session_sent(struct p3_session *s, size_t pending)
+{
+    s->stale = pending > UINT32_MAX ? UINT32_MAX : (uint32_t)pending;
+}
+
+void p3_session_settled(struct p3_session *s, struct p3_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->tls = s->tls;
+    if (s->step != STEP_SETTLE) {
+        set_send(s, ev, P3_NEXT_READ, P3_CMD_NONE);
+        return;
+    }
+    next_command(s, ev, (enum p3_cmd)s->settle_next, 0);
+}
+
+int p3_session_awaiting(const struct p3_session *s)
+{
+    switch (s->step) {
+    case STEP_CAPA_STATUS:
+    case STEP_CAPA_LIST:
+    case STEP_USER:
+    case STEP_STLS:
+    case STEP_NTLM_AUTH:
+    case STEP_NTLM_NEGOTIATE:
+    case STEP_NTLM_CANCEL:
+    case STEP_QUIT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int p3_session_is_pop3(const struct p3_session *s)
 {
     return s->service == P3_SVC_POP3 || s->service == P3_SVC_POP3_ERR;
+}
+
+/* ---- cleartext after STLS ---------------------------------------------------------------- */
+
+int p3_cleartext_line(const char *buf, size_t len, size_t *n)
+{
+    if (len == 0)
+        return 0;
+    unsigned char first = (unsigned char)buf[0];
+    if (first == '\r' && len == 1)
+        return 0;
+    if (first == '\n' || (first == '\r' && buf[1] == '\n')) { /* an empty line */
+        *n = first == '\n' ? 1 : 2;
+        return 1;
+    }
+    if (first < 0x20 || first >= 0x7f) /* a TLS content type (20-24) or an SSLv2 header */
+        return -1;
+    size_t cap = len < P3_LINE_MAX + 2 ? len : P3_LINE_MAX + 2;
+    const char *lf = memchr(buf, '\n', cap);
+    if (!lf)
+        return len >= P3_LINE_MAX + 2 ? -1 : 0;
+    *n = (size_t)(lf - buf) + 1;
+    return 1;
+}
+
+/* ---- STLS command injection ---------------------------------------------------------------- */
+
+void p3_inject_init(struct p3_inject *st)
+{
+    memset(st, 0, sizeof *st);
+}
+
+void p3_inject_line(struct p3_inject *st, const char *text, size_t len)
+{
+    if (len == 1 && text[0] == '.' && (st->after_ok || st->in_list)) {
+        st->vulnerable = 1; /* "+OK", maybe lines, ".": an answer we never asked for */
+        st->after_ok = st->in_list = 0;
+        return;
+    }
+    enum p3_status status = p3_reply_status(text, len);
+    if (status != P3_ST_OTHER) {
+        st->status_lines++;
+        st->after_ok = status == P3_ST_OK;
+        st->in_list = 0;
+        return;
+    }
+    if (st->after_ok || st->in_list)
+        st->in_list = 1;
+    else
+        st->other_lines++;
+}
+
+enum p3_inject_verdict p3_inject_verdict(const struct p3_inject *st)
+{
+    if (st->vulnerable)
+        return P3_INJ_VULNERABLE;
+    if (st->status_lines == 1 && st->other_lines == 0 && !st->in_list)
+        return P3_INJ_NOT_VULNERABLE;
+    return P3_INJ_INCONCLUSIVE;
+}
+
+const char *p3_inject_verdict_name(enum p3_inject_verdict v)
+{
+    switch (v) {
+    case P3_INJ_NOT_VULNERABLE:
+        return "not-vulnerable";
+    case P3_INJ_VULNERABLE:
+        return "vulnerable";
+    case P3_INJ_INCONCLUSIVE:
+        return "inconclusive";
+    default:
+        return "unknown";
+    }
 }

@@ -10,6 +10,34 @@
  * name that cannot exist, STLS when offered, CAPA again under TLS, QUIT. The core never produces
  * PASS, APOP or any credential. Every line is capped (P3_LINE_MAX) and every multi-line answer is
  * capped (P3_MULTILINE_MAX), so a hostile server cannot make the caller buffer without bound.
+ *
+ * Keeping replies in step (issue 19). The core sends one command at a time and awaits exactly
+ * one reply to it (p3_session_awaiting()): one line, or for CAPA one multi-line answer. Servers
+ * that answer twice (CPython's test server answers an unknown USER with "-ERR no such user" and
+ * then "+OK password required"), add a line after a reply or after the greeting, or answer late
+ * would otherwise shift every later reply by one, and a stale "+OK" would be read as the answer
+ * to STLS or USER. Three rules keep them apart, none of them a guess about the contents:
+ *   1. What arrived before a command was sent cannot answer it. The engine calls
+ *      p3_session_sent() with the number of received bytes still unconsumed when the command
+ *      went out; the core counts them down as it consumes, and every line that starts inside
+ *      them is P3_EV_UNSOLICITED, never a reply. (TCP keeps order, so stale bytes always come
+ *      before the answer; a line the server sent before it read our command and that was still
+ *      in flight when we sent it is the one case rule 1 cannot see — rules 2 and 3 are for it.)
+ *   2. Before STLS, and after a USER probe the server accepted (the reply a high finding rests
+ *      on), the core settles (P3_NEXT_SETTLE): the engine waits a short while (a few round
+ *      trips, src/conn.c) and every line that arrives meanwhile is P3_EV_UNSOLICITED — the late
+ *      second answer, or the real answer to a command whose taken reply was a stray line. Only
+ *      then does p3_session_settled() send the next command. Nothing else waits, so a server
+ *      that refuses USER and offers no STLS (most of a large scan) costs no time.
+ *   3. Lines past the reply awaited — after +OK to STLS before the handshake (cleartext that
+ *      must never be read as TLS), and after the last reply — are P3_EV_UNSOLICITED too, so the
+ *      engine records them rather than dropping them.
+ *   4. A status line (+OK, -ERR) where a CAPA list should start shows that the status line taken
+ *      before it was stray (an extra greeting line that crossed our CAPA): it is taken as the
+ *      real answer (P3_EV_REPLY with resync set; the engine records the earlier one as
+ *      unsolicited). A status line further down a list is P3_EV_UNSOLICITED.
+ * The engine records every unsolicited line; src/findings.c withholds the findings that rest on
+ * a reply of a session that was out of step (pop3-plaintext-login, pop3-stls-broken) and says so.
  */
 #ifndef POP3SCAN_POP3_H
 #define POP3SCAN_POP3_H
@@ -118,7 +146,9 @@ enum p3_next {
     P3_NEXT_SEND,     /* send event.send, then keep reading */
     P3_NEXT_STARTTLS, /* drop any bytes left in the buffer, do a TLS handshake, then call
                          p3_session_tls_started() */
-    P3_NEXT_FINISH    /* the dialogue is over; send event.send if set, then close */
+    P3_NEXT_FINISH,   /* the dialogue is over; send event.send if set, then close */
+    P3_NEXT_SETTLE    /* wait a short while, feeding what arrives (unsolicited lines), then
+                         call p3_session_settled() for the next command */
 };
 
 enum p3_event_type {
@@ -127,7 +157,10 @@ enum p3_event_type {
     P3_EV_REPLY,     /* line answers cmd with status */
     P3_EV_CAPA_ITEM, /* line is one capability (dot-stuffing removed); tls says when */
     P3_EV_CAPA_END,  /* the CAPA list ended ("."), or overflowed (overflow set) */
-    P3_EV_SKIPPED    /* a line the dialogue did not ask for (after a truncated line) */
+    P3_EV_SKIPPED,   /* a line the dialogue did not ask for (after a truncated line) */
+    P3_EV_UNSOLICITED /* a line no command awaited (see "Keeping replies in step"); cmd is the
+                         command it came after (P3_CMD_NONE: only the greeting; for a stale
+                         line the one before the command it was pending at), tls how it came */
 };
 
 struct p3_event {
@@ -138,6 +171,8 @@ struct p3_event {
     struct p3_line line;
     int tls;      /* the line came over TLS */
     int overflow; /* a multi-line answer passed its caps */
+    int resync;   /* this REPLY is the real answer to cmd: the line taken for it before was a
+                     stray one (a status line where the CAPA list should start) */
     enum p3_next next;
     enum p3_cmd send_cmd; /* the command in send, P3_CMD_NONE when there is none */
     const char *send;     /* the command to send, CRLF included (static or inside the session) */
@@ -163,7 +198,11 @@ struct p3_session {
     uint8_t user_status;
     uint8_t stls_status;
     uint8_t ntlm_tried;
+    uint8_t settle_next; /* enum p3_cmd to send once settled */
+    uint8_t last_cmd;    /* enum p3_cmd sent last */
+    uint8_t prev_cmd;    /* enum p3_cmd sent before it */
     uint16_t capa_lines;
+    uint32_t stale;         /* bytes received before the last command was sent, unconsumed */
     uint32_t capa_bytes;
     unsigned capa_bits;     /* capabilities listed in cleartext */
     unsigned capa_tls_bits; /* capabilities listed under TLS (after STLS or implicit) */
@@ -186,7 +225,63 @@ void p3_session_eof(struct p3_session *s, const char *buf, size_t len, struct p3
 /* The TLS handshake after STLS succeeded: the next step is CAPA over TLS. */
 void p3_session_tls_started(struct p3_session *s, struct p3_event *ev);
 
+/* The engine sent the command of the last event; pending bytes it had received were still
+ * unconsumed then (they cannot be the answer: rule 1 above). */
+void p3_session_sent(struct p3_session *s, size_t pending);
+
+/* The wait asked for by P3_NEXT_SETTLE is over: fills ev with the next command. */
+void p3_session_settled(struct p3_session *s, struct p3_event *ev);
+
+/* Replies the core awaits now: 1 while a command is unanswered, else 0 (greeting, settling,
+ * TLS handshake, done). Every other line that arrives is unsolicited. */
+int p3_session_awaiting(const struct p3_session *s);
+
 /* Whether the dialogue reached a POP3 verdict, and how sure it is. */
 int p3_session_is_pop3(const struct p3_session *s);
+
+/* ---- cleartext after STLS ---------------------------------------------------------------- */
+
+/* What starts buf, where a TLS record is expected after +OK to STLS: returns 1 when it is a
+ * complete line of text (*n: its bytes, terminator included), 0 when it may become one and more
+ * bytes are needed, -1 when it is not text (a TLS record's first byte is a content type, 20 to
+ * 24, or an SSLv2 header with the top bit set; or a line longer than P3_LINE_MAX): hand it to
+ * TLS. The engine strips such lines before the handshake reads them (a late or second answer in
+ * cleartext) and records them. */
+int p3_cleartext_line(const char *buf, size_t len, size_t *n);
+
+/* ---- STLS command injection (CVE-2011-0411, CVE-2011-1926) --------------------------------
+ *
+ * A separate connection sends P3_STLS_INJECT ("STLS" and "CAPA" in one write), does the TLS
+ * handshake after +OK, and then sends only QUIT under TLS. A correct server throws away the
+ * cleartext bytes it had buffered when TLS starts, so the only answer under TLS is QUIT's: one
+ * line, then the close. A vulnerable one runs the buffered CAPA as if it had come over TLS, and
+ * since commands are answered in order, its multi-line capability list arrives before the answer
+ * to QUIT. We never send CAPA under TLS on that connection and QUIT's answer is one line, so a
+ * complete multi-line answer ("+OK", lines, ".") can only be the injected CAPA's: the verdict
+ * needs no timing, only the lines up to the close (or the read timeout after QUIT's answer). */
+
+#define P3_STLS_INJECT "STLS\r\nCAPA\r\n"
+
+enum p3_inject_verdict {
+    P3_INJ_UNKNOWN = 0,     /* not enough seen yet */
+    P3_INJ_NOT_VULNERABLE,  /* only QUIT's one-line answer came under TLS */
+    P3_INJ_VULNERABLE,      /* a complete multi-line answer came: the injected CAPA ran */
+    P3_INJ_INCONCLUSIVE     /* something else: no answer at all, or extra one-line replies */
+};
+
+struct p3_inject {
+    uint8_t after_ok;      /* the last status line was +OK: a list may follow */
+    uint8_t in_list;       /* lines came after that +OK: inside a multi-line answer */
+    uint8_t vulnerable;    /* a multi-line answer ended with "." */
+    uint32_t status_lines; /* +OK / -ERR lines seen */
+    uint32_t other_lines;  /* lines that were neither and not inside a list */
+};
+
+void p3_inject_init(struct p3_inject *st);
+/* One line received under TLS on the injection connection (everything after the handshake). */
+void p3_inject_line(struct p3_inject *st, const char *text, size_t len);
+/* The verdict once the server closed or went quiet. */
+enum p3_inject_verdict p3_inject_verdict(const struct p3_inject *st);
+const char *p3_inject_verdict_name(enum p3_inject_verdict v);
 
 #endif

@@ -62,7 +62,7 @@ class DocumentationTest(unittest.TestCase):
     LONG_OPTIONS = [
         "color", "concurrency", "connect-timeout", "deadline", "dns-concurrency", "dry-run",
         "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help", "input-list",
-        "no-stls", "no-tls-versions", "no-user-probe", "ntlm", "output", "ports", "progress",
+        "no-stls", "no-stls-injection", "no-tls-versions", "no-user-probe", "ntlm", "output", "ports", "progress",
         "randomize", "rate", "read-timeout", "resolver", "resume", "retries", "seed", "shard",
         "version",
     ]

@@ -60,11 +60,36 @@ class CourierTest(p3s.TwoPortServerTest):
 
     def test_plain_findings(self):
         rec = self.res.by_port(self.port)
-        self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-plaintext-login", "pop3-tls-cert",
-                                        "pop3-tls-weak"])
+        self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-plaintext-login",
+                                        "pop3-stls-injection", "pop3-tls-cert", "pop3-tls-weak"])
         self.assertIsNone(p3s.finding(rec, "pop3-apop"), "no timestamp in the greeting")
         self.assertIsNone(p3s.finding(rec, "pop3-cleartext"), "STLS is offered")
         self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
+
+    def test_in_step(self):
+        # Courier answers every command once: nothing unsolicited, nothing withheld.
+        for port in (self.port, self.tport):
+            rec = self.res.by_port(port)
+            self.assertIsNone(rec["unsolicited"], rec["unsolicited"])
+            self.assertEqual(rec["findings_withheld"], [])
+
+    def test_stls_injection(self):
+        # Measured, not assumed: courierpop3login (Debian's 1.0.16-3+b6) keeps the CAPA that came
+        # in the same write as STLS and, once couriertls has done the handshake, answers it
+        # inside TLS, before the answer to QUIT, though CAPA was never sent under TLS. By hand:
+        # "STLS\r\nCAPA\r\n", handshake, then read without sending: the capability list arrives.
+        inj = self.res.by_port(self.port)["stls"]["injection"]
+        self.assertEqual(inj["result"], "vulnerable", inj)
+        self.assertTrue(inj["evidence"].startswith("+OK Here's what I can do:\n"), inj)
+        self.assertIn("\nIMPLEMENTATION Courier Mail Server\n.\n", inj["evidence"])
+        self.assertTrue(inj["evidence"].endswith("\n+OK Better luck next time."), inj)
+        self.assertIsNone(inj["cleartext_after_ok"])
+        f = p3s.finding(self.res.by_port(self.port), "pop3-stls-injection")
+        self.assertEqual(f["severity"], "high")
+        self.assertEqual(f["evidence"], inj["evidence"])
+        # Not tried without STLS, nor on the implicit-TLS port.
+        self.assertIsNone(self.res_opt_out.by_port(self.port)["stls"]["injection"])
+        self.assertIsNone(self.res.by_port(self.tport)["stls"])
 
     def test_implicit_tls_port(self):
         rec = self.res.by_port(self.tport)

@@ -71,6 +71,20 @@ class CyrusTest(p3s.TwoPortServerTest):
         self.assertIsNone(p3s.finding(rec, "pop3-cleartext"), "STLS is offered")
         self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
 
+    def test_in_step_and_not_injectable(self):
+        rec = self.res.by_port(self.port)
+        self.assertIsNone(rec["unsolicited"], rec["unsolicited"])
+        self.assertEqual(rec["findings_withheld"], [])
+        # Cyrus 3.6 drops what came with STLS (the fix of CVE-2011-1926): under TLS only QUIT
+        # is answered.
+        inj = rec["stls"]["injection"]
+        self.assertEqual(inj["result"], "not-vulnerable", inj)
+        self.assertEqual(inj["detail"], "only QUIT was answered under TLS")
+        self.assertIsNone(inj["evidence"])
+        self.assertIsNone(inj["cleartext_after_ok"])
+        self.assertIsNone(p3s.finding(rec, "pop3-stls-injection"))
+        self.assertIsNone(self.res_opt_out.by_port(self.port)["stls"]["injection"])
+
     def test_implicit_tls_port(self):
         rec = self.res.by_port(self.tport)
         self.assertEqual(rec["transport"], "tls")

@@ -64,6 +64,21 @@ class DovecotTest(unittest.TestCase):
         self.assertTrue(rec["tls"]["version"].startswith("TLSv1."))
         self.assertEqual(rec["sasl"], ["PLAIN", "LOGIN", "CRAM-MD5"])
 
+    def test_a_in_step_and_not_injectable(self):
+        for res, port in ((self.res_open, self.pa), (self.res_strict, self.pb)):
+            rec = res.by_port(port)
+            self.assertIsNone(rec["unsolicited"], rec["unsolicited"])
+            self.assertEqual(rec["findings_withheld"], [])
+            # Dovecot hands the CAPA that came with STLS to its TLS layer, which reads it as the
+            # start of a handshake and gives up: no session, so no finding — and no verdict
+            # either, since a server that ran the CAPA and died would close the same way.
+            inj = rec["stls"]["injection"]
+            self.assertEqual(inj["result"], "inconclusive", inj)
+            self.assertTrue(inj["detail"].startswith(
+                "the TLS handshake failed when CAPA followed STLS in one write"), inj)
+            self.assertIsNone(inj["evidence"])
+            self.assertIsNone(p3s.finding(rec, "pop3-stls-injection"))
+
     def test_implicit_tls_port(self):
         for res in (self.res_open, self.res_strict):
             port = self.ta if res is self.res_open else self.tb

@@ -260,7 +260,7 @@ static struct bufferevent *tls_bev(evutil_socket_t fd)
  * old one may only really be released after the current callback returns
  * and then closes its own descriptor. Input the client sent after the
  * command that triggered starttls (before seeing our answer) is dropped. */
-static enum step start_tls(struct conn *c)
+static enum step start_tls(struct conn *c, int keep)
 {
 	struct bufferevent *nb;
 	evutil_socket_t nfd;
@@ -277,6 +277,12 @@ static enum step start_tls(struct conn *c)
 		conn_free(c);
 		return STEP_STOP;
 	}
+	/* 'starttls keep': the cleartext lines that followed the command are
+	 * handled after the handshake as if they had come over TLS, the flaw
+	 * of CVE-2011-0411 and CVE-2011-1926. */
+	if (keep)
+		evbuffer_add_buffer(bufferevent_get_input(nb),
+				    bufferevent_get_input(c->bev));
 	bufferevent_free(c->bev);
 	c->bev = nb;
 	c->fd = nfd;
@@ -392,7 +398,7 @@ static enum step step(struct conn *c, const struct action *a)
 			return STEP_DONE;
 		if (!flushed(c))
 			return wait_drain(c);
-		return start_tls(c);
+		return start_tls(c, a->keep);
 	case ACT_STALL:
 		stall(c);
 		return STEP_STOP;

@@ -335,8 +335,16 @@ static int parse_action(struct parser *ps, struct action *a)
 		a->type = ACT_CLOSE;
 	else if (is(w, n, "reset"))
 		a->type = ACT_RESET;
-	else if (is(w, n, "starttls"))
+	else if (is(w, n, "starttls")) {
+		const char *save = ps->p;
+
 		a->type = ACT_STARTTLS;
+		/* 'starttls keep': an injection-vulnerable server */
+		if (word(ps, &w, &n) && is(w, n, "keep"))
+			a->keep = 1;
+		else
+			ps->p = save;
+	}
 	else if (is(w, n, "stall"))
 		a->type = ACT_STALL;
 	else
@@ -533,6 +541,68 @@ static int dir_tls(struct parser *ps, struct profile *p)
 	return expect_end(ps);
 }
 
+/* extra [MS] "STR": after every answer of the profile (its start list and each handler's
+ * list), STR is sent too, MS ms later: a server that answers twice or adds a line. */
+static int dir_extra(struct parser *ps, struct profile *p)
+{
+	uint64_t ms = 0;
+
+	if (!at_end(ps) && *ps->p != '"' &&
+	    number(ps, 0, UINT32_MAX / 2, "milliseconds", &ms) < 0)
+		return -1;
+	if (p->has_extra)
+		return perr(ps, "duplicate 'extra' in profile '%s'", p->name);
+	if (quoted(ps, &p->extra, &p->extra_len) < 0)
+		return -1;
+	p->extra_ms = (uint32_t)ms;
+	p->has_extra = 1;
+	return expect_end(ps);
+}
+
+/* Puts [sleep MS;] send EXTRA into a list: before the action that ends the list's cleartext
+ * answer (close, reset, stall, starttls), else at its end. Lists that are empty (a swallowed
+ * line) stay empty: nothing answered them. */
+static void add_extra(const struct profile *p, struct action_list *l)
+{
+	size_t at = l->n, i, k = p->extra_ms ? 2 : 1;
+
+	if (l->n == 0)
+		return;
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].type == ACT_CLOSE || l->v[i].type == ACT_RESET ||
+		    l->v[i].type == ACT_STALL || l->v[i].type == ACT_STARTTLS) {
+			at = i;
+			break;
+		}
+	l->v = xrealloc(l->v, (l->n + k) * sizeof(*l->v));
+	memmove(&l->v[at + k], &l->v[at], (l->n - at) * sizeof(*l->v));
+	memset(&l->v[at], 0, k * sizeof(*l->v));
+	if (p->extra_ms) {
+		l->v[at].type = ACT_SLEEP;
+		l->v[at].ms = p->extra_ms;
+	}
+	l->v[at + k - 1].type = ACT_SEND;
+	l->v[at + k - 1].data = xrealloc(NULL, p->extra_len);
+	memcpy(l->v[at + k - 1].data, p->extra, p->extra_len);
+	l->v[at + k - 1].len = p->extra_len;
+	l->n += k;
+}
+
+static void apply_extra(struct script *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		struct profile *p = &s->profiles[i];
+
+		if (!p->has_extra)
+			continue;
+		add_extra(p, &p->start);
+		for (j = 0; j < p->nhandlers; j++)
+			add_extra(p, &p->handlers[j].acts);
+	}
+}
+
 static int parse_line(struct parser *ps)
 {
 	struct profile *p;
@@ -552,6 +622,8 @@ static int parse_line(struct parser *ps)
 		return dir_on(ps, p);
 	if (is(w, n, "tls"))
 		return dir_tls(ps, p);
+	if (is(w, n, "extra"))
+		return dir_extra(ps, p);
 	return perr(ps, "unknown directive '%.*s'", (int)n, w);
 }
 
@@ -596,6 +668,8 @@ int script_load(struct script *s, const char *path)
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->profiles[i].name, "default") == 0)
 			s->fallback = &s->profiles[i];
+	if (rc == 0)
+		apply_extra(s);
 	return rc;
 }
 
@@ -621,6 +695,7 @@ void script_free(struct script *s)
 		}
 		free(p->handlers);
 		free_list(&p->start);
+		free(p->extra);
 		free(p->matches);
 		free(p->name);
 	}

@@ -24,6 +24,7 @@ struct action {
 	uint64_t total;			/* flood: bytes to stream */
 	unsigned char *data;		/* send/drip: the bytes; flood: tile; owned */
 	size_t len;			/* length of data */
+	int keep;			/* starttls: keep the client's bytes */
 };
 
 struct action_list {
@@ -59,6 +60,10 @@ struct profile {
 	struct handler *handlers;
 	size_t nhandlers;
 	enum tls_mode tls;
+	unsigned char *extra;	/* 'extra': a line sent after every answer */
+	size_t extra_len;
+	uint32_t extra_ms;	/* ... this long after it */
+	int has_extra;
 };
 
 struct script {

@@ -81,6 +81,14 @@ match cidr 127.0.0.6/32
 tls stall
 start send "+OK never sent on TLS listeners\r\n"
 
+# parsed here; what extra and starttls keep do is checked by tests/integration/test_outofstep.py
+profile inject
+match port 1
+extra 0 "+OK extra\r\n"
+on STLS send "+OK begin TLS\r\n" ; starttls keep
+on CAPA send "+OK\r\nSTLS\r\n.\r\n"
+on QUIT send "+OK bye\r\n" ; close
+
 profile odd
 match mod 4 3          # 127.0.0.3 (0x7f000003 % 4 == 3), not 127.0.0.4
 start send "+OK profile mod-4-3\r\n"
@@ -220,6 +228,12 @@ printf 'profile x\nstart send "ok" ; bogus\n' >"$T/bad"
 rc=$?
 check "bad script: exit 2 with file:line" "2 $T/bad:2: unknown action 'bogus'" \
 	"$rc $(cat "$T/bad.err")"
+
+printf 'extra "a"\nextra "b"\n' >"$T/bad3"
+"$BIN" --check "$T/bad3" 2>"$T/bad.err"
+rc=$?
+check "duplicate extra: exit 2 with file:line" \
+	"2 $T/bad3:2: duplicate 'extra' in profile 'default'" "$rc $(cat "$T/bad.err")"
 
 printf 'start send "x\\q"\n' >"$T/bad2"
 "$BIN" --check "$T/bad2" 2>"$T/bad.err"

@@ -77,12 +77,13 @@ static void test_catalog(void **state)
         for (const struct p3s_finding_def *const *e = P3S_FINDINGS; e != d; e++)
             assert_string_not_equal((*e)->id, (*d)->id);
     }
-    assert_int_equal(n, 9);
+    assert_int_equal(n, 10);
     const struct p3s_finding_def *exported[] = {
         &P3S_FINDING_DETECTED,     &P3S_FINDING_CLEARTEXT,         &P3S_FINDING_PLAINTEXT_LOGIN,
         &P3S_FINDING_STLS_BROKEN,  &P3S_FINDING_APOP,              &P3S_FINDING_TLS_WEAK,
-        &P3S_FINDING_TLS_CERT,     &P3S_FINDING_VERSION_DISCLOSURE, &P3S_FINDING_NTLM_DISCLOSURE};
-    for (size_t i = 0; i < 9; i++) {
+        &P3S_FINDING_TLS_CERT,     &P3S_FINDING_VERSION_DISCLOSURE, &P3S_FINDING_NTLM_DISCLOSURE,
+        &P3S_FINDING_STLS_INJECTION};
+    for (size_t i = 0; i < 10; i++) {
         int found = 0;
         for (const struct p3s_finding_def *const *d = P3S_FINDINGS; *d; d++)
             found |= *d == exported[i];
@@ -99,6 +100,86 @@ static void test_catalog(void **state)
     assert_int_equal(P3S_FINDING_STLS_BROKEN.severity, P3S_SEV_MEDIUM);
     assert_string_equal(P3S_FINDING_APOP.id, "pop3-apop");
     assert_int_equal(P3S_FINDING_APOP.severity, P3S_SEV_LOW);
+    assert_string_equal(P3S_FINDING_STLS_INJECTION.id, "pop3-stls-injection");
+    assert_int_equal(P3S_FINDING_STLS_INJECTION.severity, P3S_SEV_HIGH);
+}
+
+/* ---- out of step: findings resting on a reply are withheld ------------------------------ */
+
+static void test_withheld_out_of_step(void **state)
+{
+    (void)state;
+    /* USER accepted and STLS broken, in step: both findings */
+    struct p3s_record *r = pop3_record(110, 0, "+OK ready");
+    r->stls_advertised = 1;
+    r->stls_attempted = 1;
+    r->login_advertised = 1;
+    r->login_accepted = P3S_YES;
+    SET(&r->user_reply, "+OK");
+    SET(&r->stls_reply, "-ERR no TLS");
+    p3s_findings_evaluate(r);
+    EVIDENCE(r, "pop3-plaintext-login", "+OK");
+    EVIDENCE(r, "pop3-stls-broken", "-ERR no TLS");
+    assert_int_equal(r->nwithheld, 0);
+
+    /* the same with one line no command asked for: both withheld, with the reason */
+    p3s_record_add_unsolicited(r, P3_CMD_USER, 0, "-ERR no such user", 17);
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-plaintext-login");
+    assert_no(r, "pop3-stls-broken");
+    assert_non_null(get(r, "pop3-detected"));
+    assert_int_equal(r->nwithheld, 2);
+    assert_ptr_equal(r->withheld[0].def, &P3S_FINDING_PLAINTEXT_LOGIN);
+    assert_ptr_equal(r->withheld[1].def, &P3S_FINDING_STLS_BROKEN);
+    assert_non_null(strstr(r->withheld[0].reason, "no command asked for"));
+    assert_int_equal(p3s_record_max_severity(r), P3S_SEV_INFO); /* withheld ones count for nothing */
+    p3s_findings_evaluate(r); /* evaluated again: not doubled */
+    assert_int_equal(r->nwithheld, 2);
+    p3s_record_free(r);
+
+    /* the unsolicited list keeps 16 lines and counts the rest */
+    r = pop3_record(110, 0, "+OK ready");
+    for (int i = 0; i < P3S_MAX_UNSOLICITED + 3; i++)
+        p3s_record_add_unsolicited(r, P3_CMD_CAPA, i & 1, "+OK x", 5);
+    assert_int_equal(r->nunsolicited, P3S_MAX_UNSOLICITED);
+    assert_int_equal(r->unsolicited_dropped, 3);
+    assert_int_equal(r->unsolicited[1].after, P3_CMD_CAPA);
+    assert_true(r->unsolicited[1].tls);
+    assert_memory_equal(r->unsolicited[1].line.p, "+OK x", 6);
+    assert_string_equal(p3s_cmd_name(P3_CMD_NONE), "greeting");
+    assert_string_equal(p3s_cmd_name(P3_CMD_STLS), "STLS");
+    p3s_record_free(r);
+}
+
+static void test_stls_injection(void **state)
+{
+    (void)state;
+    static const enum p3_inject_verdict verdicts[] = {P3_INJ_NOT_VULNERABLE,
+                                                      P3_INJ_INCONCLUSIVE, P3_INJ_VULNERABLE};
+    for (size_t i = 0; i < 3; i++) {
+        struct p3s_record *r = pop3_record(110, 0, "+OK ready");
+        r->stls_advertised = r->stls_attempted = r->stls_upgraded = 1;
+        r->inject_tested = 1;
+        r->inject = verdicts[i];
+        if (verdicts[i] == P3_INJ_VULNERABLE)
+            SET(&r->inject_evidence, "+OK caps\nTOP\n.\n+OK bye");
+        /* a server out of step elsewhere keeps this finding: its verdict needs no reply order */
+        p3s_record_add_unsolicited(r, P3_CMD_USER, 0, "+OK", 3);
+        p3s_findings_evaluate(r);
+        if (verdicts[i] == P3_INJ_VULNERABLE) {
+            EVIDENCE(r, "pop3-stls-injection", "+OK caps\nTOP\n.\n+OK bye");
+            assert_int_equal(p3s_record_max_severity(r), P3S_SEV_HIGH);
+        } else {
+            assert_no(r, "pop3-stls-injection");
+        }
+        p3s_record_free(r);
+    }
+    /* not tested: nothing, whatever the verdict field holds */
+    struct p3s_record *r = pop3_record(110, 0, "+OK ready");
+    r->inject = P3_INJ_VULNERABLE;
+    p3s_findings_evaluate(r);
+    assert_no(r, "pop3-stls-injection");
+    p3s_record_free(r);
 }
 
 /* ---- pop3-detected ---------------------------------------------------------------------- */
@@ -556,6 +637,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalog),
         cmocka_unit_test(test_detected),
+        cmocka_unit_test(test_withheld_out_of_step),
+        cmocka_unit_test(test_stls_injection),
         cmocka_unit_test(test_cleartext),
         cmocka_unit_test(test_plaintext_login),
         cmocka_unit_test(test_stls_broken),

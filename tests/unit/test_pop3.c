@@ -31,6 +31,7 @@ struct rec_ev {
     int truncated;
     int tls;
     int overflow;
+    int resync;
     enum p3_next next;
     char send[64];
     size_t send_len;
@@ -45,6 +46,15 @@ struct drv {
     size_t nev;
     int finished; /* P3_NEXT_FINISH seen */
     int starttls; /* P3_NEXT_STARTTLS seen, waiting for drv_tls */
+    /* The settle step (P3_NEXT_SETTLE): with auto_settle (the default) it ends before the next
+     * bytes arrive, and the event that asked for it shows the command sent after it (so the
+     * older transcripts read as before); without, drv_settle() ends it. */
+    int auto_settle;
+    int settling;
+    unsigned settles;
+    /* With mark_stale, the bytes still buffered when a command goes out are reported to the
+     * core as received before it (p3_session_sent), as the engine does. */
+    int mark_stale;
 };
 
 /* How many commands check_send() examined, over the whole run. */
@@ -114,6 +124,7 @@ static void record(struct drv *d, const struct p3_event *ev)
     r->truncated = ev->line.truncated;
     r->tls = ev->tls;
     r->overflow = ev->overflow;
+    r->resync = ev->resync;
     r->next = ev->next;
     if (ev->send) {
         memcpy(r->send, ev->send, ev->send_len);
@@ -132,6 +143,7 @@ static struct drv *drv_new(unsigned opts, const char *probe)
     d->buf = malloc(d->cap);
     assert_non_null(d->buf);
     p3_session_init(&d->s, opts, probe);
+    d->auto_settle = 1;
     return d;
 }
 
@@ -164,6 +176,26 @@ static void drv_push(struct drv *d, const char *data, size_t n)
         }
         memmove(d->buf, d->buf + used, d->len - used);
         d->len -= used;
+        if (ev.next == P3_NEXT_SETTLE) {
+            d->settles++;
+            assert_null(ev.send);
+            if (d->auto_settle) { /* the settle ends at once: merge its command in */
+                struct p3_event sev;
+                p3_session_settled(&d->s, &sev);
+                check_send(&sev);
+                assert_int_equal(sev.next, P3_NEXT_SEND);
+                struct rec_ev *r = &d->ev[d->nev - 1];
+                r->next = sev.next;
+                memcpy(r->send, sev.send, sev.send_len);
+                r->send_len = sev.send_len;
+                r->has_send = 1;
+                ev.next = sev.next;
+            } else {
+                d->settling = 1;
+            }
+        }
+        if (ev.next == P3_NEXT_SEND && d->mark_stale)
+            p3_session_sent(&d->s, d->len);
         if (ev.next == P3_NEXT_STARTTLS) {
             d->starttls = 1;
             d->len = 0; /* the engine drops cleartext bytes left after +OK */
@@ -176,6 +208,19 @@ static void drv_push(struct drv *d, const char *data, size_t n)
 }
 
 #define PUSH(d, lit) drv_push((d), (lit), sizeof(lit) - 1)
+
+/* Ends a settle step that auto_settle left open: the core sends its next command. */
+static void drv_settle(struct drv *d)
+{
+    struct p3_event ev;
+    assert_true(d->settling);
+    d->settling = 0;
+    p3_session_settled(&d->s, &ev);
+    record(d, &ev);
+    if (ev.next == P3_NEXT_SEND && d->mark_stale)
+        p3_session_sent(&d->s, d->len);
+    drv_push(d, "", 0);
+}
 
 static void drv_tls(struct drv *d)
 {
@@ -574,10 +619,10 @@ static void test_err_greeting(void **state)
     assert_true(d->finished);
     assert_true(p3_session_is_pop3(&d->s));
     assert_false(d->s.confirmed);
-    /* the dialogue is over: further bytes are not consumed */
+    /* the dialogue is over: further lines are only reported as unsolicited */
     struct p3_event ev;
-    assert_int_equal(p3_session_feed(&d->s, "+OK\r\n", 5, &ev), 0);
-    assert_int_equal(ev.type, P3_EV_NONE);
+    assert_int_equal(p3_session_feed(&d->s, "+OK\r\n", 5, &ev), 5);
+    assert_int_equal(ev.type, P3_EV_UNSOLICITED);
     assert_int_equal(ev.next, P3_NEXT_READ);
     assert_null(ev.send);
     assert_string_equal(p3_service_name(P3_SVC_POP3_ERR), "pop3");
@@ -779,10 +824,11 @@ static void test_dovecot_dialogue(void **state)
     assert_int_equal(d->ev[13].status, P3_ST_OK);
     assert_send(&d->ev[13], P3_NEXT_STARTTLS, NULL);
     assert_true(d->starttls);
-    /* while the handshake runs the core consumes nothing */
+    /* while the handshake runs, a line is only reported: it answers nothing */
     struct p3_event ev;
-    assert_int_equal(p3_session_feed(&d->s, "+OK\r\n", 5, &ev), 0);
-    assert_int_equal(ev.type, P3_EV_NONE);
+    assert_int_equal(p3_session_feed(&d->s, "+OK\r\n", 5, &ev), 5);
+    assert_int_equal(ev.type, P3_EV_UNSOLICITED);
+    assert_int_equal(ev.cmd, P3_CMD_STLS);
     assert_int_equal(ev.next, P3_NEXT_READ);
 
     drv_tls(d);
@@ -1266,10 +1312,302 @@ static void test_reply_status(void **state)
     assert_string_equal(p3_status_name(P3_ST_NONE), "none");
 }
 
+/* ---- keeping replies in step (issue 19) --------------------------------------------------- */
+
+#define CAPA_STLS "+OK\r\nSTLS\r\nUSER\r\n.\r\n"
+
+/* The events of type t, from index from on. */
+static size_t find_event(const struct drv *d, size_t from, enum p3_event_type t)
+{
+    for (size_t i = from; i < d->nev; i++)
+        if (d->ev[i].type == t)
+            return i;
+    return (size_t)-1;
+}
+
+/* Rule 1: a line that was already received when the command went out is not its answer. */
+static void test_stale_line_is_unsolicited(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS, PROBE);
+    d->mark_stale = 1;
+    PUSH(d, "+OK hello\r\n+OK extra line\r\n");
+    assert_int_equal(d->nev, 2);
+    assert_send(&d->ev[0], P3_NEXT_SEND, "CAPA\r\n");
+    assert_int_equal(d->ev[1].type, P3_EV_UNSOLICITED);
+    assert_int_equal(d->ev[1].cmd, P3_CMD_NONE); /* it came after the greeting, before CAPA */
+    assert_int_equal(d->ev[1].status, P3_ST_OK);
+    assert_text(&d->ev[1], "+OK extra line");
+    assert_send(&d->ev[1], P3_NEXT_READ, NULL);
+    assert_int_equal(p3_session_awaiting(&d->s), 1); /* still waiting for CAPA's answer */
+    PUSH(d, "-ERR no CAPA\r\n");
+    assert_int_equal(d->ev[2].type, P3_EV_REPLY);
+    assert_int_equal(d->ev[2].cmd, P3_CMD_CAPA);
+    assert_int_equal(d->ev[2].status, P3_ST_ERR);
+    drv_free(d);
+}
+
+/* A stale line still incomplete when the command went out stays stale when its end arrives;
+ * the count goes down byte by byte, so the next line is an answer again. */
+static void test_stale_partial_line(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS, PROBE);
+    d->mark_stale = 1;
+    PUSH(d, "+OK hello\r\n+OK ext");
+    assert_int_equal(d->nev, 1);
+    PUSH(d, "ra\r\n+OK\r\n.\r\n");
+    assert_int_equal(d->ev[1].type, P3_EV_UNSOLICITED);
+    assert_text(&d->ev[1], "+OK extra");
+    assert_int_equal(d->ev[2].type, P3_EV_REPLY);
+    assert_int_equal(d->ev[2].cmd, P3_CMD_CAPA);
+    assert_int_equal(d->ev[3].type, P3_EV_CAPA_END);
+    assert_send(&d->ev[3], P3_NEXT_SEND, USER_CMD);
+    drv_free(d);
+}
+
+/* CPython's test server: USER answered twice, "-ERR no such user" then "+OK password
+ * required". In one segment the second line is already there when the settle starts; in two it
+ * comes during the settle. Either way it is unsolicited and STLS gets its own answer. */
+static void test_double_answer_to_user(void **state)
+{
+    (void)state;
+    for (int split = 0; split < 2; split++) {
+        struct drv *d = drv_new(OPTS, PROBE);
+        d->mark_stale = 1;
+        d->auto_settle = 0;
+        PUSH(d, "+OK dummy pop3 server ready. <timestamp>\r\n");
+        PUSH(d, CAPA_STLS);
+        if (split) {
+            PUSH(d, "-ERR no such user\r\n");
+            assert_true(d->settling);
+            PUSH(d, "+OK password required\r\n");
+        } else {
+            PUSH(d, "-ERR no such user\r\n+OK password required\r\n");
+        }
+        size_t u = find_event(d, 0, P3_EV_REPLY);
+        u = find_event(d, u + 1, P3_EV_REPLY); /* the first is CAPA's */
+        assert_int_equal(d->ev[u].cmd, P3_CMD_USER);
+        assert_int_equal(d->ev[u].status, P3_ST_ERR);
+        assert_send(&d->ev[u], P3_NEXT_SETTLE, NULL);
+        assert_int_equal(d->ev[u + 1].type, P3_EV_UNSOLICITED);
+        assert_int_equal(d->ev[u + 1].cmd, P3_CMD_USER);
+        assert_text(&d->ev[u + 1], "+OK password required");
+        assert_int_equal(p3_session_awaiting(&d->s), 0);
+        assert_int_equal(d->s.user_status, P3_ST_ERR);
+        drv_settle(d);
+        assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, "STLS\r\n");
+        PUSH(d, "+OK Begin TLS negotiation\r\n");
+        assert_int_equal(d->ev[d->nev - 1].cmd, P3_CMD_STLS);
+        assert_send(&d->ev[d->nev - 1], P3_NEXT_STARTTLS, NULL);
+        assert_int_equal(d->settles, 1);
+        drv_free(d);
+    }
+}
+
+/* The settle step costs time, so it comes only where a reply matters: before STLS, and after a
+ * USER probe the server accepted (pop3-plaintext-login rests on it). */
+static void test_settle_only_when_needed(void **state)
+{
+    (void)state;
+    struct {
+        unsigned opts;
+        const char *capa, *user;
+        unsigned settles;
+        const char *next; /* the command after the last answer */
+    } cases[] = {
+        {OPTS, "+OK\r\nUSER\r\n.\r\n", "-ERR no\r\n", 0, "QUIT\r\n"},
+        {OPTS, "+OK\r\nUSER\r\n.\r\n", "+OK\r\n", 1, "QUIT\r\n"},
+        {OPTS, CAPA_STLS, "-ERR no\r\n", 1, "STLS\r\n"},
+        {P3_OPT_STLS, CAPA_STLS, NULL, 1, "STLS\r\n"},
+        {OPTS | P3_OPT_NTLM, "+OK\r\nUSER\r\n.\r\n", "+OK\r\n", 1, "AUTH NTLM\r\n"},
+        {OPTS | P3_OPT_NTLM, "+OK\r\nUSER\r\n.\r\n", "-ERR\r\n", 0, "AUTH NTLM\r\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct drv *d = drv_new(cases[i].opts, PROBE);
+        d->auto_settle = 0;
+        PUSH(d, "+OK\r\n");
+        drv_push(d, cases[i].capa, strlen(cases[i].capa));
+        if (cases[i].user)
+            drv_push(d, cases[i].user, strlen(cases[i].user));
+        assert_int_equal(d->settles, cases[i].settles);
+        if (d->settling)
+            drv_settle(d);
+        assert_send(&d->ev[d->nev - 1], P3_NEXT_SEND, cases[i].next);
+        drv_free(d);
+    }
+}
+
+/* Rule 4: an extra greeting line that crossed our CAPA is taken as CAPA's status; the real
+ * status line, where the list should start, puts the dialogue back in step. */
+static void test_status_line_resyncs_capa(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS, PROBE);
+    PUSH(d, "+OK hello\r\n+OK extra\r\n+OK Capability list follows\r\nSTLS\r\nUSER\r\n.\r\n");
+    assert_int_equal(d->ev[1].type, P3_EV_REPLY);
+    assert_text(&d->ev[1], "+OK extra");
+    assert_false(d->ev[1].resync);
+    assert_int_equal(d->ev[2].type, P3_EV_REPLY);
+    assert_int_equal(d->ev[2].cmd, P3_CMD_CAPA);
+    assert_true(d->ev[2].resync);
+    assert_text(&d->ev[2], "+OK Capability list follows");
+    assert_int_equal(d->ev[3].type, P3_EV_CAPA_ITEM);
+    assert_int_equal(d->ev[4].type, P3_EV_CAPA_ITEM);
+    assert_int_equal(d->ev[5].type, P3_EV_CAPA_END);
+    assert_int_equal(d->s.capa_bits, P3_CAPA_STLS | P3_CAPA_USER);
+    drv_free(d);
+
+    /* the real answer was -ERR: CAPA is refused, the dialogue goes on to USER */
+    d = drv_new(OPTS, PROBE);
+    PUSH(d, "+OK hello\r\n+OK extra\r\n-ERR no CAPA\r\n");
+    assert_int_equal(d->ev[2].type, P3_EV_REPLY);
+    assert_true(d->ev[2].resync);
+    assert_int_equal(d->ev[2].status, P3_ST_ERR);
+    assert_send(&d->ev[2], P3_NEXT_SEND, USER_CMD);
+    drv_free(d);
+
+    /* further down a list, a status line is unsolicited and the list goes on */
+    d = drv_new(OPTS, PROBE);
+    PUSH(d, "+OK\r\n+OK\r\nUSER\r\n-ERR odd\r\nSTLS\r\n.\r\n");
+    assert_int_equal(d->ev[3].type, P3_EV_UNSOLICITED);
+    assert_int_equal(d->ev[3].cmd, P3_CMD_CAPA);
+    assert_text(&d->ev[3], "-ERR odd");
+    assert_int_equal(d->ev[4].type, P3_EV_CAPA_ITEM);
+    assert_int_equal(d->ev[5].type, P3_EV_CAPA_END);
+    assert_int_equal(d->s.capa_bits, P3_CAPA_STLS | P3_CAPA_USER);
+    drv_free(d);
+}
+
+/* Rule 3: lines past the reply awaited are consumed and reported, during the handshake and
+ * after the last answer. */
+static void test_lines_past_the_reply(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS, PROBE);
+    PUSH(d, "+OK\r\n" CAPA_STLS "-ERR\r\n+OK go\r\n");
+    assert_true(d->starttls);
+    assert_int_equal(p3_session_awaiting(&d->s), 0);
+    struct p3_event ev;
+    assert_int_equal(p3_session_feed(&d->s, "-ERR late\r\n+OK", 15, &ev), 11);
+    assert_int_equal(ev.type, P3_EV_UNSOLICITED);
+    assert_int_equal(ev.cmd, P3_CMD_STLS);
+    assert_false(ev.tls);
+    assert_int_equal(ev.next, P3_NEXT_READ);
+    assert_int_equal(p3_session_feed(&d->s, "+OK", 3, &ev), 0); /* no line yet */
+    assert_int_equal(ev.type, P3_EV_NONE);
+    drv_tls(d);
+    PUSH(d, "+OK\r\nUSER\r\n.\r\n+OK bye\r\n");
+    assert_true(d->finished);
+    assert_int_equal(p3_session_feed(&d->s, "+OK again\r\n", 11, &ev), 11);
+    assert_int_equal(ev.type, P3_EV_UNSOLICITED);
+    assert_int_equal(ev.cmd, P3_CMD_QUIT);
+    assert_true(ev.tls);
+    drv_free(d);
+}
+
+static void test_awaiting(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS, PROBE);
+    d->auto_settle = 0;
+    assert_int_equal(p3_session_awaiting(&d->s), 0); /* the greeting is no reply */
+    PUSH(d, "+OK\r\n");
+    assert_int_equal(p3_session_awaiting(&d->s), 1);
+    PUSH(d, "+OK\r\nSTLS\r\n");
+    assert_int_equal(p3_session_awaiting(&d->s), 1); /* inside the list */
+    PUSH(d, ".\r\n-ERR\r\n");
+    assert_true(d->settling);
+    assert_int_equal(p3_session_awaiting(&d->s), 0);
+    drv_settle(d);
+    assert_int_equal(p3_session_awaiting(&d->s), 1);
+    /* settled twice: nothing more happens */
+    struct p3_event ev;
+    p3_session_settled(&d->s, &ev);
+    assert_int_equal(ev.next, P3_NEXT_READ);
+    assert_null(ev.send);
+    drv_free(d);
+}
+
+static void test_cleartext_line(void **state)
+{
+    (void)state;
+    size_t n = 0;
+#define CL(lit) p3_cleartext_line(lit, sizeof(lit) - 1, &n)
+    assert_int_equal(CL("+OK Begin TLS\r\n\x16\x03\x03"), 1);
+    assert_int_equal(n, 15);
+    assert_int_equal(CL("-ERR x\n"), 1);
+    assert_int_equal(n, 7);
+    assert_int_equal(CL("\r\n"), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(CL("\n"), 1);
+    assert_int_equal(n, 1);
+    assert_int_equal(CL("\r"), 0);
+    assert_int_equal(CL("+OK Beg"), 0);
+    assert_int_equal(CL(""), 0);
+    assert_int_equal(CL("\x16\x03\x03\x00\x7a"), -1); /* a handshake record */
+    assert_int_equal(CL("\x15\x03\x01\x00\x02"), -1); /* an alert */
+    assert_int_equal(CL("\x80\x2e\x02"), -1);         /* an SSLv2 header */
+    assert_int_equal(CL("\rX"), -1);
+#undef CL
+    char *x = repeat('x', P3_LINE_MAX + 2);
+    assert_int_equal(p3_cleartext_line(x, P3_LINE_MAX + 1, &n), 0);
+    assert_int_equal(p3_cleartext_line(x, P3_LINE_MAX + 2, &n), -1); /* too long for a line */
+    free(x);
+}
+
+static enum p3_inject_verdict inject_verdict(const char *const *lines)
+{
+    struct p3_inject st;
+    p3_inject_init(&st);
+    for (size_t i = 0; lines[i]; i++)
+        p3_inject_line(&st, lines[i], strlen(lines[i]));
+    return p3_inject_verdict(&st);
+}
+
+static void test_inject_verdict(void **state)
+{
+    (void)state;
+    const char *quit_only[] = {"+OK bye", NULL};
+    const char *quit_err[] = {"-ERR no", NULL};
+    const char *capa_then_quit[] = {"+OK Capability list follows", "TOP", "UIDL", ".",
+                                    "+OK bye", NULL};
+    const char *empty_list[] = {"+OK", ".", "+OK bye", NULL};
+    const char *list_then_close[] = {"+OK caps", "TOP", ".", NULL};
+    const char *nothing[] = {NULL};
+    const char *two_replies[] = {"-ERR CAPA not allowed", "+OK bye", NULL};
+    const char *cut_list[] = {"+OK caps", "TOP", NULL};
+    const char *noise[] = {"hello", "+OK bye", NULL};
+    const char *stray_dot[] = {".", "+OK bye", NULL};
+    assert_int_equal(inject_verdict(quit_only), P3_INJ_NOT_VULNERABLE);
+    assert_int_equal(inject_verdict(quit_err), P3_INJ_NOT_VULNERABLE);
+    assert_int_equal(inject_verdict(capa_then_quit), P3_INJ_VULNERABLE);
+    assert_int_equal(inject_verdict(empty_list), P3_INJ_VULNERABLE);
+    assert_int_equal(inject_verdict(list_then_close), P3_INJ_VULNERABLE);
+    assert_int_equal(inject_verdict(nothing), P3_INJ_INCONCLUSIVE);
+    assert_int_equal(inject_verdict(two_replies), P3_INJ_INCONCLUSIVE);
+    assert_int_equal(inject_verdict(cut_list), P3_INJ_INCONCLUSIVE);
+    assert_int_equal(inject_verdict(noise), P3_INJ_INCONCLUSIVE);
+    assert_int_equal(inject_verdict(stray_dot), P3_INJ_INCONCLUSIVE);
+    assert_string_equal(p3_inject_verdict_name(P3_INJ_VULNERABLE), "vulnerable");
+    assert_string_equal(p3_inject_verdict_name(P3_INJ_NOT_VULNERABLE), "not-vulnerable");
+    assert_string_equal(p3_inject_verdict_name(P3_INJ_INCONCLUSIVE), "inconclusive");
+    assert_string_equal(P3_STLS_INJECT, "STLS\r\nCAPA\r\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greeting_byte_by_byte),
+        cmocka_unit_test(test_stale_line_is_unsolicited),
+        cmocka_unit_test(test_stale_partial_line),
+        cmocka_unit_test(test_double_answer_to_user),
+        cmocka_unit_test(test_settle_only_when_needed),
+        cmocka_unit_test(test_status_line_resyncs_capa),
+        cmocka_unit_test(test_lines_past_the_reply),
+        cmocka_unit_test(test_awaiting),
+        cmocka_unit_test(test_cleartext_line),
+        cmocka_unit_test(test_inject_verdict),
         cmocka_unit_test(test_capa_terminator_split_everywhere),
         cmocka_unit_test(test_transcripts_split_everywhere),
         cmocka_unit_test(test_bare_lf),
