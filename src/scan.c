@@ -342,13 +342,12 @@ static void finish_record(struct p3s_scan *scan, struct p3s_record *rec, struct 
 static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result,
                          const char *detail)
 {
+    (void)detail; /* why, for a reader of tlsprobe; the record keeps the result */
     struct tls_check *tc = arg;
     struct p3s_scan *scan = tc->scan;
     for (int i = 0; i < P3S_PROTO_COUNT; i++)
         if (PROTO_VERSION[i] == version) {
             tc->rec->tls_proto[i] = (signed char)result;
-            free(tc->rec->tls_proto_detail[i]);
-            tc->rec->tls_proto_detail[i] = p3s_xstrdup(detail);
             if (tc->open & 1u << i) { /* the slot is given back by whichever way it ended */
                 tc->open &= ~(1u << i);
                 scan->active--;
@@ -361,9 +360,14 @@ static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result
     pump(scan);
 }
 
-/* A POP3 service that did TLS gets one handshake per protocol version, on new connections and
- * the same way in (STLS or implicit), to learn which versions it accepts. Each counts as an
- * open connection. Returns 1 when the probes own the record now. */
+/* OpenSSL's name of each version (SSL_get_version), as the record keeps the one negotiated. */
+static const char *const PROTO_SSL_NAME[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1", "TLSv1.1",
+                                                            "TLSv1.2", "TLSv1.3"};
+
+/* A POP3 service that did TLS gets one ClientHello per protocol version, on new connections and
+ * the same way in (STLS or implicit), to learn which versions it accepts; the version the
+ * scanner's own connection negotiated is accepted already and not asked again. Each probe
+ * counts as an open connection. Returns 1 when the probes own the record now. */
 static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
                             int sni)
 {
@@ -379,6 +383,10 @@ static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struc
     for (int i = 0; i < P3S_PROTO_COUNT; i++) {
         char why[128];
         tc->pending++;
+        if (strcmp(rec->tls_version, PROTO_SSL_NAME[i]) == 0) {
+            on_tls_probe(tc, PROTO_VERSION[i], P3S_TLSPROBE_ACCEPTED, rec->tls_cipher);
+            continue;
+        }
         if (!p3s_tlsprobe_supported(PROTO_VERSION[i], why, sizeof why)) {
             on_tls_probe(tc, PROTO_VERSION[i], P3S_TLSPROBE_UNSUPPORTED, why);
             continue;
@@ -599,6 +607,7 @@ static SSL_CTX *make_ssl_ctx(void)
     SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
     SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     return ctx;
 }
 
