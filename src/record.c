@@ -72,8 +72,6 @@ void p3s_record_free(struct p3s_record *r)
     if (r->cert)
         p3s_certinfo_free(r->cert);
     free(r->cert);
-    for (int i = 0; i < P3S_PROTO_COUNT; i++)
-        free(r->tls_proto_detail[i]);
     free(r->product);
     free(r->ntlm);
     free(r->error);

@@ -125,7 +125,6 @@ struct p3s_record {
     struct p3s_certinfo *cert; /* the server's certificate (NULL: no TLS, or none sent) */
     /* Per version: -1 not probed, else an enum p3s_tlsprobe_result (tlsprobe.h). */
     signed char tls_proto[P3S_PROTO_COUNT];
-    char *tls_proto_detail[P3S_PROTO_COUNT];
 
     /* Identification (fingerprints/), from the greeting, CAPA, replies and the certificate;
      * NULL when nothing matched. Filled when the record is finished (scan.c). */

@@ -354,12 +354,11 @@ static void post_check_done(struct post_check *pc)
 static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result,
                          const char *detail)
 {
+    (void)detail; /* why, for a reader of tlsprobe; the record keeps the result */
     struct post_check *pc = arg;
     for (int i = 0; i < P3S_PROTO_COUNT; i++)
         if (PROTO_VERSION[i] == version) {
             pc->rec->tls_proto[i] = (signed char)result;
-            free(pc->rec->tls_proto_detail[i]);
-            pc->rec->tls_proto_detail[i] = p3s_xstrdup(detail);
             if (pc->open & 1u << i) { /* the slot is given back by whichever way it ended */
                 pc->open &= ~(1u << i);
                 pc->scan->active--;
@@ -368,9 +367,14 @@ static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result
     post_check_done(pc);
 }
 
-/* A POP3 service that did TLS gets one handshake per protocol version, on new connections and
- * the same way in (STLS or implicit), to learn which versions it accepts. Each counts as an
- * open connection. */
+/* OpenSSL's name of each version (SSL_get_version), as the record keeps the one negotiated. */
+static const char *const PROTO_SSL_NAME[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1", "TLSv1.1",
+                                                            "TLSv1.2", "TLSv1.3"};
+
+/* A POP3 service that did TLS gets one ClientHello per protocol version, on new connections and
+ * the same way in (STLS or implicit), to learn which versions it accepts; the version the
+ * scanner's own connection negotiated is accepted already and not asked again. Each probe
+ * counts as an open connection. */
 static void start_tls_checks(struct post_check *pc, const struct sockaddr_storage *ss,
                              socklen_t sslen, int sni)
 {
@@ -381,6 +385,10 @@ static void start_tls_checks(struct post_check *pc, const struct sockaddr_storag
     for (int i = 0; i < P3S_PROTO_COUNT; i++) {
         char why[128];
         pc->pending++;
+        if (strcmp(rec->tls_version, PROTO_SSL_NAME[i]) == 0) {
+            on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_ACCEPTED, rec->tls_cipher);
+            continue;
+        }
         if (!p3s_tlsprobe_supported(PROTO_VERSION[i], why, sizeof why)) {
             on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_UNSUPPORTED, why);
             continue;
@@ -658,6 +666,7 @@ static SSL_CTX *make_ssl_ctx(void)
     SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
     SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     return ctx;
 }
 

@@ -1,48 +1,68 @@
 /* tlsprobe.c — one connection per protocol version to learn which ones a server accepts (see
  * tlsprobe.h).
  *
- * A probe moves through phases: connect → (greeting → STLS reply, with STLS) → handshake → quit.
- * One timer per probe: the overall timeout until the handshake ends, then the short wait after
- * QUIT, and a zero delay to report results decided inside p3s_tlsprobe_start. Every path ends in
- * finish(), which releases everything and only then calls back.
+ * A probe moves through phases: connect → (greeting → STLS reply, with STLS) → ClientHello sent →
+ * the server's answer. The answer is read by lib/tlshello, not by a TLS stack: a ServerHello for
+ * the version offered means accepted, an alert or another version refused, and the probe closes
+ * right there. No handshake is completed, so a probe holds no TLS session: its socket, a small
+ * input buffer and, only when it sends a server name, a ClientHello of its own. The ClientHello
+ * bytes come from OpenSSL (one SSL_CTX per version, offering that version alone), made once per
+ * version and shared by every probe without a server name. The POP3 preamble of STLS is read
+ * with the protocol core's framing and status words (lib/pop3).
+ *
+ * One timer per probe: the overall timeout, and a zero delay to report results decided inside
+ * p3s_tlsprobe_start. Every path ends in finish(), which releases everything and only then calls
+ * back.
  */
 #include "tlsprobe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#define LINE_MAX_BYTES 2048 /* a greeting or STLS answer longer than this is not POP3 */
-#define QUIT_WAIT_MS 1000
+#include "pop3.h"
+#include "tlshello.h"
 
-enum phase { PH_CONNECT, PH_GREETING, PH_STLS, PH_HANDSHAKE, PH_QUIT, PH_DONE };
+/* What a probe keeps of what it received: a POP3 line and its terminator (the greeting, the
+ * STLS answer), or the server's answer up to the end of its ServerHello. */
+#define IN_MAX (P3TH_HELLO_MAX + 5 * 4)
+
+enum phase { PH_CONNECT, PH_GREETING, PH_STLS, PH_HELLO, PH_DONE };
 
 struct probe {
     struct probe *prev, *next; /* in `live` */
     struct event_base *base;
-    struct bufferevent *bev; /* the top: the socket, or TLS over it */
-    struct event *timer;
+    evutil_socket_t fd;
+    struct event io;           /* the socket: read/write readiness, edge-triggered */
+    struct event timer;
+    int io_added;
     enum phase phase;
     int stls, version;
+    const uint8_t *out;        /* still to send: a command or a ClientHello (not owned) */
+    size_t out_len;
+    uint8_t *own_hello;        /* a ClientHello with this probe's server name, or NULL */
+    size_t own_hello_len;
     char *sni;
-    int quit_lines; /* lines still awaited after QUIT (greeting and/or the +OK) */
     struct timeval timeout;
     int starting; /* inside p3s_tlsprobe_start: results are deferred to the timer */
     enum p3s_tlsprobe_result result;
     char detail[256];
     p3s_tlsprobe_cb cb;
     void *arg;
+    struct p3_reader rd;
+    size_t in_len;
+    uint8_t in[IN_MAX];
 };
 
 static struct probe *live;
@@ -56,25 +76,23 @@ static struct vctx {
     int tried;
     int supported;
     SSL_CTX *ctx;
+    SSL *names;     /* a session of ctx kept to name the cipher suites servers choose */
+    uint8_t *hello; /* the ClientHello without a server name, shared by the probes */
+    size_t hello_len;
     char why[160];
 } vctxs[NVERSIONS];
 
+static const int VERSION_CODES[NVERSIONS] = {SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION,
+                                             TLS1_2_VERSION, TLS1_3_VERSION};
+static const char *const VERSION_NAMES[NVERSIONS] = {"SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2",
+                                                     "TLSv1.3"};
+
 static int version_index(int version)
 {
-    switch (version) {
-    case SSL3_VERSION:
-        return 0;
-    case TLS1_VERSION:
-        return 1;
-    case TLS1_1_VERSION:
-        return 2;
-    case TLS1_2_VERSION:
-        return 3;
-    case TLS1_3_VERSION:
-        return 4;
-    default:
-        return -1;
-    }
+    for (int i = 0; i < NVERSIONS; i++)
+        if (VERSION_CODES[i] == version)
+            return i;
+    return -1;
 }
 
 static void last_ssl_error(char *buf, size_t cap, const char *fallback)
@@ -92,28 +110,37 @@ static void last_ssl_error(char *buf, size_t cap, const char *fallback)
     ERR_clear_error();
 }
 
-/* Whether a session from ctx can write a ClientHello: done in memory, nothing is sent. */
-static int can_hello(SSL_CTX *ctx, char *why, size_t cap)
+/* The ClientHello a session of ctx sends (with sni, when not NULL), written in memory: nothing
+ * is sent. Returns a malloc'd copy, or NULL with why filled. */
+static uint8_t *make_hello(SSL_CTX *ctx, const char *sni, size_t *len, char *why, size_t cap)
 {
     SSL *ssl = SSL_new(ctx);
     BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
-    int ok = 0;
+    uint8_t *hello = NULL;
     if (!ssl || !rb || !wb) {
         snprintf(why, cap, "out of memory");
         BIO_free(rb);
         BIO_free(wb);
         SSL_free(ssl);
-        return 0;
+        return NULL;
     }
     SSL_set_bio(ssl, rb, wb);
     SSL_set_connect_state(ssl);
+    if (sni)
+        SSL_set_tlsext_host_name(ssl, sni);
     int r = SSL_do_handshake(ssl);
-    ok = r < 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ && BIO_pending(wb) > 0;
-    if (!ok)
-        last_ssl_error(why, cap, "no ClientHello");
+    char *data;
+    long n = BIO_get_mem_data(wb, &data);
+    if (r < 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ && n > 0 &&
+        (hello = malloc((size_t)n))) {
+        memcpy(hello, data, (size_t)n);
+        *len = (size_t)n;
+    } else {
+        last_ssl_error(why, cap, n > 0 ? "out of memory" : "no ClientHello");
+    }
     ERR_clear_error();
     SSL_free(ssl);
-    return ok;
+    return hello;
 }
 
 static SSL_CTX *make_ctx(int version, char *why, size_t cap)
@@ -132,11 +159,9 @@ static SSL_CTX *make_ctx(int version, char *why, size_t cap)
         return NULL;
     }
     /* Old versions on purpose: security level 0 for these probes only, every cipher, servers
-     * without secure renegotiation (RFC 5746) allowed, no verification. */
+     * without secure renegotiation (RFC 5746) allowed. */
     SSL_CTX_set_security_level(ctx, 0);
     SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     int ok = SSL_CTX_set_min_proto_version(ctx, version) == 1 &&
              SSL_CTX_set_max_proto_version(ctx, version) == 1;
     if (ok && version == TLS1_3_VERSION)
@@ -151,26 +176,37 @@ static SSL_CTX *make_ctx(int version, char *why, size_t cap)
         SSL_CTX_free(ctx);
         return NULL;
     }
-    if (!can_hello(ctx, reason, sizeof reason)) {
-        snprintf(why, cap, "unsupported by this OpenSSL (%s)", reason);
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
     return ctx;
 }
 
+/* The context of a version, its shared ClientHello and its naming session, made on first use.
+ * A version whose ClientHello OpenSSL cannot write is unsupported. */
 static struct vctx *vctx_for(int version)
 {
     int i = version_index(version);
     if (i < 0)
         return NULL;
     struct vctx *v = &vctxs[i];
-    if (!v->tried) {
-        v->tried = 1;
-        v->why[0] = '\0';
-        v->ctx = make_ctx(version, v->why, sizeof v->why);
-        v->supported = v->ctx != NULL;
+    if (v->tried)
+        return v;
+    v->tried = 1;
+    v->why[0] = '\0';
+    v->ctx = make_ctx(version, v->why, sizeof v->why);
+    if (!v->ctx)
+        return v;
+    char reason[120];
+    v->hello = make_hello(v->ctx, NULL, &v->hello_len, reason, sizeof reason);
+    v->names = v->hello ? SSL_new(v->ctx) : NULL;
+    if (!v->names) {
+        snprintf(v->why, sizeof v->why, "unsupported by this OpenSSL (%s)",
+                 v->hello ? "out of memory" : reason);
+        free(v->hello);
+        v->hello = NULL;
+        SSL_CTX_free(v->ctx);
+        v->ctx = NULL;
+        return v;
     }
+    v->supported = 1;
     return v;
 }
 
@@ -187,7 +223,9 @@ int p3s_tlsprobe_supported(int version, char *why, size_t cap)
 void p3s_tlsprobe_cleanup(void)
 {
     for (int i = 0; i < NVERSIONS; i++) {
-        SSL_CTX_free(vctxs[i].ctx); /* sessions in flight hold their own reference */
+        SSL_free(vctxs[i].names);
+        SSL_CTX_free(vctxs[i].ctx);
+        free(vctxs[i].hello); /* probes in flight with it are gone: see the header */
         memset(&vctxs[i], 0, sizeof vctxs[i]);
     }
 }
@@ -216,9 +254,6 @@ size_t p3s_tlsprobe_active(void)
 
 /* ---- the probe -------------------------------------------------------------------------- */
 
-static void on_read(struct bufferevent *bev, void *arg);
-static void on_event(struct bufferevent *bev, short what, void *arg);
-
 static void finish(struct probe *p)
 {
     if (p->prev)
@@ -228,9 +263,12 @@ static void finish(struct probe *p)
     if (p->next)
         p->next->prev = p->prev;
     nlive--;
-    if (p->bev)
-        bufferevent_free(p->bev); /* closes the socket (and frees the SSL) */
-    event_free(p->timer);
+    if (p->io_added)
+        event_del(&p->io);
+    if (p->fd >= 0)
+        close(p->fd);
+    event_del(&p->timer);
+    free(p->own_hello);
     free(p->sni);
     char detail[sizeof p->detail];
     memcpy(detail, p->detail, sizeof detail);
@@ -256,9 +294,10 @@ static void end(struct probe *p, enum p3s_tlsprobe_result result, const char *fm
     p->phase = PH_DONE;
     if (p->starting) {
         static const struct timeval now = {0, 0};
-        evtimer_add(p->timer, &now);
-        if (p->bev)
-            bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+        if (p->io_added)
+            event_del(&p->io);
+        p->io_added = 0;
+        evtimer_add(&p->timer, &now);
         return;
     }
     finish(p);
@@ -277,216 +316,235 @@ static void clean_line(const char *s, size_t n, char *out, size_t cap)
     out[o] = '\0';
 }
 
-static void ssl_failure(struct probe *p, short what, int err)
+/* Sends what is left of p->out; the rest waits for the socket to be writable (the next edge).
+ * A failed send is left to the read side, which sees the reset or the close. */
+static void flush_out(struct probe *p)
 {
-    unsigned long e = bufferevent_get_openssl_error(p->bev), first = e;
-    while (e)
-        e = bufferevent_get_openssl_error(p->bev);
-    ERR_clear_error();
-    if (first) {
-        char reason[160];
-        const char *r = ERR_reason_error_string(first);
-        if (r)
-            snprintf(reason, sizeof reason, "%s", r);
-        else
-            ERR_error_string_n(first, reason, sizeof reason);
-        int code = ERR_GET_REASON(first);
-        if (ERR_GET_LIB(first) == ERR_LIB_SSL &&
-            (code == SSL_R_NO_PROTOCOLS_AVAILABLE || code == SSL_R_NO_CIPHERS_AVAILABLE ||
-             code == SSL_R_UNSUPPORTED_SSL_VERSION))
-            end(p, P3S_TLSPROBE_UNSUPPORTED, "unsupported by this OpenSSL (%s)", reason);
-        else
-            end(p, P3S_TLSPROBE_REFUSED, "%s", reason);
-    } else if (what & BEV_EVENT_EOF) {
-        end(p, P3S_TLSPROBE_REFUSED, "connection closed during the handshake");
-    } else if (err) {
-        end(p, P3S_TLSPROBE_REFUSED, "%s during the handshake", strerror(err));
-    } else {
-        end(p, P3S_TLSPROBE_REFUSED, "handshake failed");
+    while (p->out_len) {
+        ssize_t k = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k <= 0)
+            return;
+        p->out += k;
+        p->out_len -= (size_t)k;
     }
 }
 
-static void start_tls(struct probe *p)
+static void send_bytes(struct probe *p, const void *data, size_t len)
+{
+    p->out = data;
+    p->out_len = len;
+    flush_out(p);
+}
+
+static void send_hello(struct probe *p)
 {
     struct vctx *v = vctx_for(p->version);
-    SSL *ssl = v && v->ctx ? SSL_new(v->ctx) : NULL;
-    if (!ssl) {
-        ERR_clear_error();
-        end(p, P3S_TLSPROBE_ERROR, "cannot create a TLS session");
-        return;
+    const uint8_t *hello = v->hello;
+    size_t len = v->hello_len;
+    if (p->sni) {
+        char why[120];
+        p->own_hello = make_hello(v->ctx, p->sni, &p->own_hello_len, why, sizeof why);
+        if (!p->own_hello) {
+            end(p, P3S_TLSPROBE_ERROR, "cannot write a ClientHello: %s", why);
+            return;
+        }
+        hello = p->own_hello;
+        len = p->own_hello_len;
     }
-    if (p->sni)
-        SSL_set_tlsext_host_name(ssl, p->sni);
-    struct bufferevent *tls = bufferevent_openssl_filter_new(p->base, p->bev, ssl,
-                                                             BUFFEREVENT_SSL_CONNECTING,
-                                                             BEV_OPT_CLOSE_ON_FREE);
-    if (!tls) {
-        /* Out of memory only. libevent 2.1 has then already freed the SSL and, depending on
-         * where it failed, the socket bufferevent: touching either could free them twice. */
-        p->bev = NULL;
-        end(p, P3S_TLSPROBE_ERROR, "cannot start TLS");
-        return;
-    }
-    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
-    p->bev = tls;
-    p->phase = PH_HANDSHAKE;
-    bufferevent_setcb(tls, on_read, NULL, on_event, p);
-    bufferevent_enable(tls, EV_READ | EV_WRITE);
+    p->phase = PH_HELLO;
+    p->in_len = 0;
+    send_bytes(p, hello, len);
 }
 
-/* Returns -1 when the probe ended (p is gone), 0 when it waits for the answer to QUIT. */
-static int handshake_done(struct probe *p)
+static const char *version_name(uint16_t code)
 {
-    SSL *ssl = bufferevent_openssl_get_ssl(p->bev);
-    int got = ssl ? SSL_version(ssl) : 0;
-    if (got != p->version) { /* cannot happen with min = max, but never report a wrong one */
-        end(p, P3S_TLSPROBE_REFUSED, "negotiated %s instead", ssl ? SSL_get_version(ssl) : "?");
-        return -1;
+    int i = version_index(code);
+    return i < 0 ? NULL : VERSION_NAMES[i];
+}
+
+/* The server's answer to the ClientHello decides. Returns 0 while it needs more bytes. */
+static int judge_answer(struct probe *p)
+{
+    struct p3th_answer a;
+    enum p3th_verdict verdict = p3th_read_answer(p->in, p->in_len, &a);
+    char clean[160];
+    switch (verdict) {
+    case P3TH_NEED_MORE:
+        if (p->in_len < sizeof p->in)
+            return 0;
+        end(p, P3S_TLSPROBE_REFUSED, "an answer longer than %zu bytes before any ServerHello",
+            sizeof p->in);
+        return 1;
+    case P3TH_SERVER_HELLO: {
+        if (a.version != p->version) {
+            const char *name = version_name(a.version);
+            if (name)
+                end(p, P3S_TLSPROBE_REFUSED, "the server chose %s instead", name);
+            else
+                end(p, P3S_TLSPROBE_REFUSED, "the server chose version 0x%04x instead",
+                    a.version);
+            return 1;
+        }
+        uint8_t code[2] = {(uint8_t)(a.cipher >> 8), (uint8_t)a.cipher};
+        const SSL_CIPHER *c = SSL_CIPHER_find(vctx_for(p->version)->names, code);
+        if (c)
+            end(p, P3S_TLSPROBE_ACCEPTED, "%s", SSL_CIPHER_get_name(c));
+        else
+            end(p, P3S_TLSPROBE_ACCEPTED, "cipher suite 0x%04x", a.cipher);
+        return 1;
     }
-    p->result = P3S_TLSPROBE_ACCEPTED;
-    snprintf(p->detail, sizeof p->detail, "%s", SSL_get_cipher_name(ssl));
-    /* Leave politely: QUIT, then wait for the greeting (implicit TLS) and the answer, or the
-     * close, but not long. */
-    p->phase = PH_QUIT;
-    p->quit_lines = p->stls ? 1 : 2;
-    bufferevent_write(p->bev, "QUIT\r\n", 6);
-    long ms = (long)p->timeout.tv_sec * 1000 + p->timeout.tv_usec / 1000;
-    if (ms > QUIT_WAIT_MS)
-        ms = QUIT_WAIT_MS;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    evtimer_add(p->timer, &tv);
+    case P3TH_ALERT: {
+        /* OpenSSL's own words for a received alert, as a completed handshake would report. */
+        const char *r = ERR_reason_error_string(
+            ERR_PACK(ERR_LIB_SSL, 0, SSL_AD_REASON_OFFSET + a.alert_desc));
+        if (r)
+            end(p, P3S_TLSPROBE_REFUSED, "%s", r);
+        else
+            end(p, P3S_TLSPROBE_REFUSED, "alert %u", a.alert_desc);
+        return 1;
+    }
+    case P3TH_UNEXPECTED:
+        end(p, P3S_TLSPROBE_REFUSED, "handshake message %u instead of a ServerHello",
+            a.msg_type);
+        return 1;
+    case P3TH_NOT_TLS:
+        clean_line((const char *)p->in, p->in_len, clean, sizeof clean);
+        end(p, P3S_TLSPROBE_REFUSED, "not a TLS answer: %s", clean);
+        return 1;
+    case P3TH_MALFORMED:
+        end(p, P3S_TLSPROBE_REFUSED, "a malformed ServerHello");
+        return 1;
+    }
+    return 1;
+}
+
+/* The greeting and the answer to STLS, one line each, framed and judged by the core. Returns 0
+ * while a line is incomplete. */
+static int read_preamble(struct probe *p)
+{
+    for (;;) {
+        struct p3_line line;
+        int have = 0;
+        size_t used = p3_read_line(&p->rd, (const char *)p->in, p->in_len, &line, &have);
+        if (!have) {
+            p->in_len -= used;
+            memmove(p->in, p->in + used, p->in_len);
+            return 0;
+        }
+        char clean[160];
+        if (p->phase == PH_GREETING) {
+            if (p3_classify_greeting(line.text, line.len) != P3_SVC_POP3) {
+                clean_line(line.text, line.len, clean, sizeof clean);
+                end(p, P3S_TLSPROBE_ERROR, "greeting not +OK: %s", clean);
+                return 1;
+            }
+            p->in_len -= used;
+            memmove(p->in, p->in + used, p->in_len);
+            p->phase = PH_STLS;
+            send_bytes(p, "STLS\r\n", 6);
+            continue;
+        }
+        if (p3_reply_status(line.text, line.len) != P3_ST_OK) {
+            clean_line(line.text, line.len, clean, sizeof clean);
+            end(p, P3S_TLSPROBE_ERROR, "STLS refused: %s", clean);
+            return 1;
+        }
+        /* Bytes after the +OK were sent in cleartext: never read them as TLS. */
+        send_hello(p);
+        return 1;
+    }
+}
+
+/* Acts on what is in p->in. Returns 1 when the probe ended or moved on to the ClientHello. */
+static int process(struct probe *p)
+{
+    if (p->phase == PH_GREETING || p->phase == PH_STLS)
+        return read_preamble(p);
+    if (p->phase == PH_HELLO)
+        return judge_answer(p);
+    p->in_len = 0; /* nothing is read in the other phases */
     return 0;
 }
 
-/* The next CRLF- or LF-terminated line, or NULL. Sets *toolong when none fits the limit. */
-static char *next_line(struct probe *p, size_t *n, int *toolong)
+/* The socket ended (EOF or an error) before a verdict. */
+static void on_closed(struct probe *p, int err)
 {
-    struct evbuffer *in = bufferevent_get_input(p->bev);
-    char *line = evbuffer_readln(in, n, EVBUFFER_EOL_CRLF);
-    *toolong = !line && evbuffer_get_length(in) > LINE_MAX_BYTES;
-    return line;
-}
-
-static void on_read(struct bufferevent *bev, void *arg)
-{
-    (void)bev;
-    struct probe *p = arg;
-    for (;;) {
-        size_t n;
-        int toolong;
-        char *line;
-        char clean[160];
-        switch (p->phase) {
-        case PH_GREETING:
-            line = next_line(p, &n, &toolong);
-            if (!line) {
-                if (toolong)
-                    end(p, P3S_TLSPROBE_ERROR, "greeting longer than %d bytes", LINE_MAX_BYTES);
-                return;
-            }
-            if (strncmp(line, "+OK", 3) != 0) {
-                clean_line(line, n, clean, sizeof clean);
-                free(line);
-                end(p, P3S_TLSPROBE_ERROR, "greeting not +OK: %s", clean);
-                return;
-            }
-            free(line);
-            p->phase = PH_STLS;
-            bufferevent_write(p->bev, "STLS\r\n", 6);
-            break;
-        case PH_STLS:
-            line = next_line(p, &n, &toolong);
-            if (!line) {
-                if (toolong)
-                    end(p, P3S_TLSPROBE_ERROR, "STLS answer longer than %d bytes",
-                        LINE_MAX_BYTES);
-                return;
-            }
-            if (strncmp(line, "+OK", 3) != 0) {
-                clean_line(line, n, clean, sizeof clean);
-                free(line);
-                end(p, P3S_TLSPROBE_ERROR, "STLS refused: %s", clean);
-                return;
-            }
-            free(line);
-            /* Bytes after the +OK were sent in cleartext: never read them as TLS. */
-            struct evbuffer *in = bufferevent_get_input(p->bev);
-            evbuffer_drain(in, evbuffer_get_length(in));
-            start_tls(p);
-            return;
-        case PH_HANDSHAKE:
-            /* Data through TLS: the handshake is done, whether or not libevent has reported
-             * CONNECTED yet (it may hand the data over first). */
-            if (handshake_done(p) < 0)
-                return;
-            break;
-        case PH_QUIT:
-            line = next_line(p, &n, &toolong);
-            if (!line) {
-                if (toolong)
-                    evbuffer_drain(bufferevent_get_input(p->bev), (size_t)-1);
-                return;
-            }
-            free(line);
-            if (--p->quit_lines <= 0) {
-                finish(p); /* the result is already set */
-                return;
-            }
-            break;
-        default: /* nothing is read in the other phases */
-            evbuffer_drain(bufferevent_get_input(p->bev), (size_t)-1);
-            return;
-        }
-    }
-}
-
-static void on_event(struct bufferevent *bev, short what, void *arg)
-{
-    (void)bev;
-    struct probe *p = arg;
-    int err = EVUTIL_SOCKET_ERROR();
-    if (p->phase == PH_DONE) /* deferred already */
-        return;
-    if (what & BEV_EVENT_CONNECTED) {
-        if (p->phase == PH_CONNECT) {
-            if (p->stls) {
-                p->phase = PH_GREETING;
-                bufferevent_enable(p->bev, EV_READ);
-            } else {
-                start_tls(p);
-            }
-        } else if (p->phase == PH_HANDSHAKE) {
-            (void)handshake_done(p);
-        }
-        return;
-    }
-    if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
-        return;
-    int error = (what & BEV_EVENT_ERROR) != 0;
+    const char *how = err ? strerror(err) : "connection closed";
     switch (p->phase) {
     case PH_CONNECT:
         end(p, P3S_TLSPROBE_ERROR, "connect: %s", err ? strerror(err) : "failed");
         break;
     case PH_GREETING:
-        end(p, P3S_TLSPROBE_ERROR, "%s before the greeting",
-            error && err ? strerror(err) : "connection closed");
+        end(p, P3S_TLSPROBE_ERROR, "%s before the greeting", how);
         break;
     case PH_STLS:
-        end(p, P3S_TLSPROBE_ERROR, "%s after STLS",
-            error && err ? strerror(err) : "connection closed");
+        end(p, P3S_TLSPROBE_ERROR, "%s after STLS", how);
         break;
-    case PH_HANDSHAKE:
-        ssl_failure(p, what, error ? err : 0);
-        break;
-    case PH_QUIT:
-        while (bufferevent_get_openssl_error(p->bev))
-            ;
-        ERR_clear_error();
-        finish(p); /* accepted; the server closed after QUIT */
+    case PH_HELLO:
+        end(p, P3S_TLSPROBE_REFUSED, "%s during the handshake", how);
         break;
     case PH_DONE:
         break;
     }
+}
+
+/* Reads until the socket has nothing more or the probe ended. */
+static void read_more(struct probe *p)
+{
+    for (;;) {
+        if (p->in_len == sizeof p->in && process(p))
+            return;
+        size_t room = sizeof p->in - p->in_len;
+        ssize_t k = room ? recv(p->fd, p->in + p->in_len, room, 0) : 0;
+        if (k > 0) {
+            p->in_len += (size_t)k;
+            if (process(p))
+                return;
+            continue;
+        }
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (room == 0) { /* full and still undecided: the preamble skips, the answer ends */
+            if (p->phase == PH_HELLO)
+                return;
+            continue;
+        }
+        on_closed(p, k < 0 ? errno : 0);
+        return;
+    }
+}
+
+static void connected(struct probe *p)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err) {
+        end(p, P3S_TLSPROBE_ERROR, "connect: %s", strerror(err));
+        return;
+    }
+    if (p->stls)
+        p->phase = PH_GREETING;
+    else
+        send_hello(p);
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    struct probe *p = arg;
+    if (p->phase == PH_CONNECT) {
+        connected(p);
+        if (p->phase == PH_DONE)
+            return;
+    } else if ((what & EV_WRITE) && p->out_len) {
+        flush_out(p);
+    }
+    if (what & EV_READ)
+        read_more(p);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -497,7 +555,6 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     long ms = (long)p->timeout.tv_sec * 1000 + p->timeout.tv_usec / 1000;
     switch (p->phase) {
     case PH_DONE:
-    case PH_QUIT:
         finish(p);
         return;
     case PH_CONNECT:
@@ -509,7 +566,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     case PH_STLS:
         end(p, P3S_TLSPROBE_TIMEOUT, "no answer to STLS within %ld ms", ms);
         return;
-    case PH_HANDSHAKE:
+    case PH_HELLO:
         end(p, P3S_TLSPROBE_TIMEOUT, "TLS handshake timed out (%ld ms)", ms);
         return;
     }
@@ -537,36 +594,23 @@ int p3s_tlsprobe_start(struct event_base *base, const struct sockaddr *sa, sockl
         return -1;
     }
     p->base = base;
+    p->fd = -1;
     p->stls = stls;
     p->version = version;
     p->cb = cb;
     p->arg = arg;
     p->timeout = timeout ? *timeout : (struct timeval){10, 0};
-    p->timer = evtimer_new(base, on_timer, p);
-    if (sni && *sni && !is_ip_literal(sni))
-        p->sni = strdup(sni);
-    if (!p->timer || (sni && *sni && !is_ip_literal(sni) && !p->sni)) {
-        if (p->timer)
-            event_free(p->timer);
-        free(p->sni);
+    evtimer_assign(&p->timer, base, on_timer, p);
+    if (sni && *sni && !is_ip_literal(sni) && !(p->sni = strdup(sni))) {
         free(p);
         errno = ENOMEM;
         return -1;
     }
     struct vctx *v = vctx_for(version);
-    int fd = -1;
     if (v->supported) {
-        fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd >= 0) {
-            p->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-            if (!p->bev) {
-                close(fd);
-                errno = ENOMEM;
-            }
-        }
-        if (!p->bev) {
+        p->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (p->fd < 0) {
             int e = errno;
-            event_free(p->timer);
             free(p->sni);
             free(p);
             errno = e;
@@ -584,12 +628,17 @@ int p3s_tlsprobe_start(struct event_base *base, const struct sockaddr *sa, sockl
         end(p, P3S_TLSPROBE_UNSUPPORTED, "%s", v->why);
     } else {
         p->phase = PH_CONNECT;
-        bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
-        evtimer_add(p->timer, &p->timeout);
-        /* A connect that fails at once calls on_event from in here: `starting` defers it. */
-        if (bufferevent_socket_connect(p->bev, (struct sockaddr *)sa, (int)salen) < 0 &&
-            p->phase != PH_DONE)
-            end(p, P3S_TLSPROBE_ERROR, "connect: %s", strerror(EVUTIL_SOCKET_ERROR()));
+        evtimer_add(&p->timer, &p->timeout);
+        if (connect(p->fd, sa, salen) < 0 && errno != EINPROGRESS) {
+            end(p, P3S_TLSPROBE_ERROR, "connect: %s", strerror(errno));
+        } else {
+            /* Registered once for the socket's life: edges say connected, readable, writable. */
+            event_assign(&p->io, base, p->fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET, on_io, p);
+            if (event_add(&p->io, NULL) < 0)
+                end(p, P3S_TLSPROBE_ERROR, "cannot watch the socket");
+            else
+                p->io_added = 1;
+        }
     }
     p->starting = 0;
     return 0;
@@ -604,7 +653,7 @@ void p3s_tlsprobe_abort_all(void)
     while (list) {
         struct probe *p = list;
         list = p->next;
-        if (p->phase != PH_QUIT && p->phase != PH_DONE) { /* those know their result */
+        if (p->phase != PH_DONE) { /* a decided probe keeps its result */
             p->result = P3S_TLSPROBE_ERROR;
             snprintf(p->detail, sizeof p->detail, "aborted");
         }
