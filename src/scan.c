@@ -724,14 +724,31 @@ static void on_progress(evutil_socket_t fd, short what, void *arg)
     print_progress(arg, 0);
 }
 
-/* The scan may hold many sockets: take every descriptor the hard limit allows. */
-static void raise_fd_limit(void)
+/* Descriptors kept back from the connections: standard streams, outputs, the resume file, DNS
+ * sockets, the event loop's own. */
+#define FD_RESERVE 64
+
+/* The scan may hold many sockets: take every descriptor the hard limit allows, and say so when
+ * -c asks for more connections than that (lowered before the scan, not by failures midway).
+ * Returns the concurrency to use. */
+static size_t fit_fd_limit(size_t asked)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return asked;
+    if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
     }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= asked + FD_RESERVE)
+        return asked;
+    size_t fit = rl.rlim_cur > 2 * FD_RESERVE ? (size_t)rl.rlim_cur - FD_RESERVE : FD_RESERVE;
+    fprintf(stderr,
+            "pop3scan: -c %zu is more connections than this process may open (%llu file "
+            "descriptors, ulimit -n); using -c %zu\n",
+            asked, (unsigned long long)rl.rlim_cur, fit);
+    return fit;
 }
 
 int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
@@ -782,8 +799,9 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
         fprintf(stderr, "pop3scan: %s\n", err);
         goto out;
     }
-    raise_fd_limit();
-    scan.limit = (size_t)cfg->concurrency;
+    scan.limit = fit_fd_limit((size_t)cfg->concurrency);
+    if (scan.limit < (size_t)cfg->concurrency)
+        sum->concurrency_lowered = scan.limit;
     uint64_t total = p3s_tgen_total(cfg->gen);
     scan.expected_targets = total == UINT64_MAX ? 0 : total;
     scan.flush_ev = event_new(scan.base, -1, 0, on_flush, &scan);

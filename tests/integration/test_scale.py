@@ -106,6 +106,9 @@ class ScaleTest(unittest.TestCase):
                                "127.0.8.0/24", "-p", str(self.port), "127.0.8.0/21"],
                               capture_output=True, preexec_fn=limit, timeout=300)
         self.assertEqual(proc.returncode, 0, proc.stderr)
+        # -c above the descriptor limit is lowered before the scan, and said once.
+        self.assertIn(b"-c 5000 is more connections than this process may open (256 file "
+                      b"descriptors, ulimit -n); using -c 192", proc.stderr)
         recs = p3s.validate_lines(proc.stdout.decode())
         self.assertEqual(len(recs), 2048 - 256)
         self.assertEqual(len({r["ip"] for r in recs}), len(recs))

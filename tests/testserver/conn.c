@@ -56,6 +56,7 @@ struct conn {
 	evutil_socket_t fd;
 	uint8_t state, wait;
 	uint8_t tls, peer_eof, fin_sent;
+	uint8_t delayed;		/* the running list waited out --delay */
 };
 
 static struct conn_server *srv;
@@ -142,6 +143,7 @@ static void run_list(struct conn *c, const struct action_list *l)
 	c->nacts = (uint32_t)l->n;
 	c->pc = 0;
 	c->progress = 0;
+	c->delayed = srv->delay_ms == 0;
 }
 
 /* ---- ending a connection -------------------------------------------- */
@@ -443,7 +445,15 @@ static int run(struct conn *c)
 {
 	while (c->state == ST_ACTIVE && c->wait == W_NONE) {
 		if (c->acts && c->pc < c->nacts) {
-			enum step r = step(c, &c->acts[c->pc]);
+			enum step r;
+
+			if (!c->delayed) {	/* the reply's round trip */
+				c->delayed = 1;
+				if (wait_timer(c, srv->delay_ms) == STEP_STOP)
+					return 0;
+				break;
+			}
+			r = step(c, &c->acts[c->pc]);
 
 			if (r == STEP_STOP)
 				return 0;

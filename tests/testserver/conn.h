@@ -3,6 +3,8 @@
 #ifndef P3T_CONN_H
 #define P3T_CONN_H
 
+#include <stdint.h>
+
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
@@ -15,6 +17,8 @@ struct conn_server {
 	int early_close;	/* backend can report peer close (EV_CLOSED) */
 	unsigned long active;	/* connections open now */
 	unsigned long total;	/* connections accepted so far */
+	uint32_t delay_ms;	/* --delay: every greeting and answer waits this
+				 * long first (a network's round trip) */
 };
 
 /* Remember the server context; must precede conn_accept. */

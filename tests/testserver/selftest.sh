@@ -223,6 +223,27 @@ for _ in $(seq 40); do
 done
 check "every closed connection was freed" 0 "$active"
 
+# --- --delay: every greeting and answer waits a round trip ----------------
+printf 'start send "+OK slow\\r\\n"\non QUIT send "+OK bye\\r\\n" ; close\n' >"$T/delay"
+"$BIN" --listen 127.0.0.1:0 --delay 300 --ready-file "$T/dready" "$T/delay" 2>/dev/null &
+DPID=$!
+for _ in $(seq 100); do [ -s "$T/dready" ] && break; sleep 0.05; done
+DP=$(awk '{print $3}' "$T/dready")
+t0=$(date +%s%N)
+out=$(printf 'QUIT\r\n' | timeout 5 socat -t 3 - "TCP:127.0.0.1:$DP" 2>/dev/null)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill "$DPID" 2>/dev/null
+wait "$DPID" 2>/dev/null
+check "--delay: greeting and answer" "+OK slow"$'\r'$'\n'"+OK bye"$'\r' "$out"
+# Two waits of 300 ms (the QUIT, sent at once, waits behind the greeting's).
+if [ "$ms" -ge 600 ] && [ "$ms" -lt 3000 ]; then
+	ok "--delay: two replies took $ms ms (>= 600)"
+else
+	bad "--delay: two replies took $ms ms, expected 600 to 3000"
+fi
+"$BIN" --listen 127.0.0.1:0 --delay x "$T/delay" 2>/dev/null
+check "--delay x: usage error" 2 "$?"
+
 printf 'profile x\nstart send "ok" ; bogus\n' >"$T/bad"
 "$BIN" --listen 127.0.0.1:0 "$T/bad" 2>"$T/bad.err"
 rc=$?
