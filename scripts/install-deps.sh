@@ -11,11 +11,15 @@ BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev li
 # TEST also holds what tests/servers/cyrus.sh and courier.sh need around the cyrus-pop3d and
 # courier-pop binaries they unpack themselves (those conflict with dovecot-pop3d): the libraries
 # the binaries link to (objdump -p / ldd), the SASL plugins and saslpasswd2 for Cyrus, and
-# courier-authdaemon, whose authdaemond courier.sh starts.
+# courier-authdaemon, whose authdaemond courier.sh starts. The other real servers the tests start:
+# mailutils-pop3d, perdition and python3-twisted install with apt beside Dovecot (their services
+# stay off, see below); solid-pop3d conflicts and is unpacked by solid-pop3d.sh, which needs
+# liblockfile1 and libpam0g.
 TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind
       libxapian30 libical3 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin libjansson4 libpq5
       libsqlite3-0 libicu72 libxml2 libkrb5-3 libcom-err2 libpcre3
-      courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30"
+      courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30
+      mailutils-pop3d perdition python3-twisted liblockfile1 libpam0g"
 BENCH="nmap hyperfine"
 
 case "${1:-build}" in
