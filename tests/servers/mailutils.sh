@@ -70,7 +70,8 @@ start() {
   local port='' tls_port='' cert='' key=''
   p3s_port_options certs "$@"
   [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (pop3d reads the TLS key and switches to the mail user's uid)"
-  [[ -x $bin ]] && "$bin" --version 2>/dev/null | grep -q 'GNU Mailutils' ||
+  # Read the whole --version text first: grep -q stopping early would fail the pipe (pipefail).
+  [[ -x $bin && $("$bin" --version 2>/dev/null) == *"GNU Mailutils"* ]] ||
     p3s_die "$bin is not GNU Mailutils pop3d (run scripts/install-deps.sh test: mailutils-pop3d)"
   local t
   for t in openssl ss setsid; do
