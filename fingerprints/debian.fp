@@ -175,12 +175,11 @@ counterexample greeting: ready <20261204055705.30553.509700602.4@localhost>
 counterexample greeting: <2026120405570.30553.509700602.4@localhost>
 
 # Twisted's CAPA lists three words no other server sends, CELERITY, AUSPEX and POTENCE (a joke in
-# the library's code, after TOP USER UIDL PIPELINE). Not a capability-order heuristic: the words
-# themselves are the evidence, as an error text would be, so likely when a subclass greets
-# otherwise.
+# the library's code, after TOP USER UIDL PIPELINE). Not a capability-order heuristic (band 50,
+# guess): the words themselves are the evidence, as an error text would be, so band 60 (likely)
+# for a server built on Twisted that greets otherwise.
 rule twisted-capa
 priority    60
-confidence  likely
 vendor      Twisted Matrix Labs
 product     Twisted Mail
 cpe         cpe:2.3:a:twistedmatrix:twisted:{version}:*:*:*:*:*:*:*
