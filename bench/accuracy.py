@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""bench/accuracy.py — the helper of bench/accuracy.sh (identification accuracy, issue 5).
+"""bench/accuracy.py — the helper of bench/accuracy.sh (identification accuracy, issue 5) and of
+bench/accuracy-real.sh (the real servers, issue 12).
 
   accuracy.py setup CORPUS DIR
       Reads bench/corpus/greetings.tsv and writes into DIR:
@@ -9,6 +10,9 @@
   accuracy.py score CORPUS DIR TABLE
       Reads DIR/p3s-*.jsonl (pop3scan) and DIR/nmap-*.xml (nmap -sV -oX), scores both tools
       against the corpus, writes the per-entry table to TABLE and prints the summary.
+  accuracy.py score-real PORTS DIR TABLE
+      The same for bench/accuracy-real.sh (the real servers on 127.0.0.1): PORTS says what each
+      port should be named (see score_real()); prints one line per port and the summary.
 
 Scoring (the same for both tools):
   - product right: the corpus names a product and the tool named that product, or the corpus
@@ -31,7 +35,8 @@ from pathlib import Path
 BASE = int(ipaddress.IPv4Address("127.77.0.0"))
 
 # nmap -sV product string (exact) -> the corpus products (column 2) it counts as. Small on
-# purpose: one line per product string nmap 7.93 prints on this corpus, nothing else; a string
+# purpose: one line per product string nmap 7.93 prints on this corpus or on the real servers of
+# bench/accuracy-real.sh ("Perdition pop3 proxy"), nothing else; a string
 # not in the table counts as a wrong name, and the run lists such strings so that the table can
 # be extended when nmap changes. To be fair to nmap:
 #   - a family name counts for every member it covers: "Microsoft Exchange pop3d" is right for
@@ -83,6 +88,7 @@ NMAP_PRODUCTS = {
     "Teapop pop3d": {"teapop"},
     "vm-pop3d": {"vm-pop3d"},
     "Solid pop3d": {"Solid POP3"},
+    "Perdition pop3 proxy": {"Perdition POP3 proxy"},
     "Cubic Circle Cucipop pop3d": {"cucipop"},
     "Zarafa pop3 proxy": {"Zarafa"},
     "MailEnable POP3 Server": {"MailEnable"},
@@ -226,31 +232,42 @@ def mark(r):
     return "ok"
 
 
-def score(corpus_path, d, table):
-    d = Path(d)
-    entries = corpus(corpus_path)
-    p3s, nm = {}, {}
-    for f in sorted(d.glob("p3s-*.jsonl")):
+def load_p3s(d, key):
+    """pop3scan's JSONL records of DIR/p3s-*.jsonl by key(record)."""
+    out = {}
+    for f in sorted(Path(d).glob("p3s-*.jsonl")):
         for line in open(f):
             rec = json.loads(line)
-            p3s[rec["ip"]] = rec
-    for f in sorted(d.glob("nmap-*.xml")):
+            out[key(rec)] = rec
+    return out
+
+
+def load_nmap(d, key):
+    """nmap's <port> results of DIR/nmap-*.xml (state and <service> attributes) by key(addr, port)."""
+    out = {}
+    for f in sorted(Path(d).glob("nmap-*.xml")):
         root = ET.parse(f).getroot()
         for host in root.iter("host"):
             addr = host.find("address").get("addr")
             for port in host.iter("port"):
                 state = port.find("state").get("state")
                 svc = port.find("service")
-                nm[addr] = {"state": state, **(svc.attrib if svc is not None else {})}
+                out[key(addr, int(port.get("portid")))] = {
+                    "state": state, **(svc.attrib if svc is not None else {})}
+    return out
+
+
+def tally(entries, p3s, nm):
+    """Scores both tools on entries (each with its result key in e["key"]): the stats per tool and
+    one row per entry (entry, expected text, pop3scan verdict and text, nmap verdict and text)."""
     stats = {t: {"product_right": 0, "wrong_name": 0, "version_right": 0, "wrong_version": 0,
                  "named": 0, "missing": 0} for t in ("pop3scan", "nmap")}
-    n_ver = 0
     rows = []
     for e in entries:
         exp = f"{e['vendor']} | {e['product']} | {e['version']}" + (
-            f"  [TLS, {e['cert']}]" if e["cert"] else "")
+            f"  [TLS, {e['cert']}]" if e.get("cert") else "")
         # pop3scan
-        rec = p3s.get(e["addr"])
+        rec = p3s.get(e["key"])
         if rec is None:
             stats["pop3scan"]["missing"] += 1
             pr, p_txt = judge(e, False, False, None), "(no record)"
@@ -259,12 +276,13 @@ def score(corpus_path, d, table):
             if p and p.get("name"):
                 ok = p.get("vendor") == e["vendor"] and p.get("name") == e["product"]
                 pr = judge(e, True, ok, p.get("version"))
-                p_txt = f"{p.get('vendor')} | {p.get('name')} | {p.get('version') or '-'}  ({p.get('rule')})"
+                p_txt = (f"{p.get('vendor')} | {p.get('name')} | {p.get('version') or '-'}  "
+                         f"({p.get('rule')}, {p.get('confidence')})")
             else:
                 pr = judge(e, False, False, None)
                 p_txt = f"- ({rec.get('state')}, {rec.get('service')})"
         # nmap
-        s = nm.get(e["addr"])
+        s = nm.get(e["key"])
         if s is None:
             stats["nmap"]["missing"] += 1
             nr, n_txt = judge(e, False, False, None), "(no answer)"
@@ -277,14 +295,46 @@ def score(corpus_path, d, table):
                      + ("" if not prod or names else "  [not in the table]"))
             if s["state"] != "open":
                 n_txt = f"port {s['state']}"
-        if e["version"] != "-":
-            n_ver += 1
         for t, r in (("pop3scan", pr), ("nmap", nr)):
             for k in ("product_right", "wrong_name", "version_right", "wrong_version", "named"):
                 stats[t][k] += bool(r.get(k))
         rows.append((e, exp, pr, p_txt, nr, n_txt))
+    return stats, rows
+
+
+def summary(entries, stats, n_what="entries"):
+    """Prints the two tools' figures, as bench/RESULTS.md reports them."""
+    n = len(entries)
+    n_ver = sum(e["version"] != "-" for e in entries)
+    pct = lambda a, b: f"{100.0 * a / b:5.1f} %" if b else "  n/a"
+    print(f"  {'':9} {'product right':>18} {'version right':>18} {'wrong name':>11} "
+          f"{'wrong version':>14} {'named':>6}")
+    for t in ("pop3scan", "nmap"):
+        s = stats[t]
+        print(f"  {t:9} {s['product_right']:4}/{n} {pct(s['product_right'], n)} "
+              f"{s['version_right']:4}/{n_ver} {pct(s['version_right'], n_ver)} "
+              f"{s['wrong_name']:11} {s['wrong_version']:14} {s['named']:6}"
+              + (f"   ({s['missing']} {n_what} without a result)" if s["missing"] else ""))
+
+
+def unmapped_note(nm):
+    unmapped = sorted({s.get("product") for s in nm.values() if s.get("product")
+                       and not nmap_names(s["product"])})
+    if unmapped:
+        print("  nmap products not in accuracy.py's table (counted as wrong names): "
+              + "; ".join(unmapped))
+
+
+def score(corpus_path, d, table):
+    entries = corpus(corpus_path)
+    for e in entries:
+        e["key"] = e["addr"]
+    p3s = load_p3s(d, lambda rec: rec["ip"])
+    nm = load_nmap(d, lambda addr, port: addr)
+    stats, rows = tally(entries, p3s, nm)
 
     n = len(entries)
+    n_ver = sum(e["version"] != "-" for e in entries)
     with open(table, "w") as out:
         out.write("# bench/accuracy.sh: per corpus entry, expected vs pop3scan vs nmap -sV\n"
                   "# mark: ok | ver? (product right, version not) | miss (named nothing, or "
@@ -294,29 +344,57 @@ def score(corpus_path, d, table):
                       f"  expected  {exp}\n"
                       f"  pop3scan  {mark(pr):5} {p_txt}\n"
                       f"  nmap      {mark(nr):5} {n_txt}\n")
-    pct = lambda a, b: f"{100.0 * a / b:5.1f} %" if b else "  n/a"
     n_named = sum(e["product"] != "-" for e in entries)
     print(f"  {n} entries ({n_named} with a product, {n - n_named} that must stay unknown, "
           f"{n_ver} with a version, {sum(bool(e['cert']) for e in entries)} on TLS with a certificate)")
-    print(f"  {'':9} {'product right':>18} {'version right':>18} {'wrong name':>11} "
-          f"{'wrong version':>14} {'named':>6}")
-    for t in ("pop3scan", "nmap"):
-        s = stats[t]
-        print(f"  {t:9} {s['product_right']:4}/{n} {pct(s['product_right'], n)} "
-              f"{s['version_right']:4}/{n_ver} {pct(s['version_right'], n_ver)} "
-              f"{s['wrong_name']:11} {s['wrong_version']:14} {s['named']:6}"
-              + (f"   ({s['missing']} entries without a result)" if s["missing"] else ""))
+    summary(entries, stats)
     wrong = [(e, p_txt) for e, _, pr, p_txt, _, _ in rows if mark(pr) != "ok"]
     if wrong:
         print(f"  pop3scan not right on {len(wrong)}:")
         for e, p_txt in wrong:
             print(f"    greetings.tsv:{e['line']}: want {e['vendor']} | {e['product']} | "
                   f"{e['version']}, got {p_txt}")
-    unmapped = sorted({s.get("product") for s in nm.values() if s.get("product")
-                       and not nmap_names(s["product"])})
-    if unmapped:
-        print("  nmap products not in accuracy.py's table (counted as wrong names): "
-              + "; ".join(unmapped))
+    unmapped_note(nm)
+    return 0 if not stats["pop3scan"]["missing"] and not stats["nmap"]["missing"] else 1
+
+
+def score_real(ports_path, d, table):
+    """The real-servers set (bench/accuracy-real.sh): PORTS lists one port a line, NAME TAB PORT
+    TAB plain|tls TAB VENDOR TAB PRODUCT TAB VERSION (the expected answer, as in the corpus);
+    every port is on 127.0.0.1. Same scoring as score(); prints one line per port and the sums."""
+    entries = []
+    for line in open(ports_path, encoding="utf-8"):
+        col = line.rstrip("\n").split("\t")
+        if len(col) != 6:
+            sys.exit(f"{ports_path}: want 6 columns: {line!r}")
+        entries.append({"name": col[0], "key": int(col[1]), "transport": col[2],
+                        "vendor": col[3], "product": col[4], "version": col[5]})
+    p3s = load_p3s(d, lambda rec: rec["port"])
+    nm = load_nmap(d, lambda addr, port: port)
+    stats, rows = tally(entries, p3s, nm)
+    with open(table, "w") as out:
+        out.write("# bench/accuracy-real.sh: per port, expected vs pop3scan vs nmap -sV\n"
+                  "# mark: ok | ver? (product right, version not) | miss | WRONG (a wrong product)\n")
+        for e, exp, pr, p_txt, nr, n_txt in rows:
+            rec = p3s.get(e["key"]) or {}
+            out.write(f"\n{e['name']} {e['transport']} 127.0.0.1:{e['key']}  "
+                      f"{(rec.get('greeting') or '-')[:90]}\n"
+                      f"  expected  {exp}\n"
+                      f"  pop3scan  {mark(pr):5} {p_txt}\n"
+                      f"  nmap      {mark(nr):5} {n_txt}\n")
+    print(f"  {'server':12} {'port':11} {'pop3scan (vendor | product | version, confidence)':62} "
+          f"nmap -sV (service: product | version)")
+    for e, exp, pr, p_txt, nr, n_txt in rows:
+        p = (p3s.get(e["key"]) or {}).get("product") or {}
+        short = (f"{p.get('vendor')} | {p.get('name')} | {p.get('version') or '-'}, "
+                 f"{p.get('confidence')}" if p.get("name") else "-")
+        print(f"  {e['name']:12} {e['transport'] + ' ' + str(e['key']):11} {mark(pr):5} "
+              f"{short:56} {mark(nr):5} {n_txt}")
+    n_ver = sum(e["version"] != "-" for e in entries)
+    print(f"\n  {len(entries)} ports of {len({e['name'] for e in entries})} servers "
+          f"({n_ver} with a version shown)")
+    summary(entries, stats, "ports")
+    unmapped_note(nm)
     return 0 if not stats["pop3scan"]["missing"] and not stats["nmap"]["missing"] else 1
 
 
@@ -325,5 +403,7 @@ if __name__ == "__main__":
         setup(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "score":
         sys.exit(score(sys.argv[2], sys.argv[3], sys.argv[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "score-real":
+        sys.exit(score_real(sys.argv[2], sys.argv[3], sys.argv[4]))
     else:
         sys.exit(__doc__)

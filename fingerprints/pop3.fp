@@ -403,18 +403,6 @@ counterexample greeting:
 with        error:
 with        capa: TOP\nUSER\nUIDL
 
-rule mailutils
-vendor      GNU
-product     Mailutils
-cpe         cpe:2.3:a:gnu:mailutils:{version}:*:*:*:*:*:*:*
-implementation ^GNU Mailutils(?: (?<version>\d+(?:\.\d+)+))?
-example     greeting: POP3 Ready <12345.1700000000@mail.example.org>
-with        implementation: GNU Mailutils 3.15
-expect      version: 3.15
-expect      cpe: cpe:2.3:a:gnu:mailutils:3.15:*:*:*:*:*:*:*
-example     greeting: POP3 Ready <1.2@host>
-with        implementation: GNU Mailutils 2.2
-
 # qmail's qmail-popup: greeting is only the APOP timestamp, and every command other than USER,
 # PASS, APOP and QUIT gets "-ERR authorization first".
 rule qmail
@@ -467,12 +455,6 @@ greeting    \bvm-pop3d (?<version>\d+(?:\.\d+)+)
 example     greeting: POP3 Welcome to vm-pop3d 1.1.6 <5218.1700000000@mail.example.com>
 expect      version: 1.1.6
 
-rule solid-pop3d
-vendor      Solid POP3
-product     Solid POP3
-greeting    ^Solid POP3 server ready\b
-example     greeting: Solid POP3 server ready <12345.1700000000@mail.example.com>
-
 rule cucipop
 vendor      Cubic Circle
 product     cucipop
@@ -495,13 +477,6 @@ cpe         cpe:2.3:a:dbmail:dbmail:{version}:*:*:*:*:*:*:*
 greeting    ^DBMAIL pop3 server ready to rock(?: <[^@>\s]*@(?<host>[^>\s]+)>)?
 example     greeting: DBMAIL pop3 server ready to rock <a3c1e5f7b9d2@mail.example.com>
 expect      host: mail.example.com
-
-rule perdition
-vendor      Perdition
-product     Perdition POP3 proxy
-greeting    ^POP3 perdition ready on (?<host>\S+)(?: \S+)?$
-example     greeting: POP3 perdition ready on pop.example.com 0003a1b2
-expect      host: pop.example.com
 
 # nginx mail proxy: "+OK POP3 ready" (a salt when APOP is on) and its fixed default capability
 # list TOP USER UIDL. The greeting alone is too generic.

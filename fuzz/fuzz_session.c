@@ -56,6 +56,7 @@ struct drv {
     int settling;    /* P3_NEXT_SETTLE, not yet ended */
     size_t stale;    /* the driver's own count of stale bytes still buffered */
     unsigned capa_sent, user_sent, stls_sent, quit_sent;
+    int user_ok; /* the USER probe got +OK */
     unsigned stls_seen; /* STLS listed in the cleartext CAPA */
     unsigned capa_lines;
 };
@@ -112,10 +113,13 @@ static void check_send(struct drv *d, const struct p3_event *ev)
         }
         CHECK(n - 7 == w && memcmp(ev->send + 5, want, w) == 0);
     }
+    if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_USER && ev->status == P3_ST_OK)
+        d->user_ok = 1;
     if (ev->next != P3_NEXT_SEND)
         return;
     /* The dialogue's order: CAPA after the greeting and after TLS starts; USER once, in
-     * cleartext, when asked for; STLS once, in cleartext, when asked for and listed. */
+     * cleartext, when asked for; STLS once, in cleartext, when asked for and listed — twice only
+     * when the first got -ERR after the USER probe got +OK (RFC 1939: PASS or QUIT only there). */
     switch (c) {
     case P3_CMD_CAPA:
         d->capa_sent++;
@@ -127,7 +131,10 @@ static void check_send(struct drv *d, const struct p3_event *ev)
         break;
     case P3_CMD_STLS:
         d->stls_sent++;
-        CHECK(d->stls_sent == 1 && !d->tls && (d->opts & P3_OPT_STLS) && d->stls_seen);
+        CHECK(!d->tls && (d->opts & P3_OPT_STLS) && d->stls_seen);
+        CHECK(d->stls_sent == 1 ||
+              (d->stls_sent == 2 && d->user_ok && ev->type == P3_EV_REPLY &&
+               ev->cmd == P3_CMD_STLS && ev->status == P3_ST_ERR));
         break;
     case P3_CMD_QUIT:
         d->quit_sent++;

@@ -13,12 +13,15 @@ BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev li
 # the binaries link to (objdump -p / ldd), the SASL plugins and saslpasswd2 for Cyrus, and
 # courier-authdaemon, whose authdaemond courier.sh starts. libpython3.11-testsuite holds CPython's
 # poplib test server (test_poplib.DummyPOP3Server, with its own certificate keycert3.pem), which
-# tests/integration/test_outofstep.py runs under Debian's /usr/bin/python3.
+# tests/integration/test_outofstep.py runs under Debian's /usr/bin/python3. The other real servers
+# the tests start: mailutils-pop3d, perdition and python3-twisted install with apt beside Dovecot
+# (their services stay off, see below); solid-pop3d conflicts and is unpacked by solid-pop3d.sh,
+# which needs liblockfile1 and libpam0g.
 TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind
       libxapian30 libical3 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin libjansson4 libpq5
       libsqlite3-0 libicu72 libxml2 libkrb5-3 libcom-err2 libpcre3
       courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30
-      libpython3.11-testsuite"
+      libpython3.11-testsuite mailutils-pop3d perdition python3-twisted liblockfile1 libpam0g"
 BENCH="nmap hyperfine"
 
 case "${1:-build}" in

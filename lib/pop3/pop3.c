@@ -497,6 +497,14 @@ static void on_stls_reply(struct p3_session *s, struct p3_event *ev)
         set_send(s, ev, P3_NEXT_STARTTLS, P3_CMD_NONE);
         return;
     }
+    /* RFC 1939 allows only PASS or QUIT after a USER that got +OK. A strict server (GNU Mailutils)
+     * answers the STLS that follows the probe with -ERR, and that -ERR ends the USER state: ask
+     * once more before taking STLS as refused, or a working STLS would be reported broken. */
+    if (ev->status == P3_ST_ERR && s->user_status == P3_ST_OK && !s->stls_retried) {
+        s->stls_retried = 1;
+        set_send(s, ev, P3_NEXT_SEND, P3_CMD_STLS);
+        return;
+    }
     send_quit(s, ev);
 }
 

@@ -7,8 +7,8 @@
  * what it wants from each event; the core keeps only the few bits it needs to choose the next step.
  *
  * The dialogue (PRODUCT.md, "Detection"): greeting, CAPA, on a cleartext connection USER with a
- * name that cannot exist, STLS when offered, CAPA again under TLS, QUIT. The core never produces
- * PASS, APOP or any credential. Every line is capped (P3_LINE_MAX) and every multi-line answer is
+ * name that cannot exist, STLS when offered (asked twice when a server that accepted USER refuses
+ * it), CAPA again under TLS, QUIT. The core never produces PASS, APOP or any credential. Every line is capped (P3_LINE_MAX) and every multi-line answer is
  * capped (P3_MULTILINE_MAX), so a hostile server cannot make the caller buffer without bound.
  *
  * Keeping replies in step (issue 19). The core sends one command at a time and awaits exactly
@@ -197,6 +197,7 @@ struct p3_session {
     uint8_t service;   /* enum p3_service of the greeting */
     uint8_t user_status;
     uint8_t stls_status;
+    uint8_t stls_retried; /* STLS was asked again after a -ERR that followed an accepted USER */
     uint8_t ntlm_tried;
     uint8_t settle_next; /* enum p3_cmd to send once settled */
     uint8_t last_cmd;    /* enum p3_cmd sent last */

@@ -148,7 +148,27 @@ class ServerScript:
 
     def __exit__(self, *exc):
         subprocess.run(["bash", self.script, "stop", self.dir], timeout=60)
+        self.left = self.marked_processes()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def marked_processes(self):
+        """Pids of live processes that carry this instance's fixture marker (P3S_FIXTURE=DIR/…,
+        tests/servers/lib.sh): what stop must not leave behind. Zombies are gone already."""
+        prefix = b"P3S_FIXTURE=" + self.dir.encode() + b"/"
+        pids = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    env = f.read().split(b"\0")
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    state = f.read().rsplit(b") ", 1)[1][:1]
+            except OSError:
+                continue
+            if state != b"Z" and any(e.startswith(prefix) for e in env):
+                pids.append(int(pid))
+        return pids
 
 
 def listening(port):
@@ -162,7 +182,8 @@ class TwoPortServerTest(unittest.TestCase):
     with STLS) and --tls-port T (implicit TLS) on two free loopback ports. setUpClass scans it
     three ways, shared by the tests: res (both ports), res_opt_out (P with --no-stls
     --no-user-probe) and res_wrong (P as tls:). tearDownClass stops it and fails if either port
-    still listens: stop must leave none of the server's processes behind."""
+    still listens or a process with the instance's fixture marker still runs: stop must leave
+    none of the server's processes behind."""
     SCRIPT = None
 
     @classmethod
@@ -184,6 +205,8 @@ class TwoPortServerTest(unittest.TestCase):
         left = [p for p in (cls.port, cls.tport) if listening(p)]
         if left:
             raise AssertionError(f"ports still listening after {cls.SCRIPT} stop: {left}")
+        if cls.server.left:
+            raise AssertionError(f"processes left after {cls.SCRIPT} stop: {cls.server.left}")
 
 
 class TestServer:

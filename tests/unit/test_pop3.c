@@ -896,6 +896,49 @@ static void test_stls_refused(void **state)
     drv_free(d);
 }
 
+/* GNU Mailutils: after USER got +OK only PASS or QUIT are valid (RFC 1939), so the STLS that
+ * follows gets -ERR, which ends the USER state; asked once more, STLS works. */
+static void test_stls_asked_again_after_accepted_user(void **state)
+{
+    (void)state;
+    struct drv *d = drv_new(OPTS, PROBE);
+    PUSH(d, "+OK POP3 Ready <1.2@vm>\r\n+OK\r\nSTLS\r\nUSER\r\n.\r\n+OK\r\n"
+            "-ERR Invalid command\r\n");
+    assert_int_equal(d->nev, 7);
+    assert_int_equal(d->ev[5].cmd, P3_CMD_USER);
+    assert_int_equal(d->ev[5].status, P3_ST_OK);
+    assert_send(&d->ev[5], P3_NEXT_SEND, "STLS\r\n");
+    assert_int_equal(d->ev[6].cmd, P3_CMD_STLS);
+    assert_int_equal(d->ev[6].status, P3_ST_ERR);
+    assert_send(&d->ev[6], P3_NEXT_SEND, "STLS\r\n");
+    PUSH(d, "+OK Begin TLS negotiation\r\n");
+    assert_int_equal(d->nev, 8);
+    assert_int_equal(d->ev[7].cmd, P3_CMD_STLS);
+    assert_int_equal(d->ev[7].status, P3_ST_OK);
+    assert_send(&d->ev[7], P3_NEXT_STARTTLS, NULL);
+    assert_int_equal(d->s.stls_status, P3_ST_OK);
+    drv_free(d);
+
+    /* Once only: a second -ERR is a refusal, and QUIT follows. */
+    d = drv_new(OPTS, PROBE);
+    PUSH(d, "+OK\r\n+OK\r\nSTLS\r\n.\r\n+OK\r\n-ERR no\r\n-ERR still no\r\n");
+    assert_int_equal(d->nev, 7);
+    assert_send(&d->ev[5], P3_NEXT_SEND, "STLS\r\n");
+    assert_int_equal(d->ev[6].cmd, P3_CMD_STLS);
+    assert_int_equal(d->ev[6].status, P3_ST_ERR);
+    assert_send(&d->ev[6], P3_NEXT_SEND, "QUIT\r\n");
+    assert_int_equal(d->s.stls_status, P3_ST_ERR);
+    drv_free(d);
+
+    /* Without the USER probe nothing stands between CAPA and STLS: a -ERR is final at once. */
+    d = drv_new(OPTS & ~P3_OPT_USER_PROBE, PROBE);
+    PUSH(d, "+OK\r\n+OK\r\nSTLS\r\n.\r\n-ERR no\r\n");
+    assert_int_equal(d->nev, 5);
+    assert_int_equal(d->ev[4].cmd, P3_CMD_STLS);
+    assert_send(&d->ev[4], P3_NEXT_SEND, "QUIT\r\n");
+    drv_free(d);
+}
+
 /* An over-long +OK to STLS: the rest of it is cleartext the engine drops, and the framing starts
  * afresh under TLS instead of skipping the first TLS line. */
 static void test_stls_reply_overlong(void **state)
@@ -1623,6 +1666,7 @@ int main(void)
         cmocka_unit_test(test_empty_capa),
         cmocka_unit_test(test_dovecot_dialogue),
         cmocka_unit_test(test_stls_refused),
+        cmocka_unit_test(test_stls_asked_again_after_accepted_user),
         cmocka_unit_test(test_stls_reply_overlong),
         cmocka_unit_test(test_implicit_tls),
         cmocka_unit_test(test_no_stls_when_not_advertised),
