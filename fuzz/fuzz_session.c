@@ -77,6 +77,9 @@ static enum p3_cmd cmd_of(const char *s, size_t n)
 /* The command the core asks for: CRLF-terminated, nothing else that ends a line, a known one. */
 static void check_send(struct drv *d, const struct p3_event *ev)
 {
+    /* Before anything returns: an accepted USER probe is followed by a settle wait, not a send. */
+    if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_USER && ev->status == P3_ST_OK)
+        d->user_ok = 1;
     if (ev->next == P3_NEXT_READ || ev->next == P3_NEXT_STARTTLS ||
         ev->next == P3_NEXT_SETTLE) {
         CHECK(ev->send == NULL && ev->send_len == 0 && ev->send_cmd == P3_CMD_NONE);
@@ -113,8 +116,6 @@ static void check_send(struct drv *d, const struct p3_event *ev)
         }
         CHECK(n - 7 == w && memcmp(ev->send + 5, want, w) == 0);
     }
-    if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_USER && ev->status == P3_ST_OK)
-        d->user_ok = 1;
     if (ev->next != P3_NEXT_SEND)
         return;
     /* The dialogue's order: CAPA after the greeting and after TLS starts; USER once, in
