@@ -69,6 +69,7 @@ VALGRIND = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=defi
 	--errors-for-leak-kinds=definite,indirect,possible --track-fds=no -q \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
 test-valgrind:
+	@command -v valgrind >/dev/null || { echo "test-valgrind: valgrind is missing (scripts/install-deps.sh test)" >&2; exit 1; }
 	cmake -S . -B build-vg -DCMAKE_BUILD_TYPE=Debug -DP3S_REQUIRE_TESTS=ON >/dev/null
 	cmake --build build-vg -j$(JOBS)
 	rm -rf build-vg/valgrind && mkdir -p build-vg/valgrind

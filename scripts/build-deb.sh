@@ -17,8 +17,13 @@ lint=0
 if [ "${1:-}" = --lintian ]; then lint=1; shift; fi
 [ $# -eq 1 ] || { sed -n '12p' "$0" | sed 's/^# *//' >&2; exit 2; }
 out=$(realpath -m -- "$1")
+need() {
+  command -v "$1" >/dev/null ||
+    { echo "build-deb: $1 is missing ($2; scripts/install-deps.sh test installs it)" >&2; exit 1; }
+}
 
 if [ $lint -eq 1 ]; then
+  need lintian lintian
   changes=$(ls "$out"/pop3scan_*.changes 2>/dev/null | head -1)
   [ -n "$changes" ] || { echo "build-deb: no package in $out (make deb)" >&2; exit 1; }
   rc=0
@@ -33,6 +38,10 @@ if [ $lint -eq 1 ]; then
   exit $rc
 fi
 
+need dpkg-buildpackage dpkg-dev
+need dh debhelper
+need fakeroot fakeroot
+need git git
 start=$(date +%s)
 # The changelog's version is the package's; it must be the one the program reports.
 cmake_version=$(sed -n 's/^project(pop3scan VERSION \([0-9.]*\).*/\1/p' "$here/CMakeLists.txt")

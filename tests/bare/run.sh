@@ -23,6 +23,10 @@ set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 [ $# -eq 2 ] || { sed -n '4p' "$0" | sed 's/^# *//' >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "bare: needs root (chroot, mount)" >&2; exit 2; }
+for tool in mmdebstrap git ss; do
+  command -v $tool >/dev/null ||
+    { echo "bare: $tool is missing (scripts/install-deps.sh test installs it)" >&2; exit 2; }
+done
 out=$(realpath -m -- "$1")
 debdir=$(realpath -- "$2")
 deb=$(ls "$debdir"/pop3scan_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -1)
