@@ -66,6 +66,7 @@ cleanup() {
       rm -rf --one-file-system -- "$dir"
     fi
   done
+  say "wall time $(( $(date +%s) - start )) s, removing the roots included"
 }
 trap cleanup EXIT
 trap 'echo "bare: interrupted; cleaning up" >&2; exit 130' INT
