@@ -178,7 +178,7 @@ in_root "$b" "pop3scan --version" >"$out/logs/deb-version.log" 2>&1 ||
 sed 's/^/    /' "$out/logs/deb-version.log"
 first=$(head -1 "$out/logs/deb-version.log")
 [[ $first =~ ^pop3scan\ [0-9.]+\ \(commit\ ([0-9a-f]{12})\)$ && $commit == "${BASH_REMATCH[1]}"* ]] ||
-  fail "the package's --version does not name HEAD (${commit:0:12}): '$first'"
+  fail "the package's --version does not name HEAD (${commit:0:12}): '$first' (built from an older commit? make deb)"
 for lib in OpenSSL libevent c-ares PCRE2 jansson; do
   grep -q "^  $lib " "$out/logs/deb-version.log" || fail "the package's --version names no $lib"
 done
