@@ -16,10 +16,7 @@
 #include "record.h"
 #include "resume.h"
 #include "util.h"
-
-#ifndef P3S_VERSION
-#define P3S_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 enum {
     OPT_CONNECT_TIMEOUT = 256,
@@ -465,7 +462,7 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             usage(stdout);
             return -1;
         case 'V':
-            printf("pop3scan %s\n", P3S_VERSION);
+            p3s_version_print(stdout);
             return -1;
         case ':':
             fprintf(stderr, "pop3scan: option '%s' needs a value\nTry 'pop3scan --help'.\n",

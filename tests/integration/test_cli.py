@@ -1,8 +1,13 @@
 """Bad input gets exit status 2 and a message naming it; a name that does not resolve gets its
 own record (state error, the DNS reason) while the other targets are still scanned. DNS goes to a
-local dnsmasq on a loopback port (tests/servers/dnsmasq.sh), never to the system's resolver."""
+local dnsmasq on a loopback port (tests/servers/dnsmasq.sh), never to the system's resolver.
+--help and the man page list the same options; --version names the commit and the libraries."""
+import ctypes
 import os
 import p3s
+import re
+import shutil
+import subprocess
 import unittest
 
 
@@ -83,6 +88,62 @@ class DocumentationTest(unittest.TestCase):
             self.assertIn("--" + opt, man, f"--{opt} is not in man/pop3scan.1")
         self.assertEqual(sorted(documented - opts - {"no-color", "iL"}), [])
 
+
+class VersionTest(unittest.TestCase):
+    """--version names the version, the commit the binary was built from and the libraries it
+    runs with: each library version must be the one that library itself reports when loaded
+    from where the binary loads it (ldd), not a version copied from a header at build time."""
+
+    def version_lines(self):
+        res = p3s.scan("--version", jsonl=False)
+        self.assertEqual(res.rc, 0, res.stderr)
+        self.assertEqual(res.stderr, b"")
+        return res.stdout.decode().splitlines()
+
+    def test_program_version_and_commit(self):
+        with open(os.path.join(p3s.SRC, "CMakeLists.txt")) as f:
+            version = re.search(r"^project\(pop3scan VERSION ([0-9.]+)", f.read(), re.M).group(1)
+        first = self.version_lines()[0]
+        m = re.fullmatch(r"pop3scan (\S+) \(commit (\S+)\)", first)
+        self.assertIsNotNone(m, first)
+        self.assertEqual(m.group(1), version)
+        head = None
+        if os.path.exists(os.path.join(p3s.SRC, ".git")) and shutil.which("git"):
+            git = subprocess.run(["git", "-C", p3s.SRC, "rev-parse", "HEAD"],
+                                 capture_output=True, text=True)
+            head = git.stdout.strip() if git.returncode == 0 else None
+        if head is None:  # a tarball or a tree without git: nothing to name
+            self.assertEqual(m.group(2), "unknown")
+        else:  # the build is of this checkout (rebuild after committing)
+            self.assertRegex(m.group(2), r"^[0-9a-f]{12}(-dirty)?$")
+            self.assertTrue(head.startswith(m.group(2)[:12]), (m.group(2), head))
+
+    def test_library_versions_are_those_loaded(self):
+        ldd = subprocess.run(["ldd", os.environ.get("P3S_BIN", p3s.BIN)], capture_output=True,
+                             text=True, check=True).stdout
+        libs = dict(re.findall(r"^\s*(\S+) => (/\S+)", ldd, re.M))
+
+        def lib(soname_prefix):
+            paths = [p for name, p in libs.items() if name.startswith(soname_prefix)]
+            self.assertEqual(len(paths), 1, (soname_prefix, ldd))
+            return ctypes.CDLL(paths[0])
+
+        def call(fn, *args):
+            fn.restype = ctypes.c_char_p
+            return fn(*args).decode()
+
+        pcre2_buf = ctypes.create_string_buffer(64)
+        self.assertGreater(lib("libpcre2-8.so").pcre2_config_8(11, pcre2_buf), 0)  # _VERSION
+        expected = [
+            "libraries in use:",
+            "  " + call(lib("libcrypto.so").OpenSSL_version, 0),  # OPENSSL_VERSION
+            "  libevent " + call(lib("libevent_core").event_get_version),
+            "  c-ares " + call(lib("libcares.so").ares_version, None),
+            "  PCRE2 " + pcre2_buf.value.decode(),
+            "  jansson " + call(lib("libjansson.so").jansson_version_str),
+        ]
+        self.assertEqual(self.version_lines()[1:], expected)
+        self.assertRegex(expected[1], r"^  OpenSSL 3\.")
 
 class DnsTest(unittest.TestCase):
     @classmethod
