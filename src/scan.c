@@ -422,6 +422,8 @@ static void fill_slots(struct p3s_scan *scan)
             !expand_next(scan))
             break;
     }
+    /* Held back by the slots or by the targets, not by the rate: that time is not owed. */
+    p3s_pace_idle(&scan->pace);
 }
 
 /* An output could not be written: the scan stops at once (its message is said already). The
