@@ -123,8 +123,7 @@ static void summary_on_stderr(const struct p3s_config *cfg, const struct p3s_out
 {
     int open_only = 0;
     for (size_t i = 0; i < n; i++) {
-        if (outs[i].module == &p3s_output_text && p3s_output_is_stdout(&outs[i]) &&
-            !outs[i].failed)
+        if (outs[i].module == &p3s_output_text && outs[i].on_stdout && !outs[i].failed)
             return;
         open_only |= outs[i].open_only;
     }

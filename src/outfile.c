@@ -259,13 +259,17 @@ static void discard(struct p3s_output *o)
 }
 
 /* The text report on the terminal (as nmap prints its report while -oX writes a file): when
- * standard output is a terminal that no output writes to already, and not -q. */
-static int wants_terminal_report(const struct p3s_config *cfg)
+ * standard output is a terminal that no output writes to already ("-", or the terminal by
+ * another name such as /dev/stdout), and not -q. */
+static int wants_terminal_report(const struct p3s_config *cfg, const struct plan *plans,
+                                 size_t n)
 {
-    if (cfg->quiet || !isatty(STDOUT_FILENO))
+    struct stat st;
+    if (cfg->quiet || !isatty(STDOUT_FILENO) || fstat(STDOUT_FILENO, &st) < 0)
         return 0;
-    for (size_t i = 0; i < cfg->noutputs; i++)
-        if (strcmp(cfg->outputs[i].path, "-") == 0)
+    struct dest_id tty = {.exists = 1, .dev = st.st_dev, .ino = st.st_ino};
+    for (size_t i = 0; i < n; i++)
+        if (same_dest(&plans[i].id, &tty))
             return 0;
     return 1;
 }
@@ -284,13 +288,6 @@ int p3s_outputs_open(const struct p3s_config *cfg, struct p3s_output *outs, size
         o->name = cfg->outputs[i].path;
         plans[np++] = (struct plan){.o = o, .label = o->module->name};
     }
-    if (wants_terminal_report(cfg)) {
-        struct p3s_output *o = &outs[(*n)++];
-        memset(o, 0, sizeof *o);
-        o->module = &p3s_output_text;
-        o->name = "-";
-        o->terminal_report = 1;
-    }
     if (meta) {
         memset(meta, 0, sizeof *meta);
         if (cfg->meta_path) {
@@ -303,6 +300,20 @@ int p3s_outputs_open(const struct p3s_config *cfg, struct p3s_output *outs, size
         rc = plan_one(&plans[i], cfg->resuming && plans[i].o != meta);
     if (rc == 0)
         rc = check_distinct(plans, np);
+    struct stat out;
+    if (rc == 0 && fstat(STDOUT_FILENO, &out) == 0) {
+        struct dest_id id = {.exists = 1, .dev = out.st_dev, .ino = out.st_ino};
+        for (size_t i = 0; i < np; i++)
+            plans[i].o->on_stdout = same_dest(&plans[i].id, &id);
+    }
+    if (rc == 0 && wants_terminal_report(cfg, plans, np)) {
+        struct p3s_output *o = &outs[(*n)++];
+        memset(o, 0, sizeof *o);
+        o->module = &p3s_output_text;
+        o->name = "-";
+        o->terminal_report = 1;
+        o->on_stdout = 1;
+    }
     for (size_t i = 0; i < np && rc == 0; i++)
         rc = open_one(&plans[i]);
     for (size_t i = 0; i < np; i++) {

@@ -52,6 +52,7 @@ struct p3s_output {
     int open_only; /* only records of services that answered (--open) */
     int ascii;     /* text: the locale is not UTF-8, write ASCII only */
     int terminal_report; /* the text report added on the terminal beside -o files */
+    int on_stdout;       /* writes where standard output goes ("-", /dev/stdout, its file) */
     void *state;   /* the module's own */
     /* The destination (outfile.c). */
     const char *name; /* as given: a path, or "-" */

@@ -650,6 +650,12 @@ class TerminalTest(Fixture):
         with open(out) as f:
             self.assertEqual(len(p3s.validate_lines(f.read())), 1)
 
+    def test_terminal_by_another_name_gets_the_report_once(self):
+        rc, data = run_on_terminal(["--color", "never", "-o", "/dev/stdout", "-p", self.pop,
+                                    "127.0.0.1"])
+        self.assertEqual(rc, 0, data)
+        self.assertEqual(data.count(b"1 target, 1 port scanned"), 1, data)
+
     def test_quiet(self):
         out = self.path("scan.jsonl")
         rc, data = run_on_terminal(["-q", "-f", "jsonl", "-o", out, "-p", self.pop,
