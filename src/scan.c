@@ -30,6 +30,7 @@
 #include "resume.h"
 #include "targetgen.h"
 #include "tlsprobe.h"
+#include "tlssniff.h"
 #include "scan_internal.h"
 #include "util.h"
 
@@ -444,6 +445,7 @@ static void stop_now(struct p3s_scan *scan)
     scan->aborting = 1;
     p3s_conn_abort_all(scan);
     p3s_tlsprobe_abort_all();
+    p3s_tlssniff_abort_all();
     event_base_loopbreak(scan->base);
 }
 
@@ -654,18 +656,19 @@ static int start_tls_checks(struct p3s_scan *scan, struct p3s_record *rec, struc
  *
  * POP3 over TLS on a port not marked tls: sends nothing and waits for a ClientHello, so a
  * cleartext scan of it would only say "timeout". When a cleartext connection has heard nothing
- * half a read timeout after it connected, the port is asked for a TLS handshake (any version)
- * on a second connection, bounded to end when the first one's read timeout does: a silent port
- * (a tarpit) costs one more connection but no more time. If the handshake completes, or the
- * port answers it with a TLS alert, or the cleartext connection's first bytes were a TLS record,
+ * half a read timeout after it connected, a ClientHello is sent to the port on a second
+ * connection (tlssniff.c: no TLS session, a few hundred bytes), bounded to end when the first
+ * one's read timeout does: a silent port (a tarpit) costs one more connection but no more time
+ * and little memory. If a TLS handshake or alert record comes back, or the cleartext
+ * connection's first bytes were a TLS record,
  * the port is scanned again with implicit TLS and that record (transport tls, tls_detected)
  * replaces the cleartext one. --no-tls-detect turns this off; a port the list already scans
  * with tls: is left to that job. */
 struct tls_detect {
     struct p3s_scan *scan;
     struct p3s_job *job;    /* the cleartext job while its connection runs, then NULL */
-    int probing;            /* the handshake probe runs (it holds a connection slot) */
-    int tls_seen;           /* it completed, or the port answered it with a TLS alert */
+    int probing;            /* the ClientHello probe runs (it holds a connection slot) */
+    int tls_seen;           /* a TLS handshake or alert record answered it */
     struct p3s_record *rec; /* the cleartext record, held until the probe reports */
     struct p3s_tstate *ts;
     int sni;
@@ -740,16 +743,13 @@ static void finish_or_retry(struct p3s_scan *scan, struct p3s_record *rec, struc
         finish_record(scan, rec, ts);
 }
 
-static void on_detect_probe(void *arg, int version, enum p3s_tlsprobe_result result,
-                            const char *detail)
+static void on_detect_probe(void *arg, enum p3s_tlssniff_result result)
 {
-    (void)version;
     struct tls_detect *d = arg;
     struct p3s_scan *scan = d->scan;
     scan->active--;
     d->probing = 0;
-    d->tls_seen = result == P3S_TLSPROBE_ACCEPTED ||
-                  (result == P3S_TLSPROBE_REFUSED && strstr(detail, "alert"));
+    d->tls_seen = result == P3S_TLSSNIFF_TLS || result == P3S_TLSSNIFF_ALERT;
     if (d->job) { /* the cleartext connection still waits */
         if (d->tls_seen) {
             p3s_conn_end_for_tls(scan, d->job); /* its end comes back with d */
@@ -782,8 +782,13 @@ static void start_detect_probe(struct p3s_scan *scan, struct p3s_job *job)
     d->sni = job->sni;
     long us = (long)(left * 1000);
     struct timeval tv = {us / 1000000, us % 1000000};
-    if (p3s_tlsprobe_start(scan->base, (struct sockaddr *)&ss, sslen, 0, P3S_TLSPROBE_ANY,
-                           job->sni ? job->target : NULL, &tv, on_detect_probe, d) < 0) {
+    unsigned char rnd[64];
+    for (size_t i = 0; i < sizeof rnd; i += 8) {
+        uint64_t r = p3s_scan_random(scan);
+        memcpy(rnd + i, &r, 8);
+    }
+    if (p3s_tlssniff_start(scan->base, (struct sockaddr *)&ss, sslen,
+                           job->sni ? job->target : NULL, rnd, &tv, on_detect_probe, d) < 0) {
         free(d); /* out of descriptors: the port keeps its cleartext record */
         return;
     }
@@ -793,7 +798,7 @@ static void start_detect_probe(struct p3s_scan *scan, struct p3s_job *job)
     if (cfg->verbose >= 2) {
         char label[400];
         job_label(label, sizeof label, job->target, job->ip, job->port);
-        say(scan, "%s: nothing said in %.0f ms, trying a TLS handshake beside it", label,
+        say(scan, "%s: nothing said in %.0f ms, sending a TLS ClientHello beside it", label,
             p3s_now_ms() - job->connected_ms);
     }
 }

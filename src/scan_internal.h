@@ -40,7 +40,7 @@ struct p3s_job {
     int tls_retry;          /* the implicit-TLS retry of a cleartext port that spoke TLS */
     struct p3s_record *held; /* the retry's cleartext record, reported if the retry fails */
     /* TLS detection (scan.c): a timer while the cleartext connection waits for a greeting,
-     * then the handshake probe of the port, if one was started. */
+     * then the ClientHello probe of the port (tlssniff.c), if one was started. */
     struct event detect_timer;
     int detect_armed;
     struct tls_detect *detect;

@@ -50,7 +50,7 @@ static size_t nlive;
 
 /* ---- one SSL_CTX per version ------------------------------------------------------------ */
 
-#define NVERSIONS 6 /* the five versions, then "any" (P3S_TLSPROBE_ANY) */
+#define NVERSIONS 5
 
 static struct vctx {
     int tried;
@@ -72,8 +72,6 @@ static int version_index(int version)
         return 3;
     case TLS1_3_VERSION:
         return 4;
-    case P3S_TLSPROBE_ANY:
-        return 5;
     default:
         return -1;
     }
@@ -139,12 +137,9 @@ static SSL_CTX *make_ctx(int version, char *why, size_t cap)
     SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    /* Version 0 is OpenSSL's "lowest" and "highest": any version this OpenSSL has. */
     int ok = SSL_CTX_set_min_proto_version(ctx, version) == 1 &&
              SSL_CTX_set_max_proto_version(ctx, version) == 1;
-    if (ok && version == P3S_TLSPROBE_ANY)
-        ok = SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") == 1;
-    else if (ok && version == TLS1_3_VERSION)
+    if (ok && version == TLS1_3_VERSION)
         ok = SSL_CTX_set_ciphersuites(ctx, "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
                                            "TLS_AES_128_GCM_SHA256:TLS_AES_128_CCM_SHA256:"
                                            "TLS_AES_128_CCM_8_SHA256") == 1;
@@ -344,7 +339,7 @@ static int handshake_done(struct probe *p)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(p->bev);
     int got = ssl ? SSL_version(ssl) : 0;
-    if (!ssl || (p->version != P3S_TLSPROBE_ANY && got != p->version)) { /* cannot happen with min = max, but never report a wrong one */
+    if (got != p->version) { /* cannot happen with min = max, but never report a wrong one */
         end(p, P3S_TLSPROBE_REFUSED, "negotiated %s instead", ssl ? SSL_get_version(ssl) : "?");
         return -1;
     }

@@ -38,16 +38,12 @@ enum p3s_tlsprobe_result {
     P3S_TLSPROBE_ERROR,
 };
 
-/* A probe of whichever version the server picks among those this OpenSSL offers: to learn
- * whether a port speaks TLS at all (scan.c, TLS detection on cleartext ports). */
-#define P3S_TLSPROBE_ANY 0
-
 /* detail is never NULL and only valid during the call. */
 typedef void (*p3s_tlsprobe_cb)(void *arg, int version, enum p3s_tlsprobe_result result,
                                 const char *detail);
 
-/* Starts one probe of `version` (SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
- * TLS1_3_VERSION or P3S_TLSPROBE_ANY) at the address sa (IPv4 or IPv6). stls: upgrade with STLS first, otherwise
+/* Starts one probe of `version` (SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION or
+ * TLS1_3_VERSION) at the address sa (IPv4 or IPv6). stls: upgrade with STLS first, otherwise
  * the port speaks TLS at once (995). sni: the server name to send (NULL, "" or an IP literal:
  * none). timeout bounds everything up to the end of the handshake (NULL: 10 s); the QUIT that
  * follows an accepted handshake waits at most min(timeout, 1 s) more.
