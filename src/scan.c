@@ -494,6 +494,7 @@ void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
 {
     struct p3s_summary *sum = scan->sum;
     if (sum->output_failed) { /* the scan is stopping: nothing more is written */
+        sum->records++;
         sum->interrupted_records++;
         p3s_record_free(rec);
         return;

@@ -160,13 +160,13 @@ class WriteFailureTest(Fixture):
         self.assertIn(b"'/proc/version'", res.stderr)
 
     def test_scan_stops_at_the_first_failure(self):
-        # 2,048 targets at 500 a second take 4 s at least; the failure comes with the first
+        # 2,048 targets at 200 a second take 10 s at least; the failure comes with the first
         # flush, a few milliseconds in. The other output is flushed, closed and kept.
         good = self.path("good.jsonl")
-        res = run(["--rate", 500, "-p", self.closed, "-f", "jsonl", "-o", "/dev/full",
+        res = run(["--rate", 200, "-p", self.closed, "-f", "jsonl", "-o", "/dev/full",
                    "-o", good, "127.0.0.0/21"])
         self.assertEqual(res.returncode, 3, res.stderr)
-        self.assertLess(res.elapsed, 2.0 * SLOW, "the scan went on after the failure")
+        self.assertLess(res.elapsed, 3.0 + p3s.startup(), "the scan went on after the failure")
         self.assertIn(b"/dev/full", res.stderr)
         with open(good, "rb") as f:
             records = records_of(f.read())
