@@ -24,6 +24,8 @@ import unittest
 import p3s
 
 SLOW = p3s.SLOW
+# A read timeout that a TLS handshake fits in even under valgrind (its first loads the CA store).
+READ = f"{SLOW:g}s"
 
 # A POP3 server; a tarpit; a Cyrus greeting that names its version (pop3-version-disclosure,
 # the longest finding id); a server greeting in UTF-8; POP3 over TLS (on a --tls-listen port).
@@ -227,7 +229,8 @@ class OutputFilesTest(Fixture):
         # --resume: the first run writes new files; interrupted, they are where the next run
         # appends, and that run appends rather than replaces.
         out, state = self.path("r.jsonl"), self.path("state")
-        args = [p3s.BIN, "-f", "jsonl", "-o", out, "--resume", state, "--read-timeout", "3s",
+        args = [p3s.BIN, "-f", "jsonl", "-o", out, "--resume", state,
+                "--read-timeout", f"{3 * SLOW:g}s",
                 "-p", f"{self.pop},{self.tarpit}", "127.0.0.1-4"]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1.0 + p3s.startup())
@@ -425,7 +428,7 @@ class TargetsTest(Fixture):
         self.assertIn(b"-4 and -6", res.stderr)
 
     def test_port_listed_both_ways_is_scanned_both_ways(self):
-        res = run(["-f", "jsonl", "-p", f"{self.tls},tls:{self.tls}", "--read-timeout", "1s",
+        res = run(["-f", "jsonl", "-p", f"{self.tls},tls:{self.tls}", "--read-timeout", READ,
                    "127.0.0.1"])
         records = records_of(res.stdout)
         self.assertEqual(sorted(r["transport"] for r in records), ["plain", "tls"])
@@ -746,19 +749,19 @@ class TlsDetectTest(Fixture):
     --no-tls-detect turns it off."""
 
     def test_pop3s_on_an_odd_port(self):
-        res = run(["-f", "jsonl", "--read-timeout", "1s", "-p", self.tls, "127.0.0.1"])
+        res = run(["-f", "jsonl", "--read-timeout", READ, "-p", self.tls, "127.0.0.1"])
         records = p3s.validate_lines(res.stdout.decode())
         self.assertEqual(len(records), 1, records)
         r = records[0]
         self.assertEqual((r["transport"], r["tls_detected"], r["state"]), ("tls", True, "pop3"))
         self.assertTrue(r["tls"]["version"].startswith("TLSv1"))
-        text = run(["--color", "never", "--read-timeout", "1s", "-p", self.tls, "127.0.0.1"])
+        text = run(["--color", "never", "--read-timeout", READ, "-p", self.tls, "127.0.0.1"])
         self.assertIn(b"TLS found on a cleartext port", text.stdout)
 
     def test_tarpit_takes_the_read_timeout_only(self):
         # Ended by the 1 s read timeout, as without detection; well before 2 s, which a TLS
-        # retry after the timeout would take.
-        res = run(["-f", "jsonl", "--read-timeout", "1s", "--deadline", "5s", "-p",
+        # retry after the timeout would take. (Stretched alike under a wrapper.)
+        res = run(["-f", "jsonl", "--read-timeout", READ, "--deadline", f"{5 * SLOW:g}s", "-p",
                    self.tarpit, "127.0.0.1"])
         r = p3s.validate_lines(res.stdout.decode())[0]
         self.assertEqual((r["state"], r["transport"], r["tls_detected"]),
@@ -767,7 +770,7 @@ class TlsDetectTest(Fixture):
         self.assertLess(res.elapsed, 1.8 * SLOW + p3s.startup())
 
     def test_no_tls_detect(self):
-        res = run(["-f", "jsonl", "--no-tls-detect", "--read-timeout", "1s", "-p", self.tls,
+        res = run(["-f", "jsonl", "--no-tls-detect", "--read-timeout", READ, "-p", self.tls,
                    "127.0.0.1"])
         r = p3s.validate_lines(res.stdout.decode())[0]
         self.assertEqual((r["state"], r["transport"], r["tls_detected"]),
