@@ -120,7 +120,7 @@ static void usage(FILE *fp)
             "      --dns-concurrency N   names resolved at once (default 100)\n"
             "\n"
             "Output:\n"
-            "  -f, --format FORMAT       output format: %s (default text)\n"
+            "  -f, --format FORMAT       %s (default text)\n"
             "  -o, --output [FORMAT:]FILE  write to FILE (repeatable; - is standard output);\n"
             "                            the text report stays on a terminal meanwhile\n"
             "      --open                only services that answered (the default of the text\n"
@@ -146,7 +146,7 @@ static void usage(FILE *fp)
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
             "      --no-stls             do not upgrade with STLS\n"
             "      --no-tls-versions     do not probe which TLS versions a server accepts\n"
-            "      --no-tls-detect       do not try TLS on a cleartext port that does not greet\n"
+            "      --no-tls-detect       no TLS try on a cleartext port that does not greet\n"
             "      --ntlm                ask AUTH NTLM for a CHALLENGE (host, domain, OS build)\n"
             "      --fingerprints FILE   add the fingerprint rules of FILE to the built-in ones\n"
             "  -h, --help                this help\n"
@@ -154,10 +154,10 @@ static void usage(FILE *fp)
             "\n"
             "A duration T is 500ms, 5 or 5s, 1.5m or 1h (at most 1h).\n"
             "\n"
-            "Exit status: 0 the scan ran, POP3 found or not; 1 --fail-on matched; 2 bad usage\n"
-            "or input (the message names it), nothing left to scan, or a target file could not\n"
-            "be read; 3 an output could not be written, or another fatal error; 130\n"
-            "interrupted by SIGINT; 143 interrupted by SIGTERM.\n",
+            "Exit status: 0 the scan ran, POP3 found or not; 1 --fail-on matched;\n"
+            "2 bad usage or input (the message names it), nothing left to scan, or a target\n"
+            "file could not be read; 3 an output could not be written, or another fatal\n"
+            "error; 130 interrupted by SIGINT; 143 interrupted by SIGTERM.\n",
             p3s_output_names());
 }
 
