@@ -31,7 +31,7 @@ _pop3scan() {
         COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
         return ;;
     --fail-on)
-        COMPREPLY=($(compgen -W 'info low medium high' -- "$cur"))
+        COMPREPLY=($(compgen -W 'info low medium high critical' -- "$cur"))
         return ;;
     -o | --output)
         _pop3scan_files
@@ -41,7 +41,7 @@ _pop3scan() {
         done
         compopt -o nospace 2>/dev/null
         return ;;
-    -iL | --input-list | --exclude-file | --resume | --fingerprints)
+    -iL | --input-list | --exclude-file | --resume | --fingerprints | --meta)
         _pop3scan_files
         return ;;
     -p | --ports | -c | --concurrency | --connect-timeout | --read-timeout | --deadline | \
@@ -55,7 +55,9 @@ _pop3scan() {
             --connect-timeout --read-timeout --deadline --rate --retries --progress
             -iL --input-list --exclude --exclude-file --shard --randomize --seed --dry-run
             --resume -4 -6 --resolver --dns-concurrency --no-user-probe --no-stls
-            --no-tls-versions --no-stls-injection --ntlm --fingerprints --fail-on --color -h --help -V --version' \
+            --no-tls-versions --no-stls-injection --no-tls-detect --ntlm --fingerprints
+            --fail-on --color --no-color --open --all -q --quiet -v --verbose --meta
+            -h --help -V --version' \
             -- "$cur"))
         return
     fi

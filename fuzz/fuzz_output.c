@@ -148,7 +148,8 @@ static size_t check_csv(const char *p, size_t n)
     return rows;
 }
 
-static void run_module(const struct p3s_output_module *m, const struct p3s_record *r)
+/* ascii: the text report where the locale is not UTF-8, which must write ASCII only. */
+static void run_module(const struct p3s_output_module *m, const struct p3s_record *r, int ascii)
 {
     char *mem = NULL;
     size_t len = 0;
@@ -157,6 +158,7 @@ static void run_module(const struct p3s_output_module *m, const struct p3s_recor
     struct p3s_output o = {0};
     o.module = m;
     o.fp = fp;
+    o.ascii = ascii;
     struct p3s_summary sum;
     memset(&sum, 0, sizeof sum);
     sum.targets = sum.records = 1;
@@ -170,6 +172,8 @@ static void run_module(const struct p3s_output_module *m, const struct p3s_recor
         CHECK(check_csv(mem, len) == 2); /* the header and the record */
     } else {
         check_text(mem, len, "\n");
+        for (size_t i = 0; ascii && i < len; i++)
+            CHECK((unsigned char)mem[i] < 0x80);
     }
     free(mem);
 }
@@ -239,10 +243,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     p3s_findings_evaluate(r);
 
-    run_module(&p3s_output_text, r);
-    run_module(&p3s_output_jsonl, r);
-    run_module(&p3s_output_csv, r);
-    run_module(&p3s_output_nuclei, r);
+    run_module(&p3s_output_text, r, 0);
+    run_module(&p3s_output_text, r, 1);
+    run_module(&p3s_output_jsonl, r, 0);
+    run_module(&p3s_output_csv, r, 0);
+    run_module(&p3s_output_nuclei, r, 0);
     p3s_record_free(r);
     return 0;
 }

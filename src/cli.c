@@ -43,7 +43,11 @@ enum {
     OPT_NTLM,
     OPT_NO_TLS_VERSIONS,
     OPT_NO_STLS_INJECTION,
-    OPT_FINGERPRINTS
+    OPT_FINGERPRINTS,
+    OPT_OPEN,
+    OPT_ALL,
+    OPT_META,
+    OPT_NO_TLS_DETECT
 };
 
 static const struct option LONG_OPTS[] = {
@@ -77,6 +81,12 @@ static const struct option LONG_OPTS[] = {
     {"no-tls-versions", no_argument, NULL, OPT_NO_TLS_VERSIONS},
     {"no-stls-injection", no_argument, NULL, OPT_NO_STLS_INJECTION},
     {"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
+    {"open", no_argument, NULL, OPT_OPEN},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"meta", required_argument, NULL, OPT_META},
+    {"no-tls-detect", no_argument, NULL, OPT_NO_TLS_DETECT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -91,17 +101,10 @@ static void usage(FILE *fp)
             "([2001:db8::1]:110 for IPv6 with a port), a CIDR (192.0.2.0/24, 2001:db8::/112)\n"
             "or a range (192.0.2.1-40, 192.0.2.1-192.0.3.9).\n"
             "\n"
+            "Targets:\n"
             "  -p, --ports LIST          ports and ranges; tls:PORT marks implicit TLS\n"
-            "                            (default 110,995; 995 is always implicit TLS)\n"
-            "  -f, --format FORMAT       output format: %s (default text)\n"
-            "  -o, --output [FORMAT:]FILE  write to FILE (repeatable; - is standard output)\n"
-            "  -c, --concurrency N       connections open at once (default 1000)\n"
-            "      --connect-timeout T   per connect (default 5s; 500ms, 2.5 and 3s work)\n"
-            "      --read-timeout T      per answer (default 5s)\n"
-            "      --deadline T          whole dialogue with one port (default 10s)\n"
-            "      --rate N              start at most N connections per second (smoothly)\n"
-            "      --retries N           try a connect that timed out N more times (default 0)\n"
-            "      --progress            progress on standard error even when not a terminal\n"
+            "                            (default 110,995; 995 is always implicit TLS; a port\n"
+            "                            listed both plain and tls: is scanned both ways)\n"
             "  -iL, --input-list FILE    read targets from FILE, one per line (- is stdin)\n"
             "      --exclude LIST        skip these addresses, CIDRs, ranges or names\n"
             "      --exclude-file FILE   skip those listed in FILE\n"
@@ -114,21 +117,48 @@ static void usage(FILE *fp)
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
             "      --dns-concurrency N   names resolved at once (default 100)\n"
+            "\n"
+            "Output:\n"
+            "  -f, --format FORMAT       %s (default text)\n"
+            "  -o, --output [FORMAT:]FILE  write to FILE (repeatable; - is standard output);\n"
+            "                            the text report stays on a terminal meanwhile\n"
+            "      --open                only services that answered (the default of the text\n"
+            "                            report when a range or a file of targets is scanned)\n"
+            "      --all                 every record, closed and filtered ports included\n"
+            "  -q, --quiet               no text report on the terminal, no summary on stderr\n"
+            "  -v, --verbose             a line per record on stderr; -vv: per connection too\n"
+            "      --meta FILE           write the scan's metadata (command line, start, end,\n"
+            "                            version, counts) to FILE as one JSON object\n"
+            "      --progress            progress on standard error even when not a terminal\n"
+            "      --color WHEN          auto, always or never (NO_COLOR is honoured)\n"
+            "      --no-color            the same as --color never\n"
+            "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
+            "                            medium, high, critical) is reported\n"
+            "\n"
+            "Probing and timing:\n"
+            "  -c, --concurrency N       connections open at once (default 1000)\n"
+            "      --connect-timeout T   per connect (default 5s)\n"
+            "      --read-timeout T      per answer (default 5s)\n"
+            "      --deadline T          whole dialogue with one port (default 10s)\n"
+            "      --rate N              start at most N connections per second (smoothly)\n"
+            "      --retries N           try a connect that timed out N more times (default 0)\n"
             "      --no-user-probe       do not send USER to learn if cleartext login is allowed\n"
             "      --no-stls             do not upgrade with STLS\n"
             "      --no-tls-versions     do not probe which TLS versions a server accepts\n"
             "      --no-stls-injection   do not check STLS for command injection (one more\n"
             "                            connection sends STLS and CAPA in one write)\n"
+            "      --no-tls-detect       no TLS try on a cleartext port that does not greet\n"
             "      --ntlm                ask AUTH NTLM for a CHALLENGE (host, domain, OS build)\n"
             "      --fingerprints FILE   add the fingerprint rules of FILE to the built-in ones\n"
-            "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
-            "                            medium, high) is reported\n"
-            "      --color WHEN          auto, always or never (NO_COLOR is honoured)\n"
             "  -h, --help                this help\n"
             "  -V, --version             the version\n"
             "\n"
-            "Exit status: 0 the scan ran; 1 --fail-on matched; 2 bad usage or input;\n"
-            "3 fatal runtime error.\n",
+            "A duration T is 500ms, 5 or 5s, 1.5m or 1h (at most 1h).\n"
+            "\n"
+            "Exit status: 0 the scan ran, POP3 found or not; 1 --fail-on matched;\n"
+            "2 bad usage or input (the message names it), nothing left to scan, or a target\n"
+            "file could not be read; 3 an output could not be written, or another fatal\n"
+            "error; 130 interrupted by SIGINT; 143 interrupted by SIGTERM.\n",
             p3s_output_names());
 }
 
@@ -141,22 +171,27 @@ static int bad(const char *opt, const char *val, const char *why)
 
 int p3s_parse_duration_ms(const char *s, int *out)
 {
-    /* Digits and one optional fraction only: strtod alone would take "nan", hex and exponents. */
+    /* Digits and one optional fraction, then a unit: strtod alone would take "nan", hex and
+     * exponents, so it must end exactly where the digits do. */
     if (!(*s >= '0' && *s <= '9'))
         return -1;
-    for (const char *p = s; *p && *p != 'm' && *p != 's'; p++)
-        if (!((*p >= '0' && *p <= '9') || *p == '.'))
-            return -1;
+    const char *unit = s;
+    while ((*unit >= '0' && *unit <= '9') || *unit == '.')
+        unit++;
     char *end;
     double v = strtod(s, &end);
-    if (end == s || !(v >= 0))
+    if (end != unit || !(v >= 0))
         return -1;
-    if (strcmp(end, "ms") == 0)
-        ;
-    else if (*end == '\0' || strcmp(end, "s") == 0)
-        v *= 1000.0;
-    else
+    static const struct {
+        const char *name;
+        double ms;
+    } UNITS[] = {{"ms", 1}, {"", 1000}, {"s", 1000}, {"m", 60 * 1000.0}, {"h", 3600 * 1000.0}};
+    size_t i = 0;
+    while (i < sizeof UNITS / sizeof UNITS[0] && strcmp(unit, UNITS[i].name) != 0)
+        i++;
+    if (i == sizeof UNITS / sizeof UNITS[0])
         return -1;
+    v *= UNITS[i].ms;
     if (!(v >= 1 && v <= 3600 * 1000.0))
         return -1;
     *out = (int)v;
@@ -188,25 +223,43 @@ static int parse_resolver(const char *s, struct p3s_config *cfg)
     return 0;
 }
 
+/* A short word of lower-case letters and digits before the first ':' names a format ("csv:x");
+ * a file whose name starts like that is written "./csv:x". */
+static size_t format_prefix(const char *arg)
+{
+    size_t n = 0;
+    while ((arg[n] >= 'a' && arg[n] <= 'z') || (arg[n] >= '0' && arg[n] <= '9'))
+        n++;
+    return arg[n] == ':' && n > 0 && n < 16 ? n : 0;
+}
+
+static int unknown_format(const char *opt, const char *arg, const char *name)
+{
+    char why[128];
+    snprintf(why, sizeof why, "unknown format '%s' (%s)", name, p3s_output_names());
+    return bad(opt, arg, why);
+}
+
 static int add_output(struct p3s_config *cfg, const char *arg, const char *format)
 {
     if (cfg->noutputs >= P3S_MAX_OUTPUTS)
         return bad("--output", arg, "too many outputs");
-    const char *colon = strchr(arg, ':');
     static char fmtbuf[P3S_MAX_OUTPUTS][16];
-    if (colon && (size_t)(colon - arg) < sizeof fmtbuf[0]) {
+    const char *path = arg;
+    size_t n = format_prefix(arg);
+    if (n) {
         char *f = fmtbuf[cfg->noutputs];
-        memcpy(f, arg, (size_t)(colon - arg));
-        f[colon - arg] = '\0';
-        if (p3s_output_find(f)) {
-            format = f;
-            arg = colon + 1;
-        }
+        memcpy(f, arg, n);
+        f[n] = '\0';
+        if (!p3s_output_find(f))
+            return unknown_format("--output", arg, f);
+        format = f;
+        path = arg + n + 1;
     }
-    if (!*arg)
+    if (!*path)
         return bad("--output", arg, "empty file name");
     cfg->outputs[cfg->noutputs].format = format;
-    cfg->outputs[cfg->noutputs].path = arg;
+    cfg->outputs[cfg->noutputs].path = path;
     cfg->noutputs++;
     return 0;
 }
@@ -294,6 +347,8 @@ static void defaults(struct p3s_config *cfg)
     cfg->stls_injection = 1;
     cfg->fail_on = -1;
     cfg->color = -1;
+    cfg->show = P3S_SHOW_DEFAULT;
+    cfg->tls_detect = 1;
 }
 
 int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
@@ -307,7 +362,9 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":p:o:f:c:i:46hV", LONG_OPTS, NULL)) != -1) {
+    cfg->argc = argc;
+    cfg->argv = argv;
+    while ((c = getopt_long(argc, argv, ":p:o:f:c:i:46hVqv", LONG_OPTS, NULL)) != -1) {
         switch (c) {
         case 'p':
             ports = optarg;
@@ -319,7 +376,7 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             break;
         case 'f':
             if (!p3s_output_find(optarg))
-                return bad("--format", optarg, "unknown format");
+                return unknown_format("--format", optarg, optarg);
             format = optarg;
             break;
         case 'c':
@@ -341,6 +398,11 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         }
         case '4':
         case '6':
+            if (cfg->family && cfg->family != c - '0') {
+                fprintf(stderr, "pop3scan: -4 and -6 exclude each other (give neither to "
+                                "scan both families)\nTry 'pop3scan --help'.\n");
+                return 2;
+            }
             cfg->family = c - '0';
             break;
         case OPT_RESOLVER:
@@ -354,10 +416,15 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             cfg->stls = 0;
             break;
         case OPT_FAIL_ON: {
+            /* nuclei's scale ends with critical: accepted, though no finding is critical (yet),
+             * so it never fires. */
             enum p3s_severity sev;
-            if (p3s_severity_parse(optarg, &sev))
-                return bad("--fail-on", optarg, "expected info, low, medium or high");
-            cfg->fail_on = (int)sev;
+            if (strcmp(optarg, "critical") == 0)
+                cfg->fail_on = P3S_FAIL_ON_CRITICAL;
+            else if (p3s_severity_parse(optarg, &sev) == 0)
+                cfg->fail_on = (int)sev;
+            else
+                return bad("--fail-on", optarg, "expected info, low, medium, high or critical");
             break;
         }
         case OPT_COLOR:
@@ -454,6 +521,31 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                          "--fingerprints"))
                 return 2;
             break;
+        case OPT_OPEN:
+        case OPT_ALL: {
+            enum p3s_show want = c == OPT_OPEN ? P3S_SHOW_OPEN : P3S_SHOW_ALL;
+            if (cfg->show != P3S_SHOW_DEFAULT && cfg->show != want) {
+                fprintf(stderr, "pop3scan: --open and --all exclude each other\n"
+                                "Try 'pop3scan --help'.\n");
+                return 2;
+            }
+            cfg->show = want;
+            break;
+        }
+        case 'q':
+            cfg->quiet = 1;
+            break;
+        case 'v':
+            cfg->verbose++;
+            break;
+        case OPT_META:
+            if (!*optarg)
+                return bad("--meta", optarg, "expected a file name");
+            cfg->meta_path = optarg;
+            break;
+        case OPT_NO_TLS_DETECT:
+            cfg->tls_detect = 0;
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -501,14 +593,19 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     }
     if (cfg->resume && cfg->randomize)
         p3s_resume_set_seed(cfg->resume, cfg->seed);
-    /* A new state is written now, seed included: one that cannot be saved must stop the scan
-     * before it starts, not at its end. */
-    char rerr[512];
-    if (cfg->resume && !cfg->resuming && p3s_resume_save(cfg->resume, 0, rerr, sizeof rerr) < 0) {
-        fprintf(stderr, "pop3scan: --resume: %s\n", rerr);
+    if (open_targets(cfg, argv + optind, (size_t)(argc - optind)))
         return 2;
-    }
-    return open_targets(cfg, argv + optind, (size_t)(argc - optind));
+    cfg->range_scanned = p3s_tgen_has_range(cfg->gen);
+    return 0;
+}
+
+int p3s_cli_save_new_resume(struct p3s_config *cfg)
+{
+    char err[512];
+    if (!cfg->resume || cfg->resuming || p3s_resume_save(cfg->resume, 0, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "pop3scan: --resume: %s\n", err);
+    return 2;
 }
 
 void p3s_cli_free(struct p3s_config *cfg)

@@ -492,6 +492,7 @@ static void on_connected(struct conn *c)
 {
     if (c->phase == PH_CONNECT) {
         c->rec->connect_ms = p3s_now_ms() - c->t_start;
+        c->job_done->connected_ms = c->t_start + c->rec->connect_ms; /* for TLS detection */
         if (c->rec->implicit_tls) {
             start_tls(c, PH_TLS);
             return;
@@ -604,6 +605,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 static int take_read(struct conn *c, ssize_t k, int err)
 {
     if (k > 0) {
+        c->job_done->heard = 1; /* it speaks: no TLS detection (scan.c) */
         c->in_len += (size_t)k;
         return 1;
     }
@@ -881,6 +883,16 @@ int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
         conn_finish(c);
     }
     return 0; /* c may be gone already: a refused connect finishes at once */
+}
+
+void p3s_conn_end_for_tls(struct p3s_scan *scan, struct p3s_job *job)
+{
+    for (struct conn *c = scan->conns; c; c = c->next)
+        if (c->job_done == job) {
+            p3s_record_set_error(c->rec, P3S_STATE_TIMEOUT, "no greeting; the port speaks TLS");
+            conn_finish(c);
+            return;
+        }
 }
 
 void p3s_conn_abort_all(struct p3s_scan *scan)

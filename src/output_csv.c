@@ -15,11 +15,11 @@
 #include "escape.h"
 #include "findings.h"
 #include "output.h"
+#include "util.h"
 
 static const char HEADER[] = "target,ip,port,transport,state,confidence,service,vendor,product,"
                              "version,cpe,os,host,product_confidence,tls_version,tls_cipher,stls,"
-                             "plaintext_login,"
-                             "findings,max_severity,greeting,error";
+                             "plaintext_login,findings,max_severity,greeting,error,timestamp";
 
 struct csv_state {
     char *buf; /* the row being built */
@@ -202,6 +202,9 @@ static void row(struct csv_state *s, const struct p3s_record *r)
 
     field_server(s, r->greeting.p, r->greeting.n);
     field_server_str(s, r->error);
+    char when[P3S_RFC3339_LEN];
+    p3s_rfc3339(r->started_ms, when);
+    field(s, when);
     put(s, "\r\n", 2);
 }
 

@@ -13,6 +13,7 @@
 #include "jsonw.h"
 #include "output.h"
 #include "tlsprobe.h"
+#include "util.h"
 
 #define SCHEMA_ID "pop3scan/record/1"
 
@@ -354,6 +355,8 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
         p3s_jw_null(w);
     P3S_JW_KEY(w, "transport");
     p3s_jw_str(w, r->implicit_tls ? "tls" : "plain");
+    P3S_JW_KEY(w, "tls_detected");
+    p3s_jw_bool(w, r->tls_detected);
     P3S_JW_KEY(w, "state");
     p3s_jw_str(w, p3s_state_name(r->state));
     P3S_JW_KEY(w, "confidence");
@@ -390,6 +393,10 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
     findings_json(w, r);
     P3S_JW_KEY(w, "findings_withheld");
     withheld_json(w, r);
+    char when[P3S_RFC3339_LEN];
+    p3s_rfc3339(r->started_ms, when);
+    P3S_JW_KEY(w, "timestamp");
+    p3s_jw_str(w, when);
     P3S_JW_KEY(w, "timing_ms");
     p3s_jw_object(w);
     P3S_JW_KEY(w, "connect");

@@ -1,8 +1,13 @@
 /* output_text.c — the human format: a line per port, details indented under POP3 services, a
  * summary at the end. Colour is ours only (never the server's): every server byte goes through
- * p3s_fputs_term(), which escapes control bytes and ESC.
+ * p3s_fputs_term(), which escapes control bytes and ESC. Where the locale is not UTF-8 (o->ascii)
+ * every byte written is ASCII: our own dash becomes "-", and a server's non-ASCII bytes "\xHH",
+ * since a terminal in another charset would show UTF-8 as garbage, or take some of its bytes
+ * for C1 controls.
  */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -47,10 +52,37 @@ static const char *severity_colour(enum p3s_severity sev)
     return colours[sev];
 }
 
+/* Server bytes, escaped for a terminal; in ASCII mode its non-ASCII bytes too. */
+static void put_term(struct p3s_output *o, const char *p, size_t n)
+{
+    if (!o->ascii) {
+        p3s_fputs_term(o->fp, p, n);
+        return;
+    }
+    char buf[1024];
+    for (size_t at = 0; at < n;) {
+        size_t k = n - at < 200 ? n - at : 200; /* escaped, at most 5 bytes each */
+        /* Whole UTF-8 sequences only, so none is cut in two between chunks. */
+        while (k < n - at && k > 0 && ((unsigned char)p[at + k] & 0xc0) == 0x80)
+            k--;
+        if (k == 0)
+            k = n - at < 200 ? n - at : 200;
+        size_t len = p3s_escape_term(p + at, k, buf, sizeof buf);
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)buf[i];
+            if (c < 0x80)
+                fputc(c, o->fp);
+            else
+                fprintf(o->fp, "\\x%02x", c);
+        }
+        at += k;
+    }
+}
+
 static void put_server(struct p3s_output *o, const char *p, size_t n)
 {
     fputc('"', o->fp);
-    p3s_fputs_term(o->fp, p, n);
+    put_term(o, p, n);
     fputc('"', o->fp);
 }
 
@@ -62,7 +94,7 @@ static void put_list(struct p3s_output *o, const char *label, const struct p3s_l
     for (size_t i = 0; i < l->n; i++) {
         if (i)
             fputs(" | ", o->fp);
-        p3s_fputs_term(o->fp, l->v[i].p, l->v[i].n);
+        put_term(o, l->v[i].p, l->v[i].n);
     }
     fputc('\n', o->fp);
 }
@@ -71,7 +103,7 @@ static void put_address(struct p3s_output *o, const struct p3s_record *r)
 {
     int v6 = strchr(r->target, ':') != NULL;
     fputs(v6 ? "[" : "", o->fp);
-    p3s_fputs_term(o->fp, r->target, strlen(r->target));
+    put_term(o, r->target, strlen(r->target));
     fputs(v6 ? "]" : "", o->fp);
     if (r->ip[0] && strcmp(r->ip, r->target) != 0)
         fprintf(o->fp, " (%s)", r->ip);
@@ -83,7 +115,7 @@ static void put_address(struct p3s_output *o, const struct p3s_record *r)
 /* A C string that came from the server (or was derived from its bytes), escaped. */
 static void put_str(struct p3s_output *o, const char *s)
 {
-    p3s_fputs_term(o->fp, s, strlen(s));
+    put_term(o, s, strlen(s));
 }
 
 /* "label:  text\n" for a server-derived text; nothing when it is empty. */
@@ -233,9 +265,11 @@ static void put_cert(struct p3s_output *o, const struct p3s_certinfo *ci)
     char problems[1024];
     if (p3s_tls_cert_problems(ci, problems, sizeof problems)) {
         fprintf(o->fp, "    %-18s", "cert problems:");
-        char esc[sizeof problems * 4];
-        p3s_escape_term(problems, strlen(problems), esc, sizeof esc);
-        paint(o, YELLOW, esc);
+        if (o->color)
+            fputs(YELLOW, o->fp);
+        put_str(o, problems);
+        if (o->color)
+            fputs(RESET, o->fp);
         fputc('\n', o->fp);
     }
 }
@@ -330,6 +364,18 @@ static void put_out_of_step(struct p3s_output *o, const struct p3s_record *r)
     }
 }
 
+/* The column of finding ids: as wide as the longest id of the catalog, so that none runs
+ * into its title whatever ids are added. */
+static int id_width(void)
+{
+    static int width;
+    if (!width)
+        for (size_t i = 0; P3S_FINDINGS[i]; i++)
+            if ((int)strlen(P3S_FINDINGS[i]->id) > width)
+                width = (int)strlen(P3S_FINDINGS[i]->id);
+    return width;
+}
+
 static void put_details(struct p3s_output *o, const struct p3s_record *r)
 {
     const struct p3fp_match *m = product_of(r);
@@ -350,7 +396,7 @@ static void put_details(struct p3s_output *o, const struct p3s_record *r)
     }
     if (r->tls_error) {
         fprintf(o->fp, "    %-18s", "tls error:");
-        p3s_fputs_term(o->fp, r->tls_error, strlen(r->tls_error));
+        put_str(o, r->tls_error);
         fputc('\n', o->fp);
     }
     if (r->cert)
@@ -371,7 +417,7 @@ static void put_details(struct p3s_output *o, const struct p3s_record *r)
         snprintf(sev, sizeof sev, "%-6s", p3s_severity_name(f->def->severity));
         fputs("    ", o->fp);
         paint(o, severity_colour(f->def->severity), sev);
-        fprintf(o->fp, " %-22s %s: ", f->def->id, f->def->title);
+        fprintf(o->fp, " %-*s %s: ", id_width(), f->def->id, f->def->title);
         put_server(o, f->evidence, f->evidence_len);
         fputc('\n', o->fp);
     }
@@ -400,9 +446,11 @@ static int text_record(struct p3s_output *o, const struct p3s_record *r)
         put_server(o, r->greeting.p, r->greeting.n);
     }
     if (r->error) {
-        fputs(" — ", o->fp);
-        p3s_fputs_term(o->fp, r->error, strlen(r->error));
+        fputs(o->ascii ? " - " : " \u2014 ", o->fp);
+        put_str(o, r->error);
     }
+    if (r->tls_detected)
+        fputs(" (TLS found on a cleartext port)", o->fp);
     fprintf(o->fp, " [%.0f ms]\n", r->total_ms);
     if (r->state == P3S_STATE_POP3)
         put_details(o, r);
@@ -411,19 +459,52 @@ static int text_record(struct p3s_output *o, const struct p3s_record *r)
     return 0;
 }
 
-static int text_end(struct p3s_output *o, const struct p3s_summary *s)
+static const char *signal_name(int sig)
 {
-    fprintf(o->fp,
-            "\n%zu target%s, %zu port%s scanned in %.2f s: %zu POP3 (%zu confirmed), %zu other "
-            "service, %zu closed, %zu filtered, %zu timeout, %zu tls-error, %zu error\n",
-            s->targets, s->targets == 1 ? "" : "s", s->records, s->records == 1 ? "" : "s",
-            s->elapsed_ms / 1000.0, s->by_state[P3S_STATE_POP3], s->confirmed,
-            s->by_state[P3S_STATE_OTHER], s->by_state[P3S_STATE_CLOSED],
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+void p3s_text_summary(FILE *fp, const struct p3s_summary *s, int open_only, const char *prefix)
+{
+    fprintf(fp,
+            "%s%zu target%s, %zu port%s scanned in %.2f s: %zu POP3 (%zu confirmed), %zu other "
+            "service, %zu closed, %zu filtered, %zu timeout, %zu tls-error, %zu error",
+            prefix, s->targets, s->targets == 1 ? "" : "s", s->records,
+            s->records == 1 ? "" : "s", s->elapsed_ms / 1000.0, s->by_state[P3S_STATE_POP3],
+            s->confirmed, s->by_state[P3S_STATE_OTHER], s->by_state[P3S_STATE_CLOSED],
             s->by_state[P3S_STATE_FILTERED], s->by_state[P3S_STATE_TIMEOUT],
             s->by_state[P3S_STATE_TLS_ERROR], s->by_state[P3S_STATE_ERROR]);
-    fprintf(o->fp, "findings: %zu high, %zu medium, %zu low, %zu info\n",
+    if (s->interrupted_records)
+        fprintf(fp, ", %zu cut short", s->interrupted_records);
+    fprintf(fp, "\n%sfindings: %zu high, %zu medium, %zu low, %zu info\n", prefix,
             s->findings_by_severity[P3S_SEV_HIGH], s->findings_by_severity[P3S_SEV_MEDIUM],
             s->findings_by_severity[P3S_SEV_LOW], s->findings_by_severity[P3S_SEV_INFO]);
+    if (open_only && s->not_answered)
+        fprintf(fp, "%snot shown: %zu port%s where no service answered (--all shows them)\n",
+                prefix, s->not_answered, s->not_answered == 1 ? "" : "s");
+    if (s->duplicates)
+        fprintf(fp, "%snot scanned twice: %zu duplicate%s (the same address, port and "
+                    "transport)\n",
+                prefix, s->duplicates, s->duplicates == 1 ? "" : "s");
+    if (s->unresolved) {
+        fprintf(fp, "%sdid not resolve: ", prefix);
+        size_t shown = s->unresolved < P3S_UNRESOLVED_SHOWN ? s->unresolved
+                                                            : P3S_UNRESOLVED_SHOWN;
+        for (size_t i = 0; i < shown; i++)
+            fprintf(fp, "%s%s", i ? ", " : "", s->unresolved_names[i]);
+        if (s->unresolved > shown)
+            fprintf(fp, " and %zu more", s->unresolved - shown);
+        fputc('\n', fp);
+    }
+    if (s->interrupted)
+        fprintf(fp, "%sinterrupted by %s: targets not reached are not in the results\n",
+                prefix, signal_name(s->interrupted));
+}
+
+static int text_end(struct p3s_output *o, const struct p3s_summary *s)
+{
+    fputc('\n', o->fp);
+    p3s_text_summary(o->fp, s, o->open_only, "");
     return fflush(o->fp);
 }
 

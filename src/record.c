@@ -56,6 +56,7 @@ struct p3s_record *p3s_record_new(const char *target, const char *ip, uint16_t p
         p3s_strlcpy(r->ip, ip, sizeof r->ip);
     r->port = port;
     r->implicit_tls = implicit_tls;
+    r->started_ms = p3s_wall_ms();
     r->state = P3S_STATE_ERROR;
     r->login_accepted = P3S_UNKNOWN;
     for (int i = 0; i < P3S_PROTO_COUNT; i++)
@@ -187,4 +188,12 @@ int p3s_record_max_severity(const struct p3s_record *r)
         if ((int)r->findings[i].def->severity > max)
             max = (int)r->findings[i].def->severity;
     return max;
+}
+
+int p3s_record_answered(const struct p3s_record *r)
+{
+    if (r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER || r->greeting.p)
+        return 1;
+    /* conn.c words a handshake that saw nothing "... timed out". */
+    return r->state == P3S_STATE_TLS_ERROR && r->tls_error && !strstr(r->tls_error, "timed out");
 }

@@ -91,6 +91,10 @@ struct p3s_record {
     char ip[64];  /* empty when the name did not resolve */
     uint16_t port;
     int implicit_tls;
+    int tls_detected;   /* a cleartext port that gave no greeting spoke TLS: this record is the
+                           implicit-TLS retry of it (scan.c) */
+    int64_t started_ms; /* wall clock, ms since the epoch: when the dialogue started (for a
+                           name that did not resolve, when the lookup failed) */
 
     enum p3s_state state;
     int confirmed;                /* pop3: a second exchange got a POP3-shaped answer */
@@ -181,5 +185,8 @@ const char *p3s_severity_name(enum p3s_severity sev);
 int p3s_severity_parse(const char *s, enum p3s_severity *out);
 /* Highest severity among the record's findings, or -1 when it has none. */
 int p3s_record_max_severity(const struct p3s_record *r);
+/* Whether a service answered on the port (what --open shows): POP3 or another service, any
+ * bytes received, or a TLS handshake that failed on an answer rather than a timeout. */
+int p3s_record_answered(const struct p3s_record *r);
 
 #endif

@@ -9,24 +9,29 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <math.h>
-#include <signal.h>
-#include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "findings.h"
 #include "fp.h"
+#include "outfile.h"
 #include "p3fp_builtin.h"
 #include "resume.h"
 #include "targetgen.h"
 #include "injprobe.h"
 #include "tlsprobe.h"
+#include "tlssniff.h"
 #include "scan_internal.h"
 #include "util.h"
 
@@ -60,10 +65,11 @@ static void tstate_release(struct p3s_scan *scan, struct p3s_tstate *ts)
     free(ts);
 }
 
-static void push_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *target,
-                     const char *ip, uint16_t port, int tls, int sni)
+static struct p3s_job *new_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *target,
+                               const char *ip, uint16_t port, int tls, int sni)
 {
     struct p3s_job *j = p3s_xcalloc(1, sizeof *j);
+    j->scan = scan;
     j->ts = ts;
     ts->pending++;
     j->target = p3s_xstrdup(target);
@@ -71,6 +77,11 @@ static void push_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *t
     j->port = port;
     j->tls = tls;
     j->sni = sni;
+    return j;
+}
+
+static void push_job(struct p3s_scan *scan, struct p3s_job *j)
+{
     if (scan->tail)
         scan->tail->next = j;
     else
@@ -78,17 +89,139 @@ static void push_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *t
     scan->tail = j;
 }
 
-/* One job per port: the target's own port, or every port of the list. */
-static void push_jobs(struct p3s_scan *scan, struct p3s_tstate *ts, const char *target,
-                      const char *ip, uint16_t port, int sni)
+/* A job that goes before every waiting one (the TLS retry of a port already being scanned). */
+static void push_job_first(struct p3s_scan *scan, struct p3s_job *j)
+{
+    j->next = scan->head;
+    scan->head = j;
+    if (!scan->tail)
+        scan->tail = j;
+}
+
+/* ---- duplicates ------------------------------------------------------------------------
+ *
+ * The target stream (targetgen.c) removes a target given twice, but not what two different
+ * targets reach: 127.0.0.1 and 127.0.0.1:110 with -p 110, or a name and the address it resolves
+ * to. Here every (address, port, transport) is scanned once as an address, and a name once per
+ * name: a name's address that is given as an address too is not scanned again under the name,
+ * while two names on one address are both scanned (each is another TLS name and certificate
+ * check). To keep memory bounded whatever the ranges, only what names and HOST:PORT targets
+ * scan is remembered (at most P3S_SCAN_SEEN_MAX entries, then nothing more); the addresses of
+ * ranges and bare addresses are asked of the target stream, which knows them as intervals.
+ * Keys: 'L' an address scanned as an address, 'A' scanned under some name, 'N' under this
+ * name (by a 64-bit hash of it); then the transport, the port and the address bytes. */
+#define P3S_SCAN_SEEN_MAX 1000000u
+
+enum job_origin { FROM_ADDRESS, FROM_HOSTPORT, FROM_NAME };
+
+static size_t job_key(unsigned char *k, char kind, const char *ip, uint16_t port, int tls,
+                      const char *name)
+{
+    size_t n = 0;
+    k[n++] = (unsigned char)kind;
+    k[n++] = (unsigned char)tls;
+    k[n++] = (unsigned char)(port >> 8);
+    k[n++] = (unsigned char)port;
+    if (inet_pton(AF_INET, ip, k + n) == 1)
+        n += 4;
+    else if (inet_pton(AF_INET6, ip, k + n) == 1)
+        n += 16;
+    if (kind == 'N') {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        size_t len = strlen(name);
+        if (len && name[len - 1] == '.')
+            len--;
+        for (size_t i = 0; i < len; i++)
+            h = (h ^ (unsigned char)tolower((unsigned char)name[i])) * 0x100000001b3ULL;
+        memcpy(k + n, &h, sizeof h);
+        n += sizeof h;
+    }
+    return n;
+}
+
+static int job_is_duplicate(struct p3s_scan *scan, enum job_origin from, const char *name,
+                            const char *ip, uint16_t port, int tls)
+{
+    struct p3s_keyset *ks = &scan->seen_jobs;
+    unsigned char kl[64], ka[64], kn[64];
+    size_t nl = job_key(kl, 'L', ip, port, tls, NULL), na = job_key(ka, 'A', ip, port, tls, NULL);
+    if (p3s_keyset_has(ks, kl, nl))
+        return 1;
+    if (from != FROM_NAME && p3s_keyset_has(ks, ka, na))
+        return 1;
+    if (from == FROM_ADDRESS)
+        return 0;
+    /* Given without a port elsewhere (and so scanned on every port of the list), or about to
+     * be: the address wins. */
+    const struct p3s_portlist *pl = &scan->cfg->ports;
+    unsigned way = tls ? P3S_PORT_TLS : P3S_PORT_PLAIN;
+    if (pl->kinds && (pl->kinds[port] & way) && p3s_tgen_covers(scan->cfg->gen, ip))
+        return 1;
+    if (from == FROM_HOSTPORT)
+        return p3s_keyset_seen(ks, kl, nl, P3S_SCAN_SEEN_MAX);
+    size_t nn = job_key(kn, 'N', ip, port, tls, name);
+    if (p3s_keyset_seen(ks, kn, nn, P3S_SCAN_SEEN_MAX))
+        return 1;
+    p3s_keyset_seen(ks, ka, na, P3S_SCAN_SEEN_MAX);
+    return 0;
+}
+
+static void say(struct p3s_scan *scan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A line of -v detail on standard error (clearing a progress line first). */
+static void say(struct p3s_scan *scan, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(scan->progress_tty ? "\r\033[Kpop3scan: " : "pop3scan: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* "127.0.0.1:110", "[::1]:995", "mail.test (127.0.0.1):110" for messages. */
+static void job_label(char *out, size_t cap, const char *target, const char *ip, uint16_t port)
+{
+    char esc[300];
+    p3s_escape_term(target, strlen(target), esc, sizeof esc);
+    int v6 = strchr(ip, ':') != NULL;
+    if (strcmp(target, ip) == 0)
+        snprintf(out, cap, "%s%s%s:%u", v6 ? "[" : "", ip, v6 ? "]" : "", port);
+    else
+        snprintf(out, cap, "%s (%s):%u", esc, ip, port);
+}
+
+static void push_one(struct p3s_scan *scan, struct p3s_tstate *ts, enum job_origin from,
+                     const char *target, const char *ip, uint16_t port, int tls)
+{
+    if (job_is_duplicate(scan, from, target, ip, port, tls)) {
+        scan->sum->duplicates++;
+        if (scan->cfg->verbose >= 2) {
+            char label[400];
+            job_label(label, sizeof label, target, ip, port);
+            say(scan, "%s%s: given more than once, scanned once", label, tls ? " tls" : "");
+        }
+        return;
+    }
+    push_job(scan, new_job(scan, ts, target, ip, port, tls, from == FROM_NAME));
+}
+
+/* One job per port and transport: the target's own port (scanned as the list says, else in
+ * cleartext), or every entry of the list. */
+static void push_jobs(struct p3s_scan *scan, struct p3s_tstate *ts, enum job_origin from,
+                      const char *target, const char *ip, uint16_t port)
 {
     const struct p3s_portlist *pl = &scan->cfg->ports;
     if (port) {
-        push_job(scan, ts, target, ip, port, p3s_ports_is_tls(pl, port), sni);
+        unsigned kinds = p3s_ports_kinds(pl, port);
+        if (kinds & P3S_PORT_PLAIN)
+            push_one(scan, ts, from, target, ip, port, 0);
+        if (kinds & P3S_PORT_TLS)
+            push_one(scan, ts, from, target, ip, port, 1);
         return;
     }
     for (size_t i = 0; i < pl->n; i++)
-        push_job(scan, ts, target, ip, pl->v[i].port, pl->v[i].tls, sni);
+        push_one(scan, ts, from, target, ip, pl->v[i].port, pl->v[i].tls);
 }
 
 struct pending_name {
@@ -99,6 +232,21 @@ struct pending_name {
 
 static void pump(struct p3s_scan *scan);
 static void fill_slots(struct p3s_scan *scan);
+static void watch_for_tls(struct p3s_scan *scan, struct p3s_job *job);
+static void unwatch_for_tls(struct p3s_job *job);
+
+/* A name that did not resolve: counted, and the first few named in the summary. */
+static void note_unresolved(struct p3s_scan *scan, const char *name, const char *why)
+{
+    struct p3s_summary *sum = scan->sum;
+    if (sum->unresolved < P3S_UNRESOLVED_SHOWN) {
+        char esc[300], buf[512];
+        p3s_escape_term(name, strlen(name), esc, sizeof esc);
+        snprintf(buf, sizeof buf, "%s (%s)", esc, why);
+        sum->unresolved_names[sum->unresolved] = p3s_xstrdup(buf);
+    }
+    sum->unresolved++;
+}
 
 static void on_resolved(void *arg, const struct p3s_dns_result *res)
 {
@@ -109,10 +257,20 @@ static void on_resolved(void *arg, const struct p3s_dns_result *res)
         struct p3s_record *r = p3s_record_new(pn->t.host, NULL, pn->t.port, 0);
         p3s_record_set_error(r, P3S_STATE_ERROR, "%s",
                              scan->aborting ? "scan interrupted" : res->error);
+        if (!scan->aborting)
+            note_unresolved(scan, pn->t.host, res->error);
         p3s_scan_emit(scan, r);
     } else {
+        if (scan->cfg->verbose >= 2) {
+            char esc[300], addrs[512] = "";
+            p3s_escape_term(pn->t.host, strlen(pn->t.host), esc, sizeof esc);
+            for (size_t i = 0, at = 0; i < res->n && at < sizeof addrs; i++)
+                at += (size_t)snprintf(addrs + at, sizeof addrs - at, "%s%s", i ? ", " : "",
+                                       res->addrs[i]);
+            say(scan, "%s resolved to %s", esc, addrs);
+        }
         for (size_t i = 0; i < res->n; i++)
-            push_jobs(scan, pn->ts, pn->t.host, res->addrs[i], pn->t.port, 1);
+            push_jobs(scan, pn->ts, FROM_NAME, pn->t.host, res->addrs[i], pn->t.port);
     }
     tstate_release(scan, pn->ts); /* the lookup's own hold */
     free(pn);
@@ -138,7 +296,7 @@ static int expand_next(struct p3s_scan *scan)
         return 1;
     }
     if (got < 0) { /* a bad line of a -iL file: say where, scan the rest */
-        p3s_report_bad_line(&scan->bad_lines, err);
+        p3s_report_bad_line(&scan->sum->bad_lines, err);
         return 1;
     }
     scan->next_pos++;
@@ -166,7 +324,7 @@ static int expand_next(struct p3s_scan *scan)
                              cfg->family);
         p3s_scan_emit(scan, r);
     } else {
-        push_jobs(scan, ts, t.host, t.host, t.port, 0);
+        push_jobs(scan, ts, t.port ? FROM_HOSTPORT : FROM_ADDRESS, t.host, t.host, t.port);
     }
     tstate_release(scan, ts);
     return 1;
@@ -198,25 +356,15 @@ static void pump(struct p3s_scan *scan)
         event_base_loopbreak(scan->base);
 }
 
-/* --rate: a token bucket refilled continuously, holding at most a few milliseconds' worth of
- * tokens so that connections start evenly rather than in bursts. */
+/* --rate (pace.h). Returns 1 when a connection may start now; else arms the timer for when one
+ * may and returns 0. */
 static int take_token(struct p3s_scan *scan)
 {
-    double rate = scan->cfg->rate;
-    if (rate <= 0)
+    double wait_ms = p3s_pace_take(&scan->pace, p3s_now_ms());
+    if (wait_ms <= 0)
         return 1;
-    double now = p3s_now_ms();
-    double burst = rate / 200.0 > 1.0 ? rate / 200.0 : 1.0;
-    scan->tokens += (now - scan->tokens_at) * rate / 1000.0;
-    if (scan->tokens > burst)
-        scan->tokens = burst;
-    scan->tokens_at = now;
-    if (scan->tokens >= 1.0) {
-        scan->tokens -= 1.0;
-        return 1;
-    }
-    double wait_ms = (1.0 - scan->tokens) * 1000.0 / rate;
-    struct timeval tv = {(time_t)(wait_ms / 1000), (suseconds_t)(fmod(wait_ms, 1000.0) * 1000)};
+    long us = (long)(wait_ms * 1000) + 1;
+    struct timeval tv = {us / 1000000, us % 1000000};
     evtimer_add(scan->rate_timer, &tv);
     return 0;
 }
@@ -247,8 +395,18 @@ static void fill_slots(struct p3s_scan *scan)
                 return;
             scan->head = j->next;
             scan->active++;
+            scan->conns_started++;
+            if (scan->cfg->verbose >= 2) {
+                char label[400];
+                job_label(label, sizeof label, j->target, j->ip, j->port);
+                say(scan, "%s%s: connecting%s", label, j->tls ? " tls" : "",
+                    j->tls_retry ? " (TLS found on this cleartext port)" : "");
+            }
+            watch_for_tls(scan, j);
             if (p3s_conn_start(scan, j) < 0) {
                 scan->active--;
+                scan->conns_started--;
+                unwatch_for_tls(j);
                 scan->head = j; /* keep it first; it starts when a descriptor is free */
                 lower_limit(scan);
                 if (!scan->active) { /* nothing will finish to free one: look again soon */
@@ -266,21 +424,100 @@ static void fill_slots(struct p3s_scan *scan)
             !expand_next(scan))
             break;
     }
+    /* Held back by the slots or by the targets, not by the rate: that time is not owed. */
+    p3s_pace_idle(&scan->pace);
+}
+
+/* An output could not be written: the scan stops at once (its message is said already). The
+ * stop itself runs from the loop, not from inside the callbacks that were writing. */
+static void output_failed(struct p3s_scan *scan)
+{
+    if (scan->sum->output_failed)
+        return;
+    scan->sum->output_failed = 1;
+    if (scan->stop_ev)
+        event_active(scan->stop_ev, 0, 0);
+}
+
+/* Ends the scan now: every connection and probe is cut short, no new one starts. */
+static void stop_now(struct p3s_scan *scan)
+{
+    scan->stopping = 1;
+    scan->aborting = 1;
+    p3s_conn_abort_all(scan);
+    p3s_tlsprobe_abort_all();
+    p3s_injprobe_abort_all();
+    p3s_tlssniff_abort_all();
+    event_base_loopbreak(scan->base);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    stop_now(arg);
+}
+
+static void write_record(struct p3s_scan *scan, struct p3s_output *o,
+                         const struct p3s_record *rec)
+{
+    if (o->failed || (o->open_only && !p3s_record_answered(rec)))
+        return;
+    if (o->is_tty && scan->progress_tty) /* the report and the progress share the terminal */
+        fputs("\r\033[K", stderr);
+    errno = 0;
+    int rc = o->module->record(o, rec), err = errno;
+    if (p3s_output_check(o, rc, err) < 0)
+        output_failed(scan);
+}
+
+/* -v: the outcome of every record on standard error. */
+static void say_record(struct p3s_scan *scan, const struct p3s_record *rec)
+{
+    char label[400], what[600];
+    if (rec->ip[0])
+        job_label(label, sizeof label, rec->target, rec->ip, rec->port);
+    else
+        p3s_escape_term(rec->target, strlen(rec->target), label, sizeof label);
+    size_t n = (size_t)snprintf(what, sizeof what, "%s", p3s_state_name(rec->state));
+    if (rec->state == P3S_STATE_POP3)
+        n += (size_t)snprintf(what + n, sizeof what - n, " (%s)",
+                              rec->confirmed ? "confirmed" : "probable");
+    if (rec->error && n < sizeof what) {
+        char esc[300];
+        p3s_escape_term(rec->error, strlen(rec->error), esc, sizeof esc);
+        snprintf(what + n, sizeof what - n, ": %s", esc);
+    }
+    say(scan, "%s%s%s: %s [%.0f ms]", label, rec->implicit_tls ? " tls" : "",
+        rec->tls_detected ? " (TLS found)" : "", what, rec->total_ms);
 }
 
 void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
 {
     struct p3s_summary *sum = scan->sum;
+    if (sum->output_failed) { /* the scan is stopping: nothing more is written */
+        sum->records++;
+        sum->interrupted_records++;
+        p3s_record_free(rec);
+        return;
+    }
     if (scan->fp)
         p3s_identify(scan, rec);
     p3s_findings_evaluate(rec);
     sum->records++;
-    sum->by_state[rec->state]++;
+    /* Records a second signal cut short are not errors of the targets: counted apart. */
+    if (scan->aborting && rec->state == P3S_STATE_ERROR)
+        sum->interrupted_records++;
+    else
+        sum->by_state[rec->state]++;
+    sum->not_answered += !p3s_record_answered(rec);
     sum->confirmed += rec->confirmed;
     for (size_t i = 0; i < rec->nfindings; i++)
         sum->findings_by_severity[rec->findings[i].def->severity]++;
+    if (scan->cfg->verbose)
+        say_record(scan, rec);
     for (size_t i = 0; i < scan->nouts; i++)
-        scan->outs[i].module->record(&scan->outs[i], rec);
+        write_record(scan, &scan->outs[i], rec);
     p3s_record_free(rec);
     if (!scan->flush_pending && scan->flush_ev) {
         scan->flush_pending = 1;
@@ -288,11 +525,20 @@ void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
     }
 }
 
-static void flush_outputs(struct p3s_scan *scan)
+/* Returns 0, or -1 when an output failed (now or before). */
+static int flush_outputs(struct p3s_scan *scan)
 {
-    for (size_t i = 0; i < scan->nouts; i++)
-        fflush(scan->outs[i].fp);
     scan->flush_pending = 0;
+    for (size_t i = 0; i < scan->nouts; i++) {
+        struct p3s_output *o = &scan->outs[i];
+        if (o->failed)
+            continue;
+        errno = 0;
+        int rc = fflush(o->fp), err = errno;
+        if (p3s_output_check(o, rc, err) < 0)
+            output_failed(scan);
+    }
+    return scan->sum->output_failed ? -1 : 0;
 }
 
 /* Records stream out: they reach the outputs' files at the end of the loop pass that finished
@@ -304,11 +550,20 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
     flush_outputs(arg);
 }
 
-/* --resume: what is marked finished has been flushed to every output first. */
+/* --resume: what is marked finished has been flushed to every output, and the outputs are
+ * under their final names, first; after an output failed the state is left as it was last
+ * saved, which counts only what was written. */
 static void save_resume(struct p3s_scan *scan, int complete)
 {
     char err[512];
-    flush_outputs(scan);
+    if (flush_outputs(scan) < 0)
+        return;
+    if (p3s_outputs_commit(scan->outs, scan->nouts) < 0) {
+        scan->sum->output_failed = 1;
+        if (scan->stop_ev)
+            event_active(scan->stop_ev, 0, 0);
+        return;
+    }
     if (p3s_resume_save(scan->cfg->resume, complete, err, sizeof err) < 0)
         fprintf(stderr, "pop3scan: %s\n", err);
 }
@@ -466,15 +721,210 @@ static int start_post_checks(struct p3s_scan *scan, struct p3s_record *rec,
     return 1;
 }
 
+/* ---- TLS where it was not asked ------------------------------------------------------
+ *
+ * POP3 over TLS on a port not marked tls: sends nothing and waits for a ClientHello, so a
+ * cleartext scan of it would only say "timeout". When a cleartext connection has heard nothing
+ * half a read timeout after it connected, a ClientHello is sent to the port on a second
+ * connection (tlssniff.c: no TLS session, a few hundred bytes), bounded to end when the first
+ * one's read timeout does: a silent port (a tarpit) costs one more connection but no more time
+ * and little memory. If a TLS handshake or alert record comes back, or the cleartext
+ * connection's first bytes were a TLS record,
+ * the port is scanned again with implicit TLS and that record (transport tls, tls_detected)
+ * replaces the cleartext one. --no-tls-detect turns this off; a port the list already scans
+ * with tls: is left to that job. */
+struct tls_detect {
+    struct p3s_scan *scan;
+    struct p3s_job *job;    /* the cleartext job while its connection runs, then NULL */
+    int probing;            /* the ClientHello probe runs (it holds a connection slot) */
+    int tls_seen;           /* a TLS handshake or alert record answered it */
+    struct p3s_record *rec; /* the cleartext record, held until the probe reports */
+    struct p3s_tstate *ts;
+    int sni;
+};
+
+static int detect_applies(const struct p3s_scan *scan, const struct p3s_job *job)
+{
+    return scan->cfg->tls_detect && !job->tls && !job->tls_retry && !scan->aborting &&
+           !(p3s_ports_kinds(&scan->cfg->ports, job->port) & P3S_PORT_TLS);
+}
+
+static void on_detect_timer(evutil_socket_t fd, short what, void *arg);
+
+static void watch_for_tls(struct p3s_scan *scan, struct p3s_job *job)
+{
+    if (!detect_applies(scan, job))
+        return;
+    evtimer_assign(&job->detect_timer, scan->base, on_detect_timer, job);
+    evtimer_add(&job->detect_timer, scan->detect_tv);
+    job->detect_armed = 1;
+}
+
+static void unwatch_for_tls(struct p3s_job *job)
+{
+    if (job->detect_armed)
+        event_del(&job->detect_timer);
+    job->detect_armed = 0;
+}
+
+/* Scans the port again with implicit TLS; the cleartext record is held, to be reported if the
+ * retry gets less far. The retry goes before every waiting job: the target is being scanned
+ * already. */
+static void retry_with_tls(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
+                           int sni)
+{
+    if (scan->cfg->verbose >= 2) {
+        char label[400];
+        job_label(label, sizeof label, rec->target, rec->ip, rec->port);
+        say(scan, "%s: TLS found on this cleartext port, scanning it with TLS", label);
+    }
+    struct p3s_job *j = new_job(scan, ts, rec->target, rec->ip, rec->port, 1, sni);
+    j->tls_retry = 1;
+    j->held = rec;
+    push_job_first(scan, j);
+    tstate_release(scan, ts); /* the cleartext job's hold; the retry holds the target now */
+}
+
+/* The TLS retry replaces the cleartext record when it got further: a service answered, or at
+ * least a TLS handshake completed. A port whose every TLS handshake fails (it sent a TLS alert
+ * as its greeting, say) keeps its cleartext record. */
+static struct p3s_record *pick_retry(struct p3s_record *retry, struct p3s_record *held)
+{
+    if (retry->state == P3S_STATE_POP3 || retry->state == P3S_STATE_OTHER ||
+        retry->tls_version[0]) {
+        retry->tls_detected = 1;
+        p3s_record_free(held);
+        return retry;
+    }
+    p3s_record_free(retry);
+    return held;
+}
+
+/* The cleartext record with what the probe found: retried, or finished as it is. */
+static void finish_or_retry(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
+                            int sni, int tls_seen)
+{
+    if (tls_seen && rec->state != P3S_STATE_POP3 && !scan->aborting) {
+        retry_with_tls(scan, rec, ts, sni);
+        return;
+    }
+    if (!start_post_checks(scan, rec, ts, sni))
+        finish_record(scan, rec, ts);
+}
+
+static void on_detect_probe(void *arg, enum p3s_tlssniff_result result)
+{
+    struct tls_detect *d = arg;
+    struct p3s_scan *scan = d->scan;
+    scan->active--;
+    d->probing = 0;
+    d->tls_seen = result == P3S_TLSSNIFF_TLS || result == P3S_TLSSNIFF_ALERT;
+    if (d->job) { /* the cleartext connection still waits */
+        if (d->tls_seen) {
+            p3s_conn_end_for_tls(scan, d->job); /* its end comes back with d */
+        } else {
+            d->job->detect = NULL;
+            free(d);
+        }
+        pump(scan);
+        return;
+    }
+    struct p3s_record *rec = d->rec;
+    struct p3s_tstate *ts = d->ts;
+    int sni = d->sni, seen = d->tls_seen;
+    free(d);
+    finish_or_retry(scan, rec, ts, sni, seen);
+    pump(scan);
+}
+
+static void start_detect_probe(struct p3s_scan *scan, struct p3s_job *job)
+{
+    const struct p3s_config *cfg = scan->cfg;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    double left = job->connected_ms + cfg->read_timeout_ms - p3s_now_ms();
+    if (left < 50 || p3s_sockaddr_fill(job->ip, job->port, &ss, &sslen) < 0)
+        return;
+    struct tls_detect *d = p3s_xcalloc(1, sizeof *d);
+    d->scan = scan;
+    d->job = job;
+    d->sni = job->sni;
+    long us = (long)(left * 1000);
+    struct timeval tv = {us / 1000000, us % 1000000};
+    unsigned char rnd[64];
+    for (size_t i = 0; i < sizeof rnd; i += 8) {
+        uint64_t r = p3s_scan_random(scan);
+        memcpy(rnd + i, &r, 8);
+    }
+    if (p3s_tlssniff_start(scan->base, (struct sockaddr *)&ss, sslen,
+                           job->sni ? job->target : NULL, rnd, &tv, on_detect_probe, d) < 0) {
+        free(d); /* out of descriptors: the port keeps its cleartext record */
+        return;
+    }
+    d->probing = 1;
+    job->detect = d;
+    scan->active++;
+    if (cfg->verbose >= 2) {
+        char label[400];
+        job_label(label, sizeof label, job->target, job->ip, job->port);
+        say(scan, "%s: nothing said in %.0f ms, sending a TLS ClientHello beside it", label,
+            p3s_now_ms() - job->connected_ms);
+    }
+}
+
+static void on_detect_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct p3s_job *job = arg;
+    struct p3s_scan *s = job->scan;
+    job->detect_armed = 0;
+    if (!job->connected_ms) { /* still connecting: look again later */
+        evtimer_add(&job->detect_timer, s->detect_tv);
+        job->detect_armed = 1;
+        return;
+    }
+    double wait = s->cfg->read_timeout_ms / 2.0 - (p3s_now_ms() - job->connected_ms);
+    if (wait > 1) {
+        long us = (long)(wait * 1000);
+        struct timeval tv = {us / 1000000, us % 1000000};
+        evtimer_add(&job->detect_timer, &tv);
+        job->detect_armed = 1;
+        return;
+    }
+    if (!job->heard && !s->stopping)
+        start_detect_probe(s, job);
+}
+
+/* The cleartext connection's first bytes were a TLS record. */
+static int tls_answered(const struct p3s_record *rec)
+{
+    return !rec->implicit_tls && rec->state != P3S_STATE_POP3 && rec->service == P3_SVC_TLS;
+}
+
 void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec)
 {
     struct p3s_tstate *ts = job->ts;
     int sni = job->sni;
+    int detecting = detect_applies(scan, job);
+    struct tls_detect *d = job->detect;
+    unwatch_for_tls(job);
+    if (job->held)
+        rec = pick_retry(rec, job->held);
     free(job->target);
     free(job);
     scan->active--;
-    if (!start_post_checks(scan, rec, ts, sni))
-        finish_record(scan, rec, ts);
+    if (d && d->probing) { /* decided when the probe reports */
+        d->job = NULL;
+        d->rec = rec;
+        d->ts = ts;
+    } else if (d) { /* ended because the probe found TLS */
+        int seen = d->tls_seen;
+        free(d);
+        finish_or_retry(scan, rec, ts, sni, seen);
+    } else {
+        finish_or_retry(scan, rec, ts, sni, detecting && tls_answered(rec));
+    }
     pump(scan);
 }
 
@@ -671,48 +1121,54 @@ static SSL_CTX *make_ssl_ctx(void)
 }
 
 /* SIGINT/SIGTERM: the first stops new work and lets what is in flight finish; the second
- * ends every connection at once (each still gets its record, marked interrupted). */
+ * ends every connection at once (each still gets its record, marked interrupted). The first
+ * says so on standard error whether or not it is a terminal: a scan run from a script or a
+ * service manager must leave the reason it stopped early in its log. */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     struct p3s_scan *scan = arg;
     scan->sum->interrupted = (int)sig;
     if (scan->stopping) {
-        scan->aborting = 1;
-        p3s_conn_abort_all(scan);
-        p3s_tlsprobe_abort_all();
-        p3s_injprobe_abort_all();
-        event_base_loopbreak(scan->base);
+        stop_now(scan);
         return;
     }
     scan->stopping = 1;
-    if (scan->cfg->progress || isatty(STDERR_FILENO))
-        fprintf(stderr, "\npop3scan: %s: finishing %zu connection%s in flight (again to abort)\n",
-                sig == SIGINT ? "interrupted" : "terminated", scan->active,
-                scan->active == 1 ? "" : "s");
+    fprintf(stderr, "%spop3scan: %s: finishing %zu connection%s in flight (again to abort)\n",
+            scan->progress_tty ? "\n" : "", sig == SIGINT ? "interrupted" : "terminated",
+            scan->active, scan->active == 1 ? "" : "s");
     pump(scan);
 }
 
+/* The progress line names what it counts: targets finished (of how many, when known), the
+ * targets and the connections started per second (--rate paces the latter), records, POP3
+ * services, connections in flight; an ETA only while the total is known and the scan is not
+ * stopping. */
 static void print_progress(struct p3s_scan *scan, int final)
 {
     const struct p3s_summary *sum = scan->sum;
     double secs = (p3s_now_ms() - scan->start_ms) / 1000.0;
     uint64_t done = scan->targets_finished;
-    double rate = secs > 0 ? (double)done / secs : 0;
-    char total[32] = "?", eta[32] = "", skipped[48] = "";
+    double trate = secs > 0 ? (double)done / secs : 0;
+    double crate = secs > 0 ? (double)scan->conns_started / secs : 0;
+    char total[32] = "", tail[48] = "", skipped[48] = "";
     uint64_t expect = scan->expected_targets;
     if (expect) {
         expect -= scan->targets_skipped < expect ? scan->targets_skipped : expect;
-        snprintf(total, sizeof total, "%llu", (unsigned long long)expect);
-        if (rate > 0 && expect > done)
-            snprintf(eta, sizeof eta, ", ETA %.0f s", (double)(expect - done) / rate);
+        snprintf(total, sizeof total, "/%llu", (unsigned long long)expect);
     }
+    if (scan->stopping || sum->interrupted)
+        snprintf(tail, sizeof tail, ", interrupted");
+    else if (expect && trate > 0 && expect > done && !final)
+        snprintf(tail, sizeof tail, ", ETA %.0f s", (double)(expect - done) / trate);
     if (scan->targets_skipped)
         snprintf(skipped, sizeof skipped, " (%llu done before)",
                  (unsigned long long)scan->targets_skipped);
-    fprintf(stderr, "%s%llu/%s targets%s, %.0f/s, %zu records, %zu POP3, %zu open%s%s",
+    fprintf(stderr,
+            "%s%llu%s targets%s, %.0f targets/s, %.0f connections/s, %zu records, %zu POP3, "
+            "%zu in flight%s%s",
             scan->progress_tty ? "\r\033[K" : "", (unsigned long long)done, total, skipped,
-            rate, sum->records, sum->by_state[P3S_STATE_POP3], scan->active, eta,
+            trate, crate, sum->records, sum->by_state[P3S_STATE_POP3], scan->active, tail,
             scan->progress_tty && !final ? "" : "\n");
     fflush(stderr);
 }
@@ -789,6 +1245,9 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     struct timeval ctv = {cfg->connect_timeout_ms / 1000, cfg->connect_timeout_ms % 1000 * 1000};
     scan.read_tv = event_base_init_common_timeout(scan.base, &rtv);
     scan.connect_tv = event_base_init_common_timeout(scan.base, &ctv);
+    int half = cfg->read_timeout_ms > 1 ? cfg->read_timeout_ms / 2 : 1;
+    struct timeval dtv = {half / 1000, half % 1000 * 1000};
+    scan.detect_tv = event_base_init_common_timeout(scan.base, &dtv);
     scan.fp = load_fingerprints(cfg);
     if (!scan.fp) {
         rc = 2;
@@ -805,6 +1264,7 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     uint64_t total = p3s_tgen_total(cfg->gen);
     scan.expected_targets = total == UINT64_MAX ? 0 : total;
     scan.flush_ev = event_new(scan.base, -1, 0, on_flush, &scan);
+    scan.stop_ev = event_new(scan.base, -1, 0, on_stop, &scan);
     if (cfg->resume) {
         if (cfg->resuming && p3s_resume_complete(cfg->resume))
             fprintf(stderr, "pop3scan: --resume: %s says this scan is complete; nothing left "
@@ -813,26 +1273,33 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
         struct timeval every = {1, 0};
         event_add(scan.save_timer, &every);
     }
-    scan.tokens_at = scan.start_ms;
+    p3s_pace_init(&scan.pace, cfg->rate);
     scan.rate_timer = evtimer_new(scan.base, on_rate_timer, &scan);
     struct event *sigint = evsignal_new(scan.base, SIGINT, on_signal, &scan);
     struct event *sigterm = evsignal_new(scan.base, SIGTERM, on_signal, &scan);
     evsignal_add(sigint, NULL);
     evsignal_add(sigterm, NULL);
     struct event *progress = NULL;
-    scan.progress_tty = isatty(STDERR_FILENO);
+    scan.progress_tty = isatty(STDERR_FILENO) && (cfg->progress || !cfg->quiet);
     if (cfg->progress || scan.progress_tty) {
         /* At most four updates a second on a terminal, one a second in a log. */
         progress = event_new(scan.base, -1, EV_PERSIST, on_progress, &scan);
         struct timeval tv = {scan.progress_tty ? 0 : 1, scan.progress_tty ? 250000 : 0};
         event_add(progress, &tv);
     }
-    for (size_t i = 0; i < nouts; i++)
-        outs[i].module->begin(&outs[i]);
-    pump(&scan);
-    if (!all_done(&scan))
+    sum->start_wall = (double)p3s_wall_ms() / 1000.0;
+    for (size_t i = 0; i < nouts; i++) {
+        errno = 0;
+        int brc = outs[i].module->begin(&outs[i]), berr = errno;
+        if (p3s_output_check(&outs[i], brc, berr) < 0)
+            output_failed(&scan);
+    }
+    if (!sum->output_failed)
+        pump(&scan);
+    if (!all_done(&scan) && !sum->output_failed)
         event_base_dispatch(scan.base);
     sum->elapsed_ms = p3s_now_ms() - scan.start_ms;
+    sum->end_wall = (double)p3s_wall_ms() / 1000.0;
     if (progress) {
         print_progress(&scan, 1);
         event_free(progress);
@@ -840,27 +1307,35 @@ int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t n
     event_free(sigint);
     event_free(sigterm);
     event_free(scan.rate_timer);
-    p3s_report_bad_line(&scan.bad_lines, NULL);
+    p3s_report_bad_line(&sum->bad_lines, NULL);
     p3s_dns_free(scan.dns); /* an abort: names still resolving get their records now */
     scan.dns = NULL;
     while (scan.head) { /* jobs never started after an interrupt */
         struct p3s_job *j = scan.head;
         scan.head = j->next;
+        p3s_record_free(j->held);
         if (--j->ts->pending == 0) /* unfinished: --resume scans it again */
             free(j->ts);
         free(j->target);
         free(j);
     }
-    for (size_t i = 0; i < nouts; i++)
-        outs[i].module->end(&outs[i], sum);
+    for (size_t i = 0; i < nouts; i++) { /* every module frees its state, failed or not */
+        errno = 0;
+        int erc = outs[i].module->end(&outs[i], sum), eerr = errno;
+        if (!outs[i].failed && p3s_output_check(&outs[i], erc, eerr) < 0)
+            sum->output_failed = 1;
+    }
     if (cfg->resume) {
         event_free(scan.save_timer);
         save_resume(&scan, scan.targets_done && !scan.stopping && !scan.aborting);
     }
     event_free(scan.flush_ev);
+    event_free(scan.stop_ev);
+    scan.stop_ev = NULL;
     rc = 0;
 out:
     p3s_dns_free(scan.dns);
+    p3s_keyset_free(&scan.seen_jobs);
     p3fp_db_free(scan.fp);
     fpcache_free(scan.fpcache);
     p3s_tlsprobe_cleanup();

@@ -2,13 +2,16 @@
 #ifndef POP3SCAN_SCAN_INTERNAL_H
 #define POP3SCAN_SCAN_INTERNAL_H
 
+#include <event2/event_struct.h>
 #include <openssl/ssl.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include "config.h"
 #include "dns.h"
+#include "keyset.h"
 #include "output.h"
+#include "pace.h"
 #include "record.h"
 
 struct event_base;
@@ -27,12 +30,23 @@ struct p3s_tstate {
 /* One (target, address, port) waiting to be scanned. */
 struct p3s_job {
     struct p3s_job *next;
+    struct p3s_scan *scan;
     struct p3s_tstate *ts;
     char *target;
     char ip[64];
     uint16_t port;
     int tls;
     int sni; /* the target is a name: send it as TLS SNI */
+    int tls_retry;          /* the implicit-TLS retry of a cleartext port that spoke TLS */
+    struct p3s_record *held; /* the retry's cleartext record, reported if the retry fails */
+    /* TLS detection (scan.c): a timer while the cleartext connection waits for a greeting,
+     * then the ClientHello probe of the port (tlssniff.c), if one was started. */
+    struct event detect_timer;
+    int detect_armed;
+    struct tls_detect *detect;
+    /* Set by conn.c while the connection runs, read by the TLS detection of scan.c. */
+    double connected_ms;    /* when the TCP connect completed (monotonic), 0 before */
+    int heard;              /* a byte of cleartext came from the server */
 };
 
 struct p3s_scan {
@@ -47,11 +61,15 @@ struct p3s_scan {
     size_t active;       /* connections open */
     size_t dns_pending;  /* names being resolved */
     int targets_done;    /* the target stream is exhausted */
-    size_t bad_lines;    /* bad -iL lines reported */
     int pumping, repump; /* pump() is running / was asked to run again */
     size_t limit;        /* connections allowed now: --concurrency, lowered when out of fds */
-    double tokens, tokens_at; /* --rate token bucket */
+    struct p3s_pace pace; /* --rate */
     struct event *rate_timer;
+    uint64_t conns_started; /* connections of jobs started (what --rate paces) */
+    struct p3s_keyset seen_jobs; /* duplicates: (address, port, transport) of names and
+                                    HOST:PORT targets already scanned (scan.c) */
+    struct event *stop_ev;  /* an output failed: stop the scan from the loop */
+    const struct timeval *detect_tv; /* the wait before trying TLS on a silent cleartext port */
     int stopping, aborting; /* first and second SIGINT/SIGTERM */
     int progress_tty;
     uint64_t expected_targets; /* 0 when unknown (-iL files) */
@@ -82,6 +100,9 @@ int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job);
 void p3s_report_bad_line(size_t *count, const char *msg);
 /* Ends every open connection now, each with its record (second SIGINT). */
 void p3s_conn_abort_all(struct p3s_scan *scan);
+/* Ends the cleartext connection of job now: TLS detection found TLS on its port and retries it
+ * with TLS; its record is replaced. Does nothing when the connection is gone already. */
+void p3s_conn_end_for_tls(struct p3s_scan *scan, struct p3s_job *job);
 /* Called by conn.c when a connection ends: reports the record and starts more work. */
 void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec);
 /* Writes a finished record to every output and counts it in the summary; frees it. */

@@ -291,6 +291,9 @@ struct p3s_tgen {
     size_t nsrcs, si;
     struct frange fr;
     uint64_t k; /* position of the next file target in the final order */
+    int has_range;   /* a command-line CIDR or range of more than one address */
+    int has_ungot;   /* p3s_tgen_unget() gave back a target */
+    struct p3s_target ungot;
 };
 
 /* Whether the next target of the final order is this shard's; counts it either way. */
@@ -436,6 +439,7 @@ static int plan_cmdline(struct p3s_tgen *g, char **exprs, size_t n, char *err, s
         if (parse_expr(exprs[i], g->v6cap, &e, err, errsz) < 0)
             rc = -1;
         else if (e.is_iv) {
+            g->has_range |= e.lo != e.hi;
             items[e.fam][nitems[e.fam]++] = (struct owned){i, e.lo, e.hi};
             p3s_ivset_push(&g->cmd[e.fam], e.lo, e.hi);
         } else
@@ -740,9 +744,39 @@ static int file_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t
 
 int p3s_tgen_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t errsz)
 {
+    if (g->has_ungot) {
+        *t = g->ungot;
+        g->has_ungot = 0;
+        return 1;
+    }
     if (cmd_next(g, t))
         return 1;
     return file_next(g, t, err, errsz);
+}
+
+void p3s_tgen_unget(struct p3s_tgen *g, const struct p3s_target *t)
+{
+    g->ungot = *t;
+    g->has_ungot = 1;
+}
+
+int p3s_tgen_has_range(const struct p3s_tgen *g)
+{
+    return g->has_range || g->nsrcs > 0;
+}
+
+int p3s_tgen_covers(const struct p3s_tgen *g, const char *ip)
+{
+    int fam;
+    u128 a;
+    if (!parse_addr(ip, &fam, &a) || p3s_ivset_contains(&g->excl[fam], a))
+        return 0;
+    if (p3s_ivset_contains(&g->cmd[fam], a) || p3s_ivset_contains(&g->file[fam], a))
+        return 1;
+    if (g->fr.active && g->fr.fam == fam && a >= g->fr.lo && a <= g->fr.hi)
+        return 1;
+    unsigned char key[P3S_KEYSET_KEY_MAX];
+    return g->seen_addrs[fam] && p3s_keyset_has(&g->seen, key, key_addr(key, fam, a, 0));
 }
 
 uint64_t p3s_tgen_total(const struct p3s_tgen *g)

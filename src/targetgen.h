@@ -88,6 +88,18 @@ int p3s_tgen_open(struct p3s_tgen **out, const struct p3s_tgen_opts *o, char *er
  * -2: a file could not be read to its end, err says why: the target set is not what the user
  * gave, which the caller treats as bad input (exit status 2). */
 int p3s_tgen_next(struct p3s_tgen *g, struct p3s_target *t, char *err, size_t errsz);
+/* Gives t back: the next p3s_tgen_next() returns it again (one target at most). The CLI looks
+ * at the first target to tell an input that leaves nothing to scan before anything starts. */
+void p3s_tgen_unget(struct p3s_tgen *g, const struct p3s_target *t);
+/* Whether the targets may be many: a command-line CIDR or range of more than one address, or a
+ * target file. The text report then shows only the services that answered (--open). */
+int p3s_tgen_has_range(const struct p3s_tgen *g);
+/* Whether the address ip (numeric) is, or will be, given by the stream without a port (so it is
+ * scanned on every port of the list): on the command line, in a file range read so far or being
+ * read, or as a single address of a file remembered so far; never when excluded. Any shard's:
+ * the address is scanned once across the shards. The scan drops what a name or HOST:PORT would
+ * scan again (see scan.c, duplicates). */
+int p3s_tgen_covers(const struct p3s_tgen *g, const char *ip);
 /* The number of targets this shard will get, exact when no file is given; else UINT64_MAX. */
 uint64_t p3s_tgen_total(const struct p3s_tgen *g);
 void p3s_tgen_free(struct p3s_tgen *g);

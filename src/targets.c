@@ -26,15 +26,14 @@ static int parse_port(const char *s, size_t len, uint16_t *out)
     return 0;
 }
 
-/* where[port] is 1 + the index of port in pl, or 0: merging duplicates stays linear even for
- * "1-65535". */
-static void add_port(struct p3s_portlist *pl, uint32_t *where, uint16_t port, int tls)
+/* pl->kinds[port] says which ways the port is in the list already: merging duplicates stays
+ * linear even for "1-65535". A port listed both plain and tls: gets an entry for each. */
+static void add_port(struct p3s_portlist *pl, uint16_t port, int tls)
 {
-    if (where[port]) {
-        pl->v[where[port] - 1].tls |= (uint8_t)tls;
+    uint8_t kind = tls ? P3S_PORT_TLS : P3S_PORT_PLAIN;
+    if (pl->kinds[port] & kind)
         return;
-    }
-    where[port] = (uint32_t)pl->n + 1;
+    pl->kinds[port] |= kind;
     if ((pl->n & (pl->n - 1)) == 0) /* grow by doubling: at n = 0, 1, 2, 4, 8 … */
         pl->v = p3s_xrealloc(pl->v, (pl->n ? 2 * pl->n : 1) * sizeof *pl->v);
     pl->v[pl->n].port = port;
@@ -50,7 +49,7 @@ int p3s_ports_parse(const char *spec, struct p3s_portlist *out, char *err, size_
         snprintf(err, errsz, "empty port list");
         return -1;
     }
-    uint32_t *where = p3s_xcalloc(65536, sizeof *where);
+    pl.kinds = p3s_xcalloc(65536, sizeof *pl.kinds);
     while (*p) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -70,25 +69,22 @@ int p3s_ports_parse(const char *spec, struct p3s_portlist *out, char *err, size_
             snprintf(err, errsz, "bad port '%.*s' (ports are 1-65535, ranges LOW-HIGH, tls:PORT)",
                      (int)len, p);
             p3s_ports_free(&pl);
-            free(where);
             return -1;
         }
         if (!dash)
             hi = lo;
         for (unsigned port = lo; port <= hi; port++)
-            add_port(&pl, where, (uint16_t)port, tls || port == 995);
+            add_port(&pl, (uint16_t)port, tls || port == 995);
         p += len;
         if (*p == ',') {
             p++;
             if (!*p) { /* "110," : an empty last item, like the empty one in "1,,2" */
                 snprintf(err, errsz, "bad port list '%s' (empty item after ',')", spec);
                 p3s_ports_free(&pl);
-                free(where);
                 return -1;
             }
         }
     }
-    free(where);
     *out = pl;
     return 0;
 }
@@ -96,18 +92,23 @@ int p3s_ports_parse(const char *spec, struct p3s_portlist *out, char *err, size_
 void p3s_ports_free(struct p3s_portlist *pl)
 {
     free(pl->v);
+    free(pl->kinds);
     pl->v = NULL;
+    pl->kinds = NULL;
     pl->n = 0;
+}
+
+unsigned p3s_ports_kinds(const struct p3s_portlist *pl, uint16_t port)
+{
+    if (port == 995)
+        return P3S_PORT_TLS;
+    unsigned k = pl->kinds ? pl->kinds[port] : 0;
+    return k ? k : P3S_PORT_PLAIN;
 }
 
 int p3s_ports_is_tls(const struct p3s_portlist *pl, uint16_t port)
 {
-    if (port == 995)
-        return 1;
-    for (size_t i = 0; i < pl->n; i++)
-        if (pl->v[i].port == port)
-            return pl->v[i].tls;
-    return 0;
+    return (p3s_ports_kinds(pl, port) & P3S_PORT_TLS) != 0;
 }
 
 int p3s_hostname_valid(const char *s)

@@ -16,15 +16,25 @@ struct p3s_port {
     uint8_t tls; /* implicit TLS */
 };
 
+/* The ways a port is scanned: cleartext, implicit TLS, or both. */
+#define P3S_PORT_PLAIN 1u
+#define P3S_PORT_TLS 2u
+
 struct p3s_portlist {
-    struct p3s_port *v;
+    struct p3s_port *v; /* in the order given, each (port, tls) once */
     size_t n;
+    uint8_t *kinds;     /* per port number: P3S_PORT_PLAIN | P3S_PORT_TLS as listed */
 };
 
-/* Parses a port list. 995 is implicit TLS; `tls:` marks any other port or range as such. */
+/* Parses a port list. 995 is implicit TLS; `tls:` marks any other port or range as such. A
+ * port listed both ways (110,tls:110 or 100-200,tls:150) gets both entries: it is scanned in
+ * cleartext and with implicit TLS, two records. */
 int p3s_ports_parse(const char *spec, struct p3s_portlist *out, char *err, size_t errsz);
 void p3s_ports_free(struct p3s_portlist *pl);
-/* Whether port is marked implicit TLS in the list (or is 995). */
+/* How a port named with a target (HOST:PORT) is scanned: as the list has it, else cleartext
+ * (995: implicit TLS). P3S_PORT_PLAIN, P3S_PORT_TLS or both. */
+unsigned p3s_ports_kinds(const struct p3s_portlist *pl, uint16_t port);
+/* Whether port is scanned with implicit TLS (listed tls: or 995). */
 int p3s_ports_is_tls(const struct p3s_portlist *pl, uint16_t port);
 
 enum p3s_target_kind { P3S_TARGET_NAME, P3S_TARGET_IPV4, P3S_TARGET_IPV6 };

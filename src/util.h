@@ -17,6 +17,12 @@ char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen);
 void p3s_strlcpy(char *dst, const char *src, size_t n);
 /* Monotonic milliseconds, for timings. */
 double p3s_now_ms(void);
+/* The wall clock in milliseconds since the epoch, for timestamps. */
+int64_t p3s_wall_ms(void);
+/* A wall-clock time as RFC 3339 in UTC with milliseconds: "2026-12-04T05:25:57.123Z" (24
+ * characters and the NUL). */
+#define P3S_RFC3339_LEN 25
+void p3s_rfc3339(int64_t ms, char out[P3S_RFC3339_LEN]);
 
 /* The splitmix64 finaliser, a bijective 64-bit mix with good avalanche: the end of keyset.c's
  * hash and the round function of perm.c. Inline, as both call it for every target. */

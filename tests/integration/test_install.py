@@ -39,7 +39,7 @@ def help_options():
 def help_values():
     """The values --help names for the options that take one of a fixed set."""
     text = " ".join(help_text().split())
-    formats = re.search(r"output format: ([\w, ]+?) \(default", text).group(1).split(", ")
+    formats = re.search(r"--format FORMAT ([\w, ]+?) \(default", text).group(1).split(", ")
     colors = re.search(r"--color WHEN (\w+), (\w+) or (\w+)", text).groups()
     severities = re.search(r"at or above it \(([\w, ]+)\)", text).group(1).split(", ")
     return {"--format": sorted(formats), "--color": sorted(colors),
@@ -79,7 +79,8 @@ class BashCompletionTest(unittest.TestCase):
 
     def test_option_prefix(self):
         self.assertEqual(self.complete("--col"), ["--color"])
-        self.assertEqual(self.complete("--no-t"), ["--no-tls-versions"])
+        self.assertEqual(self.complete("--no-tls-v"), ["--no-tls-versions"])
+        self.assertEqual(self.complete("--no-t"), ["--no-tls-detect", "--no-tls-versions"])
 
     def test_values(self):
         values = help_values()
