@@ -40,11 +40,12 @@ with        cert: CN=FGT60E0000000001,OU=FortiGate,O=Fortinet
 rule sophos-utm
 vendor      Sophos
 product     Sophos UTM
-greeting    (?i)(?<![\w.-])(?:Sophos(?: UTM)?|Astaro(?: Security Gateway)?)(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
+greeting    (?i)(?<![\w.-])(?:Sophos UTM|Astaro(?: Security Gateway)?)(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
 example     greeting: Sophos UTM POP3 proxy ready
 example     greeting: Astaro Security Gateway 8.3 POP3 proxy
 expect      version: 8.3
 counterexample greeting: sophos.example.com POP3 ready
+counterexample greeting: Sophos Email Appliance POP3 ready
 
 rule watchguard
 vendor      WatchGuard

@@ -389,7 +389,7 @@ rule merak
 vendor      IceWarp
 product     Merak Mail Server
 cpe         cpe:2.3:a:icewarp:merak_mail_server:{version}:*:*:*:*:*:*:*
-greeting    (?i)(?<![\w.-])Merak(?: Mail Server)?(?![\w-]|\.\w)(?: v?(?<version>\d+(?:\.\d+)+))?
+greeting    (?<![\w.-])(?:MERAK|Merak)(?: Mail Server)?(?![\w-]|\.\w)(?: v?(?<version>\d+(?:\.\d+)+))?
 example     greeting: mail.example.com Merak 8.3.8 POP3 Thu, 08 Feb 2007 12:00:00 +0100 <20070208120000@mail.example.com>
 expect      version: 8.3.8
 example     greeting: Merak Mail Server POP3 ready

@@ -1029,7 +1029,7 @@ static void test_bench_corpus(void **state)
     print_message("accuracy corpus: %u entries (%u named: %u certain, %u likely, %u guess)\n",
                   entries, named, confidence[P3FP_CONF_CERTAIN], confidence[P3FP_CONF_LIKELY],
                   confidence[P3FP_CONF_GUESS]);
-    assert_true(named >= 60);
+    assert_true(named >= 250);
     assert_int_equal(failures, 0);
     p3fp_db_free(db);
 }
