@@ -13,6 +13,8 @@
  *     example not matched, …) and leave the database as it was;
  *   - CPE escaping and field truncation whatever the captured bytes;
  *   - hostile input (a 1 MB greeting, backtracking bait) returns quickly;
+ *   - the prefilter: the literal taken from a pattern is one every match contains (none when in
+ *     doubt), and a rule whose literal the text lacks is skipped without changing any answer;
  *   - every vendor and product the rules give is a line of bench/products.tsv;
  *   - bench/corpus/greetings.tsv (the accuracy corpus) is identified as it says — the replies
  *     to USER, STLS and QUIT as the benchmark's test server gives them — with no conflict.
@@ -30,6 +32,7 @@
 #include <cmocka.h>
 
 #include "fp.h"
+#include "fp_internal.h" /* the prefilter's literal extraction, tested directly */
 #include "p3fp_builtin.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -753,6 +756,151 @@ static void test_cpe_escaping_and_truncation(void **state)
     p3fp_db_free(db);
 }
 
+/* ---- the prefilter ------------------------------------------------------------------------ */
+
+static void expect_literal(const char *pattern, const char *want)
+{
+    char lit[P3FP_LITERAL_MAX + 1];
+    size_t n = p3fp_required_literal(pattern, strlen(pattern), lit);
+    if (!want) {
+        if (n)
+            fail_msg("pattern %s: literal \"%s\", expected none", pattern, lit);
+        return;
+    }
+    if (n == 0 || strcmp(lit, want) != 0)
+        fail_msg("pattern %s: literal \"%s\", expected \"%s\"", pattern, n ? lit : "",
+                 want);
+    assert_int_equal(n, strlen(want));
+}
+
+/* want: the literals joined by '|', NULL for none */
+static void expect_literals(const char *pattern, const char *want)
+{
+    char lits[P3FP_LITERAL_ALTS][P3FP_LITERAL_MAX + 1];
+    size_t len[P3FP_LITERAL_ALTS];
+    size_t n = p3fp_required_literals(pattern, strlen(pattern), lits, len);
+    char got[P3FP_LITERAL_ALTS * (P3FP_LITERAL_MAX + 1) + 1] = "";
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(len[i], strlen(lits[i]));
+        if (i)
+            strcat(got, "|");
+        strcat(got, lits[i]);
+    }
+    if (!want ? n != 0 : strcmp(got, want) != 0)
+        fail_msg("pattern %s: literals \"%s\", expected \"%s\"", pattern, got,
+                 want ? want : "(none)");
+}
+
+static void test_prefilter(void **state)
+{
+    (void)state;
+    /* the longest run outside groups and classes, lower-cased */
+    expect_literal("^Dovecot (?:\\((?<os>[A-Z][\\w .-]{0,30})\\) )?ready\\.", "dovecot ");
+    expect_literal("(?i)(?<![\\w.-])dovecot(?![\\w-]|\\.\\w)", "dovecot");
+    expect_literal("\\d+\\.\\d+ server ready", " server ready");
+    expect_literal("v\\d \\(IMail \\d", " (imail ");
+    expect_literal("[abc]def[^x]", "def");
+    expect_literal("[]a-]bcd[^x]efgh", "efgh");
+    /* a '[' in a class (POSIX classes and their near misses) or quoted text: none */
+    expect_literal("bcd[[:alpha:]]efgh", NULL);
+    expect_literal("[]tebd[[:;lp][]tecd[[]:", NULL); /* found by fuzz_literal */
+    expect_literal("abcd(\\Q)\\E)", NULL);
+    /* a character under a quantifier is not required: it leaves the run */
+    expect_literal("colou?r", "colo");
+    expect_literal("abcd{2}efgh", "efgh");
+    expect_literal("abcd{2,}efg", "abc");
+    expect_literal("abcd+efg", "abcd");
+    expect_literal("abc*", NULL);
+    expect_literal("x{,2}yzab", "yzab");
+    expect_literal("ab\\{3}cd", "ab{3}cd"); /* an escaped brace starts no quantifier */
+    expect_literal("\\d{2}\\.\\d{3} ready", " ready");
+    /* a '{' that starts no quantifier is a literal but is not taken */
+    expect_literal("ab{xyzw", "xyzw");
+    /* long literals: the prefix */
+    expect_literal("abcdefghijklmnopqrstuvwxyz", "abcdefghijklmno");
+    /* none when in doubt */
+    expect_literal("abcd|efgh", NULL);
+    expect_literal("(?x)abc def", NULL);
+    expect_literal("\\x20abcdef", NULL);
+    expect_literal("abc\\Qdef\\E", NULL);
+    expect_literal("(a)\\1bcde", NULL);
+    expect_literal("ab", NULL);
+    expect_literal("(?i)abc(", NULL);
+    expect_literal("abc[def", NULL);
+    /* option settings are not groups: the text around them counts */
+    expect_literal("(?J)(?i)mercury/32", "mercury/32");
+    /* groups that must match count; optional ones and assertions do not */
+    expect_literal("ab(?:cdefg)?hi", NULL);
+    expect_literal("ab(?=cdefg)hi", NULL);
+    expect_literal("ab(?<name>cdefg)+hi", "cdefg");
+    expect_literal("x(?i:Dovecot) y", "dovecot");
+    expect_literal("(?:abc){0,2}de", NULL);
+    expect_literal("(?(1)abc|def)", NULL);
+    /* alternatives: one literal each, or none when one of them has none */
+    expect_literals("(?<![\\w.-])Rambler(?![\\w-]|\\.\\w)|(?<![\\w-])"
+                    "(?:rambler\\.ru|ro\\.ru|lenta\\.ru)(?![\\w-]|\\.\\w)",
+                    "rambler|rambler.ru|ro.ru|lenta.ru");
+    expect_literals("(?:Zoho|ZOHO) mail", " mail"); /* one literal of 5 beats one of 4 */
+    expect_literals("(?:Zoho|ZOHO)!", "zoho");      /* alike once lower-cased: one */
+    expect_literals("(?:abc|de) fghij", " fghij");
+    expect_literals("abcd|e|fghi", NULL);
+    expect_literals("a(?:bcd|efg|hij)k|lmnop", "bcd|efg|hij|lmnop");
+    expect_literals("(?:a|b|c|d|e|f|g|h|i)xyz", "xyz");
+    expect_literals("aaa|bbb|ccc|ddd|eee|fff|ggg|hhh|iii", NULL); /* too many */
+
+    /* trigrams: a literal in the text may be; one with a sequence the text lacks is not */
+    struct p3fp_trigrams t;
+    const char *text = "POP3 Server (IMail 8.22) ready";
+    p3fp_trigrams_build(&t, text, strlen(text));
+    assert_true(p3fp_trigrams_may_contain(&t, "(imail ", 7));
+    assert_true(p3fp_trigrams_may_contain(&t, "server", 6));
+    assert_false(p3fp_trigrams_may_contain(&t, "dovecot", 7));
+    p3fp_trigrams_build(&t, "ab", 2); /* too short for any sequence */
+    assert_false(p3fp_trigrams_may_contain(&t, "abc", 3));
+
+    /* the built-in rules: most greeting patterns have a literal, and no literal hides a match —
+     * every pattern of every rule, run alone on every example and counterexample of the whole
+     * database, matches only texts that hold its literal */
+    struct p3fp_db *db = builtin();
+    size_t with = 0, patterns = 0, matches = 0;
+    pcre2_match_data *md = pcre2_match_data_create(db->max_pairs, NULL);
+    assert_non_null(md);
+    for (size_t r = 0; r < db->n; r++)
+        for (size_t k = 0; k < db->rules[r].ncond; k++) {
+            const struct cond *c = &db->rules[r].cond[k];
+            if (c->kind != COND_MATCH && c->kind != COND_NOT)
+                continue;
+            patterns += c->src == SRC_GREETING;
+            with += c->src == SRC_GREETING && c->lf;
+            if (!c->lf)
+                continue;
+            for (size_t e = 0; e < db->n; e++)
+                for (size_t x = 0; x < db->rules[e].nex; x++) {
+                    const struct example *ex = &db->rules[e].ex[x];
+                    const char *subject = ex->field[c->src];
+                    if (!subject || pcre2_match(c->re, (PCRE2_SPTR)subject, ex->len[c->src], 0,
+                                                0, md, NULL) < 0)
+                        continue;
+                    matches++;
+                    p3fp_trigrams_build(&t, subject, ex->len[c->src]);
+                    size_t j = 0;
+                    while (j < c->lf->nlit && !strcasestr(subject, c->lf->lit[j]))
+                        j++;
+                    if (j == c->lf->nlit || !p3fp_litfilter_may_match(c->lf, &t))
+                        fail_msg("rule %s: its pattern matches \"%s\" (an example of %s) "
+                                 "without any of its %zu literals (\"%s\" …)",
+                                 db->rules[r].id, subject, db->rules[e].id, c->lf->nlit,
+                                 c->lf->lit[0]);
+                }
+        }
+    pcre2_match_data_free(md);
+    print_message("prefilter: %zu of %zu greeting patterns have a literal; %zu matches of "
+                  "examples checked\n", with, patterns, matches);
+    assert_true(with * 4 >= patterns * 3);
+    assert_true(matches >= 500);
+    p3fp_db_free(db);
+}
+
 /* ---- hostile input ------------------------------------------------------------------------ */
 
 static void test_hostile_input(void **state)
@@ -1045,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_format_features),
         cmocka_unit_test(test_confidence_and_conflicts),
         cmocka_unit_test(test_cpe_escaping_and_truncation),
+        cmocka_unit_test(test_prefilter),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_products_are_canonical),
         cmocka_unit_test(test_bench_corpus),
