@@ -6,8 +6,8 @@
 #   - a host name under the operator's domain in the greeting or APOP timestamp
 #     ("<…@pop.free.fr>"), or the operator's name in a greeting: likely, priority 80 — a server
 #     of the provider's customer never carries the provider's domain, but a greeting is text
-#     anyone can write. Domains are matched in lower case, as host names are written (a
-#     case-blind alternation of domains cost ten times as much per greeting: bench/fpcost.c).
+#     anyone can write. Domains are matched without case ("Sohu.com"); the prefilter keeps
+#     these patterns from running unless the domain is there (bench/fpcost.c).
 # Customers' own servers hosted by a provider (a VPS under the provider's domain) are not the
 # provider's mail service: those domains (kundenserver.de, ip-….secureserver.net) are left out.
 # Format, bands and idioms: fingerprints/README.md and the head of unix.fp.
@@ -160,7 +160,7 @@ priority    80
 confidence  likely
 vendor      Fastmail
 product     Fastmail
-greeting    (?<![\w-])(?:fastmail\.(?:com|fm)|messagingengine\.com)(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])(?:fastmail\.(?:com|fm)|messagingengine\.com)(?![\w-]|\.\w))
 example     greeting: pop.fastmail.com POP3 ready
 counterexample greeting: pop.fastmail.com.example.net POP3 ready
 
@@ -179,7 +179,7 @@ priority    80
 confidence  likely
 vendor      VK
 product     Mail.ru
-greeting    (?<![\w-])mail\.ru(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])mail\.ru(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.mail.ru>
 counterexample greeting: POP3 server ready <1.2@pop.email.ru>
 counterexample greeting: POP3 server ready <1.2@mail.ru.example.com>
@@ -306,6 +306,114 @@ counterexample greeting: XMail POP3 Server v1.0 Service Ready(XMail v1.0)
 with        cert: CN=pop.qq.com
 
 # ===========================================================================================
+# The big providers' host names (and GMX's name) in a greeting or APOP timestamp: likely
+# ===========================================================================================
+
+rule gmail-host
+priority    80
+confidence  likely
+vendor      Google
+product     Gmail
+greeting    (?i:(?<![\w-])(?:gmail|googlemail)\.com(?![\w-]|\.\w))
+example     greeting: POP3 Server pop.gmail.com ready
+counterexample greeting: POP3 server ready <1.2@pop.gmail.com.example.net>
+counterexample greeting: POP3 server ready <1.2@notgmail.com>
+
+rule yahoo-host
+priority    80
+confidence  likely
+vendor      Yahoo
+product     Yahoo Mail
+greeting    (?i:(?<![\w-])yahoo\.(?:com|co\.jp|co\.uk|fr|de|es|it|com\.br|co\.in|net)(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop.mail.yahoo.com>
+counterexample greeting: POP3 server ready <1.2@pop.yahoo.com.example.net>
+
+rule aol-host
+priority    80
+confidence  likely
+vendor      AOL
+product     AOL Mail
+greeting    (?i:(?<![\w-])aol\.com(?![\w-]|\.\w))
+example     greeting: POP3 server pop.aol.com ready
+counterexample greeting: POP3 server ready <1.2@myaol.com>
+
+rule zoho-host
+priority    80
+confidence  likely
+vendor      Zoho
+product     Zoho Mail
+greeting    (?i:(?<![\w-])zoho(?:mail)?\.(?:com|eu|in|com\.au|jp|com\.cn|sa|ca)(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop.zoho.com>
+counterexample greeting: zoho.example.com ready
+
+rule yandex-host
+priority    80
+confidence  likely
+vendor      Yandex
+product     Yandex Mail
+greeting    (?i:(?<![\w-])(?:yandex\.(?:ru|net|com|com\.tr|by|kz|ua)|ya\.ru)(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop.yandex.ru>
+counterexample greeting: POP3 server ready <1.2@yandex.ru.example.org>
+counterexample greeting: POP3 server ready <1.2@okaya.ru>
+
+rule gmx-host
+priority    80
+confidence  likely
+vendor      GMX
+product     GMX Mail
+greeting    (?<![\w.-])GMX(?![\w-]|\.\w)|(?i:(?<![\w-])gmx\.(?:net|com|de|at|ch|co\.uk|fr|es)(?![\w-]|\.\w))
+example     greeting: pop.gmx.net GMX POP3 StreamProxy ready
+example     greeting: POP3 server ready <1.2@pop.gmx.com>
+counterexample greeting: POP3 server ready <1.2@gmx.net.example.org>
+counterexample greeting: gmx-relay POP3 ready
+
+rule webde-host
+priority    80
+confidence  likely
+vendor      WEB.DE
+product     WEB.DE Mail
+greeting    (?i:(?<![\w-])web\.de(?![\w-]|\.\w))
+example     greeting: WEB.DE POP3 server ready
+example     greeting: POP3 server ready <1.2@pop3.web.de>
+counterexample greeting: POP3 server ready <1.2@myweb.de>
+
+rule netease-host
+priority    80
+confidence  likely
+vendor      NetEase
+product     NetEase Mail
+greeting    (?i:(?<![\w-])(?:163\.com|126\.com|188\.com|yeah\.net|netease\.com)(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop.163.com>
+counterexample greeting: POP3 server ready <1.2@mail.x163.com>
+
+rule qqmail-host
+priority    80
+confidence  likely
+vendor      Tencent
+product     QQ Mail
+greeting    (?i:(?<!exmail\.)(?<![\w-])qq\.com(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop.qq.com>
+counterexample greeting: POP3 server ready <1.2@pop.exmail.qq.com>
+
+rule exmail-host
+priority    80
+confidence  likely
+vendor      Tencent
+product     Tencent Exmail
+greeting    (?i:(?<![\w-])exmail\.qq\.com(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop.exmail.qq.com>
+counterexample greeting: POP3 server ready <1.2@pop.qq.com>
+
+rule outlook-com-host
+priority    80
+confidence  likely
+vendor      Microsoft
+product     Outlook.com
+greeting    (?i:(?<![\w-])(?:hotmail\.com|live\.com)(?![\w-]|\.\w))
+example     greeting: POP3 server ready <1.2@pop3.live.com>
+counterexample greeting: POP3 server ready <1.2@mylive.com>
+
+# ===========================================================================================
 # Regional providers: the operator's certificate; its domain or name in the greeting
 # ===========================================================================================
 
@@ -324,7 +432,7 @@ priority    80
 confidence  likely
 vendor      Alibaba Cloud
 product     Alibaba Mail
-greeting    (?<![\w.-])Ali(?:yun|Mail)(?![\w-]|\.\w)|(?<![\w-])(?:aliyun\.com|mxhichina\.com|alimail\.com)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Ali(?:yun|Mail)(?![\w-]|\.\w)|(?i:(?<![\w-])(?:aliyun\.com|mxhichina\.com|alimail\.com)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.1700000000@pop3.aliyun.com>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.aliyun.com.example.com>
@@ -345,7 +453,7 @@ priority    80
 confidence  likely
 vendor      Aruba
 product     Aruba Mail
-greeting    (?<![\w-])aruba\.it(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])aruba\.it(?![\w-]|\.\w))
 example     greeting: POP3 server ready <4.1700000000@pop3s.aruba.it>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.aruba.it.example.com>
@@ -366,7 +474,7 @@ priority    80
 confidence  likely
 vendor      BT
 product     BT Mail
-greeting    (?<![\w-])(?:btinternet\.com|btopenworld\.com)(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])(?:btinternet\.com|btopenworld\.com)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@mail.btinternet.com>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.btinternet.com.example.com>
@@ -387,7 +495,7 @@ priority    80
 confidence  likely
 vendor      China Mobile
 product     139 Mail
-greeting    (?<![\w.-])139 ?Mail(?![\w-]|\.\w)|(?<![\w-])139\.com(?![\w-]|\.\w)
+greeting    (?<![\w.-])139 ?Mail(?![\w-]|\.\w)|(?i:(?<![\w-])139\.com(?![\w-]|\.\w))
 example     greeting: Welcome to 139Mail POP3 Server
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.139.com.example.com>
@@ -408,7 +516,7 @@ priority    80
 confidence  likely
 vendor      China Telecom
 product     189 Mail
-greeting    (?<![\w.-])189 ?Mail(?![\w-]|\.\w)|(?<![\w-])189\.cn(?![\w-]|\.\w)
+greeting    (?<![\w.-])189 ?Mail(?![\w-]|\.\w)|(?i:(?<![\w-])189\.cn(?![\w-]|\.\w))
 example     greeting: 189Mail POP3 Server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.189.cn.example.com>
@@ -429,7 +537,7 @@ priority    80
 confidence  likely
 vendor      Comcast
 product     Xfinity Mail
-greeting    (?<![\w.-])(?:Comcast|Xfinity)(?![\w-]|\.\w)|(?<![\w-])(?:comcast\.net|xfinity\.com)(?![\w-]|\.\w)
+greeting    (?<![\w.-])(?:Comcast|Xfinity)(?![\w-]|\.\w)|(?i:(?<![\w-])(?:comcast\.net|xfinity\.com)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <8.1700000000@pop3.comcast.net>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.comcast.net.example.com>
@@ -450,7 +558,7 @@ priority    80
 confidence  likely
 vendor      ContactOffice
 product     Mailfence
-greeting    (?<![\w.-])(?:Mailfence|ContactOffice)(?![\w-]|\.\w)|(?<![\w-])(?:mailfence\.com|contactoffice\.(?:com|net))(?![\w-]|\.\w)
+greeting    (?<![\w.-])(?:Mailfence|ContactOffice)(?![\w-]|\.\w)|(?i:(?<![\w-])(?:mailfence\.com|contactoffice\.(?:com|net))(?![\w-]|\.\w))
 example     greeting: ContactOffice POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.mailfence.com.example.com>
@@ -471,7 +579,7 @@ priority    80
 confidence  likely
 vendor      Cox
 product     Cox Mail
-greeting    (?<![\w-])cox\.net(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])cox\.net(?![\w-]|\.\w))
 example     greeting: POP3 server ready <3.1700000000@pop.cox.net>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.cox.net.example.com>
@@ -492,7 +600,7 @@ priority    80
 confidence  likely
 vendor      Deutsche Telekom
 product     T-Online Mail
-greeting    (?<![\w.-])T-Online(?![\w-]|\.\w)|(?<![\w-])t-online\.de(?![\w-]|\.\w)
+greeting    (?<![\w.-])T-Online(?![\w-]|\.\w)|(?i:(?<![\w-])t-online\.de(?![\w-]|\.\w))
 example     greeting: T-Online POP3 Server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.t-online.de.example.com>
@@ -513,7 +621,7 @@ priority    80
 confidence  likely
 vendor      EarthLink
 product     EarthLink Mail
-greeting    (?<![\w.-])EarthLink(?![\w-]|\.\w)|(?<![\w-])(?:earthlink\.net|mindspring\.com)(?![\w-]|\.\w)
+greeting    (?<![\w.-])EarthLink(?![\w-]|\.\w)|(?i:(?<![\w-])(?:earthlink\.net|mindspring\.com)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <7.1700000000@pop.earthlink.net>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.earthlink.net.example.com>
@@ -534,7 +642,7 @@ priority    80
 confidence  likely
 vendor      Forward Email
 product     Forward Email
-greeting    (?<![\w.-])Forward ?Email(?![\w-]|\.\w)|(?<![\w-])forwardemail\.net(?![\w-]|\.\w)
+greeting    (?<![\w.-])Forward ?Email(?![\w-]|\.\w)|(?i:(?<![\w-])forwardemail\.net(?![\w-]|\.\w))
 example     greeting: Forward Email POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.forwardemail.net.example.com>
@@ -555,7 +663,7 @@ priority    80
 confidence  likely
 vendor      Free
 product     Free Mail
-greeting    (?<![\w-])free\.fr(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])free\.fr(?![\w-]|\.\w))
 example     greeting: POP3 ready <10230.1700000000@pop.free.fr>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.free.fr.example.com>
@@ -576,7 +684,7 @@ priority    80
 confidence  likely
 vendor      freenet
 product     freenet Mail
-greeting    (?<![\w-])freenet\.de(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])freenet\.de(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@mx.freenet.de>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.freenet.de.example.com>
@@ -597,7 +705,7 @@ priority    80
 confidence  likely
 vendor      GoDaddy
 product     Workspace Email
-greeting    (?<![\w-])(?:(?:pop|pop3|imap|\*)\.(?:(?:europe|asia)\.)?secureserver\.net)(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])(?:(?:pop|pop3|imap|\*)\.(?:(?:europe|asia)\.)?secureserver\.net)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.secureserver.net>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.secureserver.net.example.com>
@@ -618,7 +726,7 @@ priority    80
 confidence  likely
 vendor      Interia
 product     Poczta Interia
-greeting    (?<![\w.-])Interia(?![\w-]|\.\w)|(?<![\w-])(?:interia\.pl|interia\.eu)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Interia(?![\w-]|\.\w)|(?i:(?<![\w-])(?:interia\.pl|interia\.eu)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@poczta.interia.pl>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.interia.pl.example.com>
@@ -639,7 +747,7 @@ priority    80
 confidence  likely
 vendor      IONOS
 product     IONOS Mail
-greeting    (?<![\w.-])IONOS(?![\w-]|\.\w)|(?<![\w-])(?:ionos\.(?:de|com|co\.uk|es|fr|it|mx|ca|at)|1und1\.de|1and1\.(?:com|co\.uk))(?![\w-]|\.\w)
+greeting    (?<![\w.-])IONOS(?![\w-]|\.\w)|(?i:(?<![\w-])(?:ionos\.(?:de|com|co\.uk|es|fr|it|mx|ca|at)|1und1\.de|1and1\.(?:com|co\.uk))(?![\w-]|\.\w))
 example     greeting: POP server ready <1.2@pop.ionos.de>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.ionos.de.example.com>
@@ -660,7 +768,7 @@ priority    80
 confidence  likely
 vendor      Italiaonline
 product     Libero Mail
-greeting    (?<![\w.-])Libero(?![\w-]|\.\w)|(?<![\w-])libero\.it(?![\w-]|\.\w)
+greeting    (?<![\w.-])Libero(?![\w-]|\.\w)|(?i:(?<![\w-])libero\.it(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@popmail.libero.it>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.libero.it.example.com>
@@ -681,7 +789,7 @@ priority    80
 confidence  likely
 vendor      Italiaonline
 product     Virgilio Mail
-greeting    (?<![\w.-])Virgilio(?![\w-]|\.\w)|(?<![\w-])virgilio\.it(?![\w-]|\.\w)
+greeting    (?<![\w.-])Virgilio(?![\w-]|\.\w)|(?i:(?<![\w-])virgilio\.it(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@in.virgilio.it>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.virgilio.it.example.com>
@@ -702,7 +810,7 @@ priority    80
 confidence  likely
 vendor      Kakao
 product     Daum Mail
-greeting    (?<![\w.-])(?:Daum|Hanmail)(?![\w-]|\.\w)|(?<![\w-])(?:daum\.net|hanmail\.net)(?![\w-]|\.\w)
+greeting    (?<![\w.-])(?:Daum|Hanmail)(?![\w-]|\.\w)|(?i:(?<![\w-])(?:daum\.net|hanmail\.net)(?![\w-]|\.\w))
 example     greeting: Daum POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.daum.net.example.com>
@@ -723,7 +831,7 @@ priority    80
 confidence  likely
 vendor      KPN
 product     KPN Mail
-greeting    (?<![\w.-])KPN(?![\w-]|\.\w)|(?<![\w-])(?:kpnmail\.nl|planet\.nl)(?![\w-]|\.\w)
+greeting    (?<![\w.-])KPN(?![\w-]|\.\w)|(?i:(?<![\w-])(?:kpnmail\.nl|planet\.nl)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.kpnmail.nl>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.kpnmail.nl.example.com>
@@ -744,7 +852,7 @@ priority    80
 confidence  likely
 vendor      La Poste
 product     Laposte.net
-greeting    (?<![\w-])laposte\.net(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])laposte\.net(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.laposte.net>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.laposte.net.example.com>
@@ -765,7 +873,7 @@ priority    80
 confidence  likely
 vendor      Naver
 product     Naver Mail
-greeting    (?<![\w.-])Naver(?![\w-]|\.\w)|(?<![\w-])naver\.com(?![\w-]|\.\w)
+greeting    (?<![\w.-])Naver(?![\w-]|\.\w)|(?i:(?<![\w-])naver\.com(?![\w-]|\.\w))
 example     greeting: Naver POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.naver.com.example.com>
@@ -786,7 +894,7 @@ priority    80
 confidence  likely
 vendor      Nodemailer
 product     Ethereal Email
-greeting    (?<![\w.-])Ethereal Email(?![\w-]|\.\w)|(?<![\w-])ethereal\.email(?![\w-]|\.\w)
+greeting    (?<![\w.-])Ethereal Email(?![\w-]|\.\w)|(?i:(?<![\w-])ethereal\.email(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@ethereal.email>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.ethereal.email.example.com>
@@ -807,7 +915,7 @@ priority    80
 confidence  likely
 vendor      Onet
 product     Poczta Onet
-greeting    (?<![\w.-])Onet(?![\w-]|\.\w)|(?<![\w-])(?:onet\.pl|onet\.eu|op\.pl)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Onet(?![\w-]|\.\w)|(?i:(?<![\w-])(?:onet\.pl|onet\.eu|op\.pl)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop3.poczta.onet.pl>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.onet.pl.example.com>
@@ -828,7 +936,7 @@ priority    80
 confidence  likely
 vendor      Orange
 product     Orange Mail
-greeting    (?<![\w-])(?:orange\.fr|wanadoo\.fr)(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])(?:orange\.fr|wanadoo\.fr)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.orange.fr>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.orange.fr.example.com>
@@ -849,7 +957,7 @@ priority    80
 confidence  likely
 vendor      Rackspace
 product     Rackspace Email
-greeting    (?<![\w.-])Rackspace(?![\w-]|\.\w)|(?<![\w-])emailsrvr\.com(?![\w-]|\.\w)
+greeting    (?<![\w.-])Rackspace(?![\w-]|\.\w)|(?i:(?<![\w-])emailsrvr\.com(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@secure.emailsrvr.com>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.emailsrvr.com.example.com>
@@ -870,7 +978,7 @@ priority    80
 confidence  likely
 vendor      Railsware
 product     Mailtrap
-greeting    (?<![\w.-])Mailtrap(?![\w-]|\.\w)|(?<![\w-])mailtrap\.io(?![\w-]|\.\w)
+greeting    (?<![\w.-])Mailtrap(?![\w-]|\.\w)|(?i:(?<![\w-])mailtrap\.io(?![\w-]|\.\w))
 example     greeting: Mailtrap POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.mailtrap.io.example.com>
@@ -891,7 +999,7 @@ priority    80
 confidence  likely
 vendor      Rambler
 product     Rambler Mail
-greeting    (?<![\w.-])Rambler(?![\w-]|\.\w)|(?<![\w-])(?:rambler\.ru|ro\.ru|lenta\.ru|autorambler\.ru)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Rambler(?![\w-]|\.\w)|(?i:(?<![\w-])(?:rambler\.ru|ro\.ru|lenta\.ru|autorambler\.ru)(?![\w-]|\.\w))
 example     greeting: POP3 Rambler Mail ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.rambler.ru.example.com>
@@ -912,7 +1020,7 @@ priority    80
 confidence  likely
 vendor      Rediff
 product     Rediffmail
-greeting    (?<![\w.-])Rediff(?:mail)?(?![\w-]|\.\w)|(?<![\w-])rediffmail\.com(?![\w-]|\.\w)
+greeting    (?<![\w.-])Rediff(?:mail)?(?![\w-]|\.\w)|(?i:(?<![\w-])rediffmail\.com(?![\w-]|\.\w))
 example     greeting: Rediffmail POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.rediffmail.com.example.com>
@@ -933,7 +1041,7 @@ priority    80
 confidence  likely
 vendor      Seznam.cz
 product     Seznam Email
-greeting    (?<![\w.-])Seznam(?![\w-]|\.\w)|(?<![\w-])(?:seznam\.cz|email\.cz)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Seznam(?![\w-]|\.\w)|(?i:(?<![\w-])(?:seznam\.cz|email\.cz)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop3.seznam.cz>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.seznam.cz.example.com>
@@ -954,7 +1062,7 @@ priority    80
 confidence  likely
 vendor      SFR
 product     SFR Mail
-greeting    (?<![\w-])(?:sfr\.fr|neuf\.fr)(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])(?:sfr\.fr|neuf\.fr)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.sfr.fr>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.sfr.fr.example.com>
@@ -975,7 +1083,7 @@ priority    80
 confidence  likely
 vendor      Sina
 product     Sina Mail
-greeting    (?<![\w.-])Sina ?Mail(?![\w-]|\.\w)|(?<![\w-])(?:sina\.com(?:\.cn)?|sina\.cn)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Sina ?Mail(?![\w-]|\.\w)|(?i:(?<![\w-])(?:sina\.com(?:\.cn)?|sina\.cn)(?![\w-]|\.\w))
 example     greeting: Welcome to Sina Mail POP3 Server
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.sina.com.example.com>
@@ -996,7 +1104,7 @@ priority    80
 confidence  likely
 vendor      SK Communications
 product     Nate Mail
-greeting    (?<![\w.-])Nate ?Mail(?![\w-]|\.\w)|(?<![\w-])nate\.com(?![\w-]|\.\w)
+greeting    (?<![\w.-])Nate ?Mail(?![\w-]|\.\w)|(?i:(?<![\w-])nate\.com(?![\w-]|\.\w))
 example     greeting: Nate Mail POP3 server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.nate.com.example.com>
@@ -1017,7 +1125,7 @@ priority    80
 confidence  likely
 vendor      Sohu
 product     Sohu Mail
-greeting    (?<![\w.-])Sohu(?![\w-]|\.\w)|(?<![\w-])sohu\.com(?![\w-]|\.\w)
+greeting    (?<![\w.-])Sohu(?![\w-]|\.\w)|(?i:(?<![\w-])sohu\.com(?![\w-]|\.\w))
 example     greeting: Sohu POP3 Server ready
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.sohu.com.example.com>
@@ -1038,7 +1146,7 @@ priority    80
 confidence  likely
 vendor      STRATO
 product     STRATO Mail
-greeting    (?<![\w.-])(?:STRATO|Strato)(?![\w-]|\.\w)|(?<![\w-])strato\.(?:de|com|nl|es|fr|it)(?![\w-]|\.\w)
+greeting    (?<![\w.-])(?:STRATO|Strato)(?![\w-]|\.\w)|(?i:(?<![\w-])strato\.(?:de|com|nl|es|fr|it)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop3.strato.de>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.strato.de.example.com>
@@ -1059,7 +1167,7 @@ priority    80
 confidence  likely
 vendor      Swisscom
 product     Bluewin Mail
-greeting    (?<![\w.-])Bluewin(?![\w-]|\.\w)|(?<![\w-])(?:bluewin\.ch|swisscom\.ch)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Bluewin(?![\w-]|\.\w)|(?i:(?<![\w-])(?:bluewin\.ch|swisscom\.ch)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop3.bluewin.ch>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.bluewin.ch.example.com>
@@ -1080,7 +1188,7 @@ priority    80
 confidence  likely
 vendor      Telstra
 product     BigPond Mail
-greeting    (?<![\w.-])BigPond(?![\w-]|\.\w)|(?<![\w-])(?:bigpond\.com|bigpond\.net\.au|telstra\.com)(?![\w-]|\.\w)
+greeting    (?<![\w.-])BigPond(?![\w-]|\.\w)|(?i:(?<![\w-])(?:bigpond\.com|bigpond\.net\.au|telstra\.com)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@mail.bigpond.com>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.bigpond.com.example.com>
@@ -1101,7 +1209,7 @@ priority    80
 confidence  likely
 vendor      Terra
 product     Terra Mail
-greeting    (?<![\w-])terra\.(?:com(?:\.br|\.mx|\.ar)?|es|cl|pe)(?![\w-]|\.\w)
+greeting    (?i:(?<![\w-])terra\.(?:com(?:\.br|\.mx|\.ar)?|es|cl|pe)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.terra.com.br>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.terra.com.br.example.com>
@@ -1122,7 +1230,7 @@ priority    80
 confidence  likely
 vendor      Tiscali
 product     Tiscali Mail
-greeting    (?<![\w.-])Tiscali(?![\w-]|\.\w)|(?<![\w-])tiscali\.(?:it|co\.uk|cz)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Tiscali(?![\w-]|\.\w)|(?i:(?<![\w-])tiscali\.(?:it|co\.uk|cz)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.tiscali.it>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.tiscali.it.example.com>
@@ -1143,7 +1251,7 @@ priority    80
 confidence  likely
 vendor      UKR.NET
 product     FREEMAIL
-greeting    (?<![\w.-])UKR\.NET(?![\w-]|\.\w)|(?<![\w-])ukr\.net(?![\w-]|\.\w)
+greeting    (?<![\w.-])UKR\.NET(?![\w-]|\.\w)|(?i:(?<![\w-])ukr\.net(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop3.ukr.net>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.ukr.net.example.com>
@@ -1164,7 +1272,7 @@ priority    80
 confidence  likely
 vendor      UOL
 product     UOL Mail
-greeting    (?<![\w.-])UOL(?![\w-]|\.\w)|(?<![\w-])(?:uol\.com\.br|bol\.com\.br)(?![\w-]|\.\w)
+greeting    (?<![\w.-])UOL(?![\w-]|\.\w)|(?i:(?<![\w-])(?:uol\.com\.br|bol\.com\.br)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.uol.com.br>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.uol.com.br.example.com>
@@ -1185,7 +1293,7 @@ priority    80
 confidence  likely
 vendor      Virgin Media
 product     Virgin Media Mail
-greeting    (?<![\w.-])Virgin ?Media(?![\w-]|\.\w)|(?<![\w-])(?:virginmedia\.com|blueyonder\.co\.uk|ntlworld\.com|virgin\.net)(?![\w-]|\.\w)
+greeting    (?<![\w.-])Virgin ?Media(?![\w-]|\.\w)|(?i:(?<![\w-])(?:virginmedia\.com|blueyonder\.co\.uk|ntlworld\.com|virgin\.net)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.virginmedia.com>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.virginmedia.com.example.com>
@@ -1206,7 +1314,7 @@ priority    80
 confidence  likely
 vendor      Wirtualna Polska
 product     WP Poczta
-greeting    (?<![\w.-])WP Poczta(?![\w-]|\.\w)|(?<![\w-])(?:wp\.pl|o2\.pl)(?![\w-]|\.\w)
+greeting    (?<![\w.-])WP Poczta(?![\w-]|\.\w)|(?i:(?<![\w-])(?:wp\.pl|o2\.pl)(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop3.wp.pl>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.wp.pl.example.com>
@@ -1227,7 +1335,7 @@ priority    80
 confidence  likely
 vendor      Ziggo
 product     Ziggo Mail
-greeting    (?<![\w.-])Ziggo(?![\w-]|\.\w)|(?<![\w-])ziggo\.nl(?![\w-]|\.\w)
+greeting    (?<![\w.-])Ziggo(?![\w-]|\.\w)|(?i:(?<![\w-])ziggo\.nl(?![\w-]|\.\w))
 example     greeting: POP3 server ready <1.2@pop.ziggo.nl>
 counterexample greeting: POP3 server ready <1.2@mail.example.com>
 counterexample greeting: POP3 server ready <1.2@pop.ziggo.nl.example.com>

@@ -295,6 +295,18 @@ example     greeting: Qpopper (version 4.0.5-shy) at mail.example.com starting.
 expect      version: 4.0.5
 counterexample greeting: POP3 (version 4.1.0) at mail.example.com starting.
 
+# The name said otherwise ("Qpopper ready", a customised banner that keeps the name).
+rule qpopper-named
+priority    95
+vendor      Qualcomm
+product     Qpopper
+cpe         cpe:2.3:a:qualcomm:qpopper:{version}:*:*:*:*:*:*:*
+greeting    (?i)(?<![\w.-])(?:Qpopper|QPOP)(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*[a-z]?\d*))?
+example     greeting: Qpopper ready
+example     greeting: QPOP version 3.1 ready
+expect      version: 3.1
+counterexample greeting: qpop.example.edu POP3 ready
+
 rule qpopper-impl
 vendor      Qualcomm
 product     Qpopper
@@ -375,7 +387,7 @@ confidence  likely
 vendor      University of Washington
 product     UW IMAP ipop3d
 cpe         cpe:2.3:a:university_of_washington:imap:{version}:*:*:*:*:*:*:*
-greeting    ^POP3 \[?(?<host>[^\s\]]+)\]? v(?<version>(?:199[6-9]|200\d|201\d)[a-z]?\.\d{2,3}|[4-7]\.\d{2,3})[a-z]* server ready\s*$
+greeting    (?J)^POP3 \[?(?<host>[^\s\]]+)\]? (?:v(?<version>(?:199[6-9]|200\d|201\d)[a-z]?\.\d{2,3}|[4-7]\.\d{2,3})|(?<version>(?:199[6-9]|200\d|201\d)[a-z]?\.\d{2,3}))[a-z]* server ready\s*$
 example     greeting: POP3 mail.example.com v2007f.104 server ready
 expect      version: 2007f.104
 expect      host: mail.example.com
@@ -384,10 +396,13 @@ example     greeting: POP3 pop.example.org v7.64 server ready
 expect      version: 7.64
 example     greeting: POP3 mail_gw v2006e.101 server ready
 expect      host: mail_gw
+example     greeting: POP3 mail.example.com 2007f.104 server ready
+expect      version: 2007f.104
 counterexample greeting: POP3 server ready
 counterexample greeting: POP3 Bigfoot v1.0 server ready
 counterexample greeting: POP3 mail.example.com v2.1 server ready
 counterexample greeting: POP3 mail.example.com v10.4.2 server ready
+counterexample greeting: POP3 mail.example.com 7.64 server ready
 
 rule uw-impl
 vendor      University of Washington

@@ -521,12 +521,14 @@ rule surgemail
 vendor      NetWin
 product     SurgeMail
 cpe         cpe:2.3:a:netwin:surgemail:{version}:*:*:*:*:*:*:*
-greeting    (?i)(?<![\w.-])SurgeMail(?![\w-]|\.\w)(?:[^<]{0,40}?\b(?:[Vv]ersion |v)(?<version>\d+\.\d+\w*))?
+greeting    (?i)(?<![\w.-])SurgeMail(?![\w-]|\.\w)(?:[^<]{0,40}?\b(?:version |ver\.? ?|v)(?<version>\d+\.\d+\w*))?
 example     greeting: SurgeMail POP3 server Version 7.3k ready <1700000000.1@mail.example.com>
 expect      version: 7.3k
 example     greeting: mail.example.com SurgeMail POP3 ready
 example     greeting: surgemail pop3 server v3.9e ready <1.2@mail.example.org>
 expect      version: 3.9e
+example     greeting: SurgeMail POP3 server ver 3.8k4-4 ready <1.2@mail.example.org>
+expect      version: 3.8k4
 counterexample greeting: surgemail.example.com POP3 ready
 
 # NetWin's earlier DMail; its POP server is DPOP.
