@@ -15,7 +15,7 @@ product     Zimbra Collaboration
 cpe         cpe:2.3:a:synacor:zimbra_collaboration_suite:{version}:*:*:*:*:*:*:*
 # "HOST Zimbra POP3 server ready"; with zimbraReverseProxyPop3ExposeVersionOnBanner the build:
 # "Zimbra 8.8.15_GA_4179 POP3 server ready", "Zimbra 8.0.6_GA_5922.RHEL6_64 …".
-greeting    (?i)^(?:(?<host>[^\s<]+) )?Zimbra (?:v?(?<version>\d+\.\d+(?:\.\d+)?)(?:[_-][\w.]+)? )?POP3 server ready\s*$
+greeting    (?i)^(?:(?<host>[^\s<]+) )?Zimbra (?:v?(?<version>\d+\.\d+(?:\.\d+)?)(?:[_-][\w.]+)? |\? )?POP3 server ready\s*$
 example     greeting: mail.example.com Zimbra POP3 server ready
 expect      host: mail.example.com
 expect      version:
@@ -246,12 +246,14 @@ rule communigate
 vendor      CommuniGate Systems
 product     CommuniGate Pro
 cpe         cpe:2.3:a:stalker:communigate_pro:{version}:*:*:*:*:*:*:*
-greeting    (?i)^(?:(?<host>[^\s<]+) )?CommuniGate Pro POP3 Server(?: (?<version>\d+\.\d+(?:\.\d+)*[a-z]?\d*))? (?:is )?ready
+greeting    (?i)^(?:(?<host>[^\s<]+) )?CommuniGate Pro POP3 Server(?: (?<version>\d+\.\d+(?:\.\d+)*[a-z]?\d*)| \?)? (?:is )?ready
 example     greeting: CommuniGate Pro POP3 Server 6.2.12 ready <1.1656000000@mail.example.com>
 expect      version: 6.2.12
 example     greeting: mail.example.org CommuniGate Pro POP3 Server 5.4.2 ready <39210.1300000000@mail.example.org>
 expect      host: mail.example.org
 example     greeting: CommuniGate Pro POP3 Server ready <1.1656000000@mail.example.com>
+example     greeting: CommuniGate Pro POP3 Server ? ready <1.1656000000@mail.example.com>
+expect      version:
 example     greeting: mail.example.com CommuniGate Pro POP3 Server 5.1c4 ready <1.2@mail.example.com>
 expect      version: 5.1c4
 

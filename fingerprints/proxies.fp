@@ -70,12 +70,13 @@ counterexample greeting: usergate.example.ru POP3 ready
 rule delegate
 vendor      AIST
 product     DeleGate
-greeting    (?i)(?<![\w.-])DeleGate(?:/v?(?<version>\d+\.\d+(?:\.\d+)*)[\w-]*)?(?![\w-]|\.\w)
+greeting    (?<![\w.-])DeleGate(?:/v?(?<version>\d+\.\d+(?:\.\d+)*)[\w-]*)?(?![\w-]|\.\w)
 example     greeting: Proxy-POP server (DeleGate/9.9.13) at proxy.example.com starting.
 expect      version: 9.9.13
 example     greeting: POP3 server (DeleGate/8.11.6-pre) ready
 expect      version: 8.11.6
 counterexample greeting: delegate.example.com POP3 ready
+counterexample greeting: POP3 server ready, delegate access denied
 
 # 3proxy's pop3p greets with a bare "Proxy" and waits for USER user@server. Short and plain, but
 # no mail server says just that: likely, not certain.

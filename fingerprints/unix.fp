@@ -152,7 +152,7 @@ cpe         cpe:2.3:a:cyrus:imap:{version}:*:*:*:*:*:*:*
 # "[host ]Cyrus POP3 [Murder ]vVERSION[-DISTRO-…] server ready <ts@host>"; 3.x drops the "v";
 # serverinfo: min drops the version. The host is whatever servername says: FQDN, short name,
 # an address in brackets.
-greeting    ^(?:(?<host>[^\s<]+) )?Cyrus POP3 (?:Murder )?(?:v?(?<version>\d+\.\d+(?:\.\d+)?)(?:[\w.+~-]*?-(?<os>Debian|Ubuntu|Fedora|Gentoo|Mandriva|SUSE|FreeBSD)(?=-))?[^<]*? )?server ready
+greeting    ^(?:(?<host>[^\s<]+) )?Cyrus POP3 (?:Murder )?(?:v?(?<version>\d+\.\d+(?:\.\d+)?)(?:[\w.+~-]*?-(?<os>Debian|Ubuntu|Fedora|Gentoo|Mandriva|SUSE|FreeBSD)(?=-))?[^<]*? |v?\? )?server ready
 example     greeting: localhost Cyrus POP3 3.6.1-Debian-3.6.1-4+deb12u5 server ready <1986154883.1700000000@localhost>
 expect      vendor: Cyrus
 expect      product: Cyrus IMAP
@@ -183,6 +183,8 @@ with        implementation: Cyrus POP3 3
 expect      version: 3.0.8
 example     greeting: mail_01 Cyrus POP3 v2.4.17 server ready <1.2@mail_01>
 expect      host: mail_01
+example     greeting: mail.example.com Cyrus POP3 v? server ready <1.2@mail.example.com>
+expect      version:
 counterexample greeting: Cyrus ready
 
 rule cyrus-impl
@@ -278,7 +280,7 @@ rule qpopper
 vendor      Qualcomm
 product     Qpopper
 cpe         cpe:2.3:a:qualcomm:qpopper:{version}:*:*:*:*:*:*:*
-greeting    (?i)^(?:Qpopper|QPOP) \((?:version )?v?(?<version>\d+(?:\.\d+)+[a-z]?\d*)?[\w.-]*\) at (?<host>\S+) starting\.
+greeting    (?i)^(?:Qpopper|QPOP) \((?:version )?v?(?<version>\d+(?:\.\d+)+[a-z]?\d*)?[^)]{0,20}\) at (?<host>\S+) starting\.
 example     greeting: Qpopper (version 4.1.0) at mail.example.com starting.  <12345.1700000000@mail.example.com>
 expect      version: 4.1.0
 expect      host: mail.example.com
@@ -293,6 +295,8 @@ expect      version: 2.4b2
 expect      host: [192.0.2.1]
 example     greeting: Qpopper (version 4.0.5-shy) at mail.example.com starting.
 expect      version: 4.0.5
+example     greeting: Qpopper (version ?) at mail.example.com starting.  <1.2@mail.example.com>
+expect      version:
 counterexample greeting: POP3 (version 4.1.0) at mail.example.com starting.
 
 # The name said otherwise ("Qpopper ready", a customised banner that keeps the name).

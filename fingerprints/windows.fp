@@ -314,7 +314,7 @@ rule kerio-connect
 vendor      Kerio
 product     Kerio Connect
 cpe         cpe:2.3:a:kerio:connect:{version}:*:*:*:*:*:*:*
-greeting    (?i)^(?:(?<host>[^\s<]+) )?Kerio Connect (?:v?(?<version>\d+\.\d+(?:\.\d+)*(?: patch \d+)?)[\w.-]* )?POP3 server ready
+greeting    (?i)^(?:(?<host>[^\s<]+) )?Kerio Connect (?:v?(?<version>\d+\.\d+(?:\.\d+)*(?: patch \d+)?)[\w.-]* |\? )?POP3 server ready
 example     greeting: Kerio Connect 9.2.7 POP3 server ready <4512.1700000000@mail.example.com>
 expect      version: 9.2.7
 expect      cpe: cpe:2.3:a:kerio:connect:9.2.7:*:*:*:*:*:*:*
@@ -322,6 +322,8 @@ example     greeting: Kerio Connect 8.5.3 patch 1 POP3 server ready <1.170000000
 expect      version: 8.5.3 patch 1
 expect      cpe: cpe:2.3:a:kerio:connect:8.5.3_patch_1:*:*:*:*:*:*:*
 example     greeting: Kerio Connect POP3 server ready <1.1700000000@mail.example.org>
+expect      version:
+example     greeting: Kerio Connect ? POP3 server ready <1.1700000000@mail.example.org>
 expect      version:
 example     greeting: mail.example.com Kerio Connect 10.0.2-7012 POP3 server ready <3.1700000000@mail.example.com>
 expect      version: 10.0.2
@@ -331,32 +333,51 @@ rule kerio-mailserver
 vendor      Kerio
 product     Kerio MailServer
 cpe         cpe:2.3:a:kerio:kerio_mailserver:{version}:*:*:*:*:*:*:*
-greeting    (?i)^(?:(?<host>[^\s<]+) )?Kerio MailServer (?:v?(?<version>\d+\.\d+(?:\.\d+)*(?: patch \d+)?)[\w.-]* )?POP3 server ready
+greeting    (?i)^(?:(?<host>[^\s<]+) )?Kerio MailServer (?:v?(?<version>\d+\.\d+(?:\.\d+)*(?: patch \d+)?)[\w.-]* |\? )?POP3 server ready
 example     greeting: Kerio MailServer 6.7.3 POP3 server ready <2841.1300000000@mail.example.com>
 expect      version: 6.7.3
 example     greeting: Kerio MailServer 6.1.4 patch 2 POP3 server ready <1.1.1@mail.example.org>
 expect      version: 6.1.4 patch 2
 
-rule kerio-named
+rule kerio-connect-named
 priority    95
 vendor      Kerio
-product     Kerio {kind}
-greeting    (?i)(?<![\w.-])Kerio (?<kind>Connect|MailServer)(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
+product     Kerio Connect
+cpe         cpe:2.3:a:kerio:connect:{version}:*:*:*:*:*:*:*
+greeting    (?i)(?<![\w.-])Kerio Connect(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
 example     greeting: Welcome to Kerio Connect POP3 service
-expect      product: Kerio Connect
-example     greeting: mail.example.com Kerio MailServer 6.5.2 POP3
-expect      product: Kerio MailServer
-expect      version: 6.5.2
+example     greeting: mail.example.com Kerio Connect 9.4.1 POP3
+expect      version: 9.4.1
 counterexample greeting: kerio.example.com POP3 server ready
+counterexample greeting: mail.example.com Kerio MailServer 6.5.2 POP3
 
-rule kerio-impl
+rule kerio-mailserver-named
+priority    95
 vendor      Kerio
-product     Kerio {kind}
-implementation (?i)\bKerio (?<kind>Connect|MailServer)\b(?:[^\d]{0,10}v?(?<version>\d+\.\d+(?:\.\d+)*))?
+product     Kerio MailServer
+cpe         cpe:2.3:a:kerio:kerio_mailserver:{version}:*:*:*:*:*:*:*
+greeting    (?i)(?<![\w.-])Kerio MailServer(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
+example     greeting: mail.example.com Kerio MailServer 6.5.2 POP3
+expect      version: 6.5.2
+counterexample greeting: Welcome to Kerio Connect POP3 service
+
+rule kerio-connect-impl
+vendor      Kerio
+product     Kerio Connect
+cpe         cpe:2.3:a:kerio:connect:{version}:*:*:*:*:*:*:*
+implementation (?i)\bKerio Connect\b(?:[^\d]{0,10}v?(?<version>\d+\.\d+(?:\.\d+)*))?
 example     greeting: POP3 server ready <1.1700000000@mail.example.com>
 with        implementation: Kerio Connect 9.4.1
-expect      product: Kerio Connect
 expect      version: 9.4.1
+
+rule kerio-mailserver-impl
+vendor      Kerio
+product     Kerio MailServer
+cpe         cpe:2.3:a:kerio:kerio_mailserver:{version}:*:*:*:*:*:*:*
+implementation (?i)\bKerio MailServer\b(?:[^\d]{0,10}v?(?<version>\d+\.\d+(?:\.\d+)*))?
+example     greeting: POP3 server ready <1.1300000000@mail.example.com>
+with        implementation: Kerio MailServer 6.7.3
+expect      version: 6.7.3
 
 # ===========================================================================================
 # IceWarp, Merak, VisNetic
@@ -821,11 +842,12 @@ rule hamster
 vendor      Juergen Haible
 product     Hamster
 os          Windows
-greeting    (?i)(?<![\w.-])Hamster(?:-POP3)?(?![\w-]|\.\w)(?:[^<]{0,25}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
+greeting    (?<![\w.-])Hamster(?:-POP3)?(?![\w-]|\.\w)(?:[^<]{0,25}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
 example     greeting: Hamster-POP3 Server Vr. 2.1 (Build 2.1.0.11) ready
 expect      version: 2.1
 example     greeting: Hamster POP3 server ready
 counterexample greeting: hamster.example.com POP3 ready
+counterexample greeting: Welcome, hamster owners
 
 rule ken
 vendor      AVM
