@@ -83,7 +83,7 @@ vendor      IBM
 product     Lotus Domino
 cpe         cpe:2.3:a:ibm:lotus_domino:{version}:*:*:*:*:*:*:*
 # "version X2.0" is the POP3 task's own version, not the Domino release.
-greeting    (?i)^(?:(?<h0>[^\s<]+) )?(?:Lotus Notes|Lotus Domino|IBM Domino|IBM Lotus Domino) POP3 server version (?:Release (?<version>\d[\w.]*)|\S+) ready(?: on (?<host>[^\s/]+))?
+greeting    (?i)\b(?:Lotus Notes|Lotus Domino|IBM Domino|IBM Lotus Domino) POP3 server version (?:Release (?<version>\d[\w.]*)|\S+) ready(?: <[^>]*>)?(?: on (?<host>[^\s/]+))?
 example     greeting: Lotus Notes POP3 server version X2.0 ready on mail01/Example.
 expect      version:
 expect      host: mail01
@@ -92,12 +92,14 @@ expect      version: 8.5.3FP6
 expect      cpe: cpe:2.3:a:ibm:lotus_domino:8.5.3fp6:*:*:*:*:*:*:*
 example     greeting: IBM Domino POP3 server version X2.0 ready on mail.example.com/Example/US.
 expect      host: mail.example.com
+example     greeting: Lotus Notes POP3 server version X2.0 ready <00004A5B.85256F1B.0000110C.00000007@mail01> on mail01/Example.
+expect      host: mail01
 
 rule domino-hcl
 vendor      HCL
 product     Domino
 cpe         cpe:2.3:a:hcltech:domino:{version}:*:*:*:*:*:*:*
-greeting    (?i)^(?:HCL )?Domino POP3 server version (?:Release (?<version>\d[\w.]*)|\S+) ready(?: on (?<host>[^\s/]+))?
+greeting    (?i)(?:^|\bHCL )Domino POP3 server version (?:Release (?<version>\d[\w.]*)|\S+) ready(?: <[^>]*>)?(?: on (?<host>[^\s/]+))?
 example     greeting: HCL Domino POP3 server version X2.0 ready on mail/Example.
 expect      host: mail
 example     greeting: Domino POP3 server version Release 12.0.2 ready on Mail01/Acme.
@@ -109,6 +111,29 @@ expect      host: mx_01
 # ===========================================================================================
 # Novell
 # ===========================================================================================
+
+rule domino-lotus-named
+priority    95
+vendor      IBM
+product     Lotus Domino
+cpe         cpe:2.3:a:ibm:lotus_domino:{version}:*:*:*:*:*:*:*
+greeting    (?i)(?<![\w.-])(?:IBM )?(?:Lotus Notes|Lotus Domino|IBM Domino)(?![\w-]|\.\w)(?:[^<]{0,30}?(?:Release |(?<![\w.])[Vv]?)(?<version>\d+\.\d+(?:\.\d+)*(?:FP\d+)?))?
+example     greeting: Lotus Domino POP3 server ready
+example     greeting: IBM Domino Release 9.0.1FP10 POP3 Server ready
+expect      version: 9.0.1FP10
+counterexample greeting: domino.example.com POP3 ready
+counterexample greeting: HCL Domino POP3 server ready
+
+rule domino-hcl-named
+priority    95
+vendor      HCL
+product     Domino
+cpe         cpe:2.3:a:hcltech:domino:{version}:*:*:*:*:*:*:*
+greeting    (?i)(?<![\w.-])HCL Domino(?![\w-]|\.\w)(?:[^<]{0,30}?(?:Release |(?<![\w.])[Vv]?)(?<version>\d+\.\d+(?:\.\d+)*(?:FP\d+)?))?
+example     greeting: HCL Domino POP3 server ready
+example     greeting: HCL Domino 12.0.2 POP3 ready
+expect      version: 12.0.2
+counterexample greeting: Lotus Domino POP3 server ready
 
 rule groupwise
 vendor      Novell

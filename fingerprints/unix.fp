@@ -187,6 +187,19 @@ example     greeting: mail.example.com Cyrus POP3 v? server ready <1.2@mail.exam
 expect      version:
 counterexample greeting: Cyrus ready
 
+# The name with its protocol said otherwise (a customised or localised serverinfo line).
+rule cyrus-named
+priority    95
+vendor      Cyrus
+product     Cyrus IMAP
+cpe         cpe:2.3:a:cyrus:imap:{version}:*:*:*:*:*:*:*
+greeting    (?i)(?<![\w.-])Cyrus (?:IMAP|POP3)\b(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)?))?
+example     greeting: Cyrus POP3 Server bereit
+example     greeting: mail.example.com Cyrus IMAP 2.5.10 POP3 server
+expect      version: 2.5.10
+counterexample greeting: cyrus.example.com POP3 server ready
+counterexample greeting: Cyrus the Great POP3
+
 rule cyrus-impl
 vendor      Cyrus
 product     Cyrus IMAP
@@ -225,6 +238,17 @@ implementation ^Courier Mail Server$
 example     greeting: Hello there.
 with        implementation: Courier Mail Server
 with        capa: CAPA\nTOP\nUSER\nLOGIN-DELAY 10\nPIPELINING\nUIDL\nIMPLEMENTATION COURIER MAIL SERVER\nUTF8 USER\nSTLS
+
+rule courier-named
+priority    95
+vendor      Courier
+product     Courier Mail Server
+greeting    (?i)(?<![\w.-])Courier(?:-IMAP| Mail Server| POP3)(?![\w-]|\.\w)(?:[^<]{0,20}?(?<![\w.])[Vv]?(?<version>\d+\.\d+(?:\.\d+)*))?
+example     greeting: Courier-IMAP POP3 server ready
+example     greeting: Courier Mail Server 1.0.16 POP3 ready
+expect      version: 1.0.16
+counterexample greeting: courier.example.com POP3 ready
+counterexample greeting: Courier services POP3 ready
 
 rule courier-impl
 vendor      Courier

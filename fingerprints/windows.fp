@@ -102,6 +102,20 @@ example     greeting: The Microsoft Exchange POP3 service is ready.
 expect      cpe: cpe:2.3:a:microsoft:exchange_server:2010:*:*:*:*:*:*:*
 counterexample greeting: The Microsoft Exchange POP3 service is ready. [RQBYAEMASAAwADEALgBjAG8AcgBwAC4AZQB4AGEAbQBwAGwAZQAuAGwAbwBjAGEAbAA=]
 
+# "Microsoft Exchange" in a greeting the rules above do not know (a release without its build,
+# a customised banner): Exchange, release unknown.
+rule exchange-named
+priority    95
+vendor      Microsoft
+product     Exchange Server
+os          Windows
+cpe         cpe:2.3:a:microsoft:exchange_server:*:*:*:*:*:*:*:*
+greeting    (?<![\w.-])Microsoft Exchange(?![\w-]|\.\w)
+example     greeting: Microsoft Exchange POP3 server ready
+example     greeting: Microsoft Exchange Server 2016 POP3 service ready
+counterexample greeting: exchange.example.com POP3 ready
+counterexample greeting: Microsoft POP3 ready
+
 # Exchange 2013 to 2019 (and Exchange Online): the server's name, base64 of UTF-16LE, in
 # brackets. The release is not in the greeting (NTLM tells the OS build).
 rule exchange
