@@ -1,11 +1,13 @@
 /* fp_literal.c — the fingerprint matcher's prefilter. With a few hundred rules, most of
  * identification's cost was calling PCRE2 once per rule only to hear "no match" (bench/fpcost.c).
- * So the loader takes from each pattern a literal that every match must contain
- * (p3fp_required_literal), and the matcher keeps, per source and per identification, the set of
- * the subject's three-byte sequences (p3fp_trigrams_build): a pattern whose literal has a
- * sequence the subject lacks cannot match and is not run. Both sides lower-case ASCII letters, so
- * case-blind patterns are covered and case-sensitive ones are filtered a little less sharply —
- * never wrongly. The extraction is conservative: when in doubt, no literal, and the pattern runs. */
+ * So the loader takes from each pattern the literals one of which every match must contain
+ * (p3fp_required_literals: one per alternative, from the text outside groups and classes or from
+ * a group that must match) and hashes their three-byte sequences (p3fp_litfilter_new); the
+ * matcher keeps, per source and per identification, the set of the text's three-byte sequences
+ * (p3fp_trigrams_build): a pattern none of whose literals can be in the text is not run. Both
+ * sides lower-case ASCII letters, so case-blind patterns are covered and case-sensitive ones are
+ * filtered a little less sharply — never wrongly. The reading is conservative: when in doubt, no
+ * literal, and the pattern runs. tests/unit/test_fp.c and fuzz/fuzz_literal.c hold it to that. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
