@@ -9,7 +9,7 @@
  * Built by CMake as an optional target, not by default:
  *   cmake --build build --target fpcost && build/bench/fpcost [-n ITER] [CORPUS]
  * CORPUS defaults to bench/corpus/greetings.tsv of the source tree (format: its header).
- * The inputs are those the scanner builds (src/scan.c p3s_identify) from what the benchmark's test
+ * The inputs are those the scanner builds (src/engine/engine.c p3s_identify) from what the benchmark's test
  * server answers: greeting, CAPA list and IMPLEMENTATION, the USER reply (in clear), its -ERR text
  * or CAPA's, STLS "-ERR" when offered in clear, QUIT "+OK", the certificate subject on TLS.
  *
@@ -66,7 +66,7 @@ static void copy(char *dst, const char *src)
     snprintf(dst, FIELD, "%s", src);
 }
 
-/* Text after "+OK"/"-ERR" and one blank, as src/scan.c after_status(). */
+/* Text after "+OK"/"-ERR" and one blank, as src/engine/engine.c after_status(). */
 static const char *after_status(const char *s)
 {
     if (strncmp(s, "+OK", 3) == 0)

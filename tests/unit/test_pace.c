@@ -1,4 +1,4 @@
-/* test_pace.c — the --rate clock (src/pace.c) on a simulated clock: the rate delivered is the
+/* test_pace.c — the --rate clock (src/engine/pace.c) on a simulated clock: the rate delivered is the
  * rate asked even when every timer fires late or the process stalls (issue 18: the old token
  * bucket delivered 83/s for 100/s, losing what late timers owed), time the scan was idle for
  * other reasons is not saved up into a burst, and no limit means no wait. */

@@ -1,7 +1,7 @@
 /* test_targets.c — unit tests of what the user names on the command line: p3s_target_parse
  * (host names, IPv4, IPv6 bare and bracketed, with and without a port, and the malformed ones),
  * p3s_hostname_valid, p3s_ports_parse / p3s_ports_is_tls (lists, ranges, tls:, 995, duplicates,
- * errors) and p3s_parse_duration_ms (src/cli.c).
+ * errors) and p3s_parse_duration_ms (src/cli/cli.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_tlsinfo.c — unit tests of the certificate inspection and the TLS summaries (src/tlsinfo.c).
+/* test_tlsinfo.c — unit tests of the certificate inspection and the TLS summaries (src/engine/tlsinfo.c).
  *
  * Every certificate is made here with the OpenSSL API: a test CA (RSA 2048) and leaves signed by
  * it or by themselves, with fixed dates, so each field, the chain verification (against a store

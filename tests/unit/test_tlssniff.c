@@ -1,4 +1,4 @@
-/* test_tlssniff.c — the hand-written ClientHello of TLS detection (src/tlssniff.c): OpenSSL's
+/* test_tlssniff.c — the hand-written ClientHello of TLS detection (src/engine/tlssniff.c): OpenSSL's
  * own server, fed it through memory, answers with a ServerHello for TLS 1.3 and, limited to
  * them, for TLS 1.2, 1.1 and 1.0 (so servers of every age answer the probe), the SNI is sent
  * for a host name only, and the first bytes of an answer are told apart (handshake, alert, not

@@ -4,7 +4,7 @@
  * Targets are expanded lazily, only when a connection slot is free, so the queue of jobs stays
  * small whatever the number of targets.
  */
-#include "scan.h"
+#include "engine.h"
 
 #include <event2/event.h>
 #include <openssl/err.h>
@@ -32,7 +32,7 @@
 #include "injprobe.h"
 #include "tlsprobe.h"
 #include "tlssniff.h"
-#include "scan_internal.h"
+#include "engine_internal.h"
 #include "util.h"
 
 uint64_t p3s_scan_random(struct p3s_scan *scan)

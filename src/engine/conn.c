@@ -30,7 +30,7 @@
 
 #include "ntlm.h"
 #include "pop3.h"
-#include "scan_internal.h"
+#include "engine_internal.h"
 #include "tlsinfo.h"
 #include "tlsstrip.h"
 #include "util.h"

@@ -1,4 +1,4 @@
-/* scan_internal.h — what scan.c (the scheduler) and conn.c (one connection) share. */
+/* engine_internal.h — what scan.c (the scheduler) and conn.c (one connection) share. */
 #ifndef POP3SCAN_SCAN_INTERNAL_H
 #define POP3SCAN_SCAN_INTERNAL_H
 

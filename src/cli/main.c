@@ -16,8 +16,8 @@
 #include "jsonw.h"
 #include "outfile.h"
 #include "output.h"
-#include "scan.h"
-#include "scan_internal.h"
+#include "engine.h"
+#include "engine_internal.h"
 #include "targetgen.h"
 #include "util.h"
 
