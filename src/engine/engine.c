@@ -577,8 +577,6 @@ static void on_save_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- after the dialogue: TLS versions and STLS injection, one connection each ----------- */
 
-static const int PROTO_VERSION[P3S_PROTO_COUNT] = {SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION,
-                                                   TLS1_2_VERSION, TLS1_3_VERSION};
 
 /* A record waiting for the checks that follow its dialogue. */
 struct post_check {
@@ -611,20 +609,16 @@ static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result
 {
     (void)detail; /* why, for a reader of tlsprobe; the record keeps the result */
     struct post_check *pc = arg;
-    for (int i = 0; i < P3S_PROTO_COUNT; i++)
-        if (PROTO_VERSION[i] == version) {
-            pc->rec->tls_proto[i] = (signed char)result;
-            if (pc->open & 1u << i) { /* the slot is given back by whichever way it ended */
-                pc->open &= ~(1u << i);
-                pc->scan->active--;
-            }
+    int i = p3s_tls_proto_of_code(version);
+    if (i >= 0) {
+        pc->rec->tls_proto[i] = (signed char)result;
+        if (pc->open & 1u << i) { /* the slot is given back by whichever way it ended */
+            pc->open &= ~(1u << i);
+            pc->scan->active--;
         }
+    }
     post_check_done(pc);
 }
-
-/* OpenSSL's name of each version (SSL_get_version), as the record keeps the one negotiated. */
-static const char *const PROTO_SSL_NAME[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1", "TLSv1.1",
-                                                            "TLSv1.2", "TLSv1.3"};
 
 /* A POP3 service that did TLS gets one ClientHello per protocol version, on new connections and
  * the same way in (STLS or implicit), to learn which versions it accepts; the version the
@@ -637,24 +631,26 @@ static void start_tls_checks(struct post_check *pc, const struct sockaddr_storag
     struct p3s_record *rec = pc->rec;
     const struct p3s_config *cfg = scan->cfg;
     struct timeval tv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
+    int negotiated = p3s_tls_proto_of_name(rec->tls_version);
     for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+        int version = P3S_TLS_PROTOS[i].code;
         char why[128];
         pc->pending++;
-        if (strcmp(rec->tls_version, PROTO_SSL_NAME[i]) == 0) {
-            on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_ACCEPTED, rec->tls_cipher);
+        if (i == negotiated) {
+            on_tls_probe(pc, version, P3S_TLSPROBE_ACCEPTED, rec->tls_cipher);
             continue;
         }
-        if (!p3s_tlsprobe_supported(PROTO_VERSION[i], why, sizeof why)) {
-            on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_UNSUPPORTED, why);
+        if (!p3s_tlsprobe_supported(version, why, sizeof why)) {
+            on_tls_probe(pc, version, P3S_TLSPROBE_UNSUPPORTED, why);
             continue;
         }
         scan->active++;
         pc->open |= 1u << i;
         if (p3s_tlsprobe_start(scan->base, (const struct sockaddr *)ss, sslen,
-                               !rec->implicit_tls, PROTO_VERSION[i], sni ? rec->target : NULL,
+                               !rec->implicit_tls, version, sni ? rec->target : NULL,
                                &tv, on_tls_probe, pc) < 0) {
             snprintf(why, sizeof why, "not probed: %s", strerror(errno));
-            on_tls_probe(pc, PROTO_VERSION[i], P3S_TLSPROBE_ERROR, why);
+            on_tls_probe(pc, version, P3S_TLSPROBE_ERROR, why);
         }
     }
 }

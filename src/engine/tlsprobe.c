@@ -70,7 +70,7 @@ static size_t nlive;
 
 /* ---- one SSL_CTX per version ------------------------------------------------------------ */
 
-#define NVERSIONS 5
+#define NVERSIONS P3S_PROTO_COUNT
 
 static struct vctx {
     int tried;
@@ -82,17 +82,9 @@ static struct vctx {
     char why[160];
 } vctxs[NVERSIONS];
 
-static const int VERSION_CODES[NVERSIONS] = {SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION,
-                                             TLS1_2_VERSION, TLS1_3_VERSION};
-static const char *const VERSION_NAMES[NVERSIONS] = {"SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2",
-                                                     "TLSv1.3"};
-
 static int version_index(int version)
 {
-    for (int i = 0; i < NVERSIONS; i++)
-        if (VERSION_CODES[i] == version)
-            return i;
-    return -1;
+    return p3s_tls_proto_of_code(version);
 }
 
 static void last_ssl_error(char *buf, size_t cap, const char *fallback)
@@ -230,23 +222,6 @@ void p3s_tlsprobe_cleanup(void)
     }
 }
 
-const char *p3s_tlsprobe_result_name(enum p3s_tlsprobe_result result)
-{
-    switch (result) {
-    case P3S_TLSPROBE_ACCEPTED:
-        return "accepted";
-    case P3S_TLSPROBE_REFUSED:
-        return "refused";
-    case P3S_TLSPROBE_UNSUPPORTED:
-        return "unsupported";
-    case P3S_TLSPROBE_TIMEOUT:
-        return "timeout";
-    case P3S_TLSPROBE_ERROR:
-        return "error";
-    }
-    return "error";
-}
-
 size_t p3s_tlsprobe_active(void)
 {
     return nlive;
@@ -359,7 +334,7 @@ static void send_hello(struct probe *p)
 static const char *version_name(uint16_t code)
 {
     int i = version_index(code);
-    return i < 0 ? NULL : VERSION_NAMES[i];
+    return i < 0 ? NULL : P3S_TLS_PROTOS[i].openssl;
 }
 
 /* The server's answer to the ClientHello decides. Returns 0 while it needs more bytes. */

@@ -17,26 +17,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-struct event_base;
+#include "tls.h"
 
-enum p3s_tlsprobe_result {
-    /* The handshake completed at that version. detail: the cipher negotiated (OpenSSL name). */
-    P3S_TLSPROBE_ACCEPTED = 0,
-    /* The server did not take the version: the handshake failed after our ClientHello (an alert
-     * such as "tlsv1 alert protocol version", a ServerHello for another version, not TLS at
-     * all, or the connection closed or reset during the handshake). detail says which. */
-    P3S_TLSPROBE_REFUSED,
-    /* This OpenSSL cannot offer the version (Debian 12 builds without SSLv3). Nothing was sent:
-     * the server's support is unknown. detail: "unsupported by this OpenSSL (...)". */
-    P3S_TLSPROBE_UNSUPPORTED,
-    /* No answer within the timeout: to the connect, for the greeting, to STLS, or during the
-     * handshake. detail says which. */
-    P3S_TLSPROBE_TIMEOUT,
-    /* The version could not be tried: the connect failed ("connect: Connection refused"), the
-     * greeting was not +OK, STLS was refused ("STLS refused: -ERR ..."), the connection closed
-     * before TLS started, out of memory, or p3s_tlsprobe_abort_all(). */
-    P3S_TLSPROBE_ERROR,
-};
+struct event_base;
 
 /* detail is never NULL and only valid during the call. */
 typedef void (*p3s_tlsprobe_cb)(void *arg, int version, enum p3s_tlsprobe_result result,
@@ -71,7 +54,5 @@ void p3s_tlsprobe_abort_all(void);
  * their own reference and finish normally; a later probe makes a new context. */
 void p3s_tlsprobe_cleanup(void);
 
-/* "accepted", "refused", "unsupported", "timeout", "error". */
-const char *p3s_tlsprobe_result_name(enum p3s_tlsprobe_result result);
 
 #endif

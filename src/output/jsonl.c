@@ -12,7 +12,6 @@
 #include "findings.h"
 #include "jsonw.h"
 #include "output.h"
-#include "tlsprobe.h"
 #include "util.h"
 
 #define SCHEMA_ID "pop3scan/record/1"
@@ -218,8 +217,6 @@ static void cert_json(struct p3s_jw *w, const struct p3s_certinfo *c)
 /* Which protocol versions the server accepted, one probe each (null: not probed). */
 static void versions_json(struct p3s_jw *w, const struct p3s_record *r)
 {
-    static const char *const NAMES[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2",
-                                                      "TLSv1.3"};
     int any = 0;
     for (int i = 0; i < P3S_PROTO_COUNT; i++)
         any |= r->tls_proto[i] >= 0;
@@ -229,7 +226,7 @@ static void versions_json(struct p3s_jw *w, const struct p3s_record *r)
     }
     p3s_jw_object(w);
     for (int i = 0; i < P3S_PROTO_COUNT; i++) {
-        p3s_jw_key(w, NAMES[i]);
+        p3s_jw_key(w, P3S_TLS_PROTOS[i].label);
         if (r->tls_proto[i] < 0)
             p3s_jw_null(w);
         else

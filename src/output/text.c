@@ -13,7 +13,6 @@
 #include "escape.h"
 #include "findings.h"
 #include "output.h"
-#include "tlsprobe.h"
 
 #define RESET "\033[0m"
 #define BOLD "\033[1m"
@@ -166,14 +165,6 @@ static void put_product(struct p3s_output *o, const struct p3fp_match *m)
     }
 }
 
-static const char *const PROTO_NAMES[P3S_PROTO_COUNT] = {"SSLv3", "TLSv1.0", "TLSv1.1",
-                                                         "TLSv1.2", "TLSv1.3"};
-
-static int proto_weak(int i)
-{
-    return i == P3S_PROTO_SSL3 || i == P3S_PROTO_TLS10 || i == P3S_PROTO_TLS11;
-}
-
 /* The versions the probes found accepted, weak ones marked; then those refused and those whose
  * support stays unknown (not offered by this OpenSSL, timed out, failed). */
 static void put_tls_versions(struct p3s_output *o, const struct p3s_record *r)
@@ -189,8 +180,8 @@ static void put_tls_versions(struct p3s_output *o, const struct p3s_record *r)
         if (r->tls_proto[i] != P3S_TLSPROBE_ACCEPTED)
             continue;
         fputs(n++ ? ", " : "", o->fp);
-        fputs(PROTO_NAMES[i], o->fp);
-        if (proto_weak(i)) {
+        fputs(P3S_TLS_PROTOS[i].label, o->fp);
+        if (P3S_TLS_PROTOS[i].weak) {
             fputc(' ', o->fp);
             paint(o, YELLOW, "(weak)");
         }
@@ -210,9 +201,9 @@ static void put_tls_versions(struct p3s_output *o, const struct p3s_record *r)
             if (r->tls_proto[i] != others[k].result)
                 continue;
             if (m++)
-                fprintf(o->fp, ", %s", PROTO_NAMES[i]);
+                fprintf(o->fp, ", %s", P3S_TLS_PROTOS[i].label);
             else
-                fprintf(o->fp, "; %s: %s", others[k].label, PROTO_NAMES[i]);
+                fprintf(o->fp, "; %s: %s", others[k].label, P3S_TLS_PROTOS[i].label);
         }
     }
     fputc('\n', o->fp);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlsprobe.h"
 #include "util.h"
 
 const struct p3s_finding_def P3S_FINDING_DETECTED = {
@@ -110,12 +109,10 @@ static void add_text(struct p3s_record *r, const struct p3s_finding_def *def, co
 
 static unsigned accepted_versions(const struct p3s_record *r)
 {
-    static const unsigned bit[P3S_PROTO_COUNT] = {P3S_TLSV_SSL3, P3S_TLSV_TLS10, P3S_TLSV_TLS11,
-                                                  P3S_TLSV_TLS12, P3S_TLSV_TLS13};
     unsigned mask = 0;
     for (int i = 0; i < P3S_PROTO_COUNT; i++)
         if (r->tls_proto[i] == P3S_TLSPROBE_ACCEPTED)
-            mask |= bit[i];
+            mask |= P3S_TLSV_BIT(i);
     return mask;
 }
 

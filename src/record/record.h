@@ -13,7 +13,7 @@
 #include "fp.h"
 #include "ntlm.h"
 #include "pop3.h"
-#include "tlsinfo.h"
+#include "tls.h"
 
 enum p3s_state {
     P3S_STATE_POP3 = 0,
@@ -76,8 +76,6 @@ struct p3s_withheld {
 #define P3S_MAX_WITHHELD 4
 
 /* TLS protocol versions probed one connection each (tlsprobe.c), in this order. */
-enum p3s_tls_proto { P3S_PROTO_SSL3 = 0, P3S_PROTO_TLS10, P3S_PROTO_TLS11, P3S_PROTO_TLS12,
-                     P3S_PROTO_TLS13, P3S_PROTO_COUNT };
 
 /* --ntlm: what became of the AUTH NTLM exchange. */
 enum p3s_ntlm_state {
