@@ -100,6 +100,16 @@ const char *p3_service_name(enum p3_service svc);
 enum p3_status p3_reply_status(const char *text, size_t len);
 const char *p3_status_name(enum p3_status st);
 
+/* Where the text of a reply starts: after its status word (+OK or -ERR, any case) and the blank
+ * that follows it ("+OK Dovecot ready." -> "Dovecot ready."); 0 when the line has no status
+ * word. */
+size_t p3_reply_text(const char *text, size_t len);
+
+/* The argument of a capability line whose keyword is kw, any case ("IMPLEMENTATION Courier Mail
+ * Server" -> "Courier Mail Server"). Returns 1 and sets *at to where it starts, or 0 when the
+ * keyword differs or nothing follows it. */
+int p3_capa_argument(const char *text, size_t len, const char *kw, size_t *at);
+
 /* The APOP timestamp of a greeting (RFC 1939 §7: "<" … "@" … ">"). Returns 1 and sets *start and
  * *tlen to it, brackets included, or returns 0. */
 int p3_apop_timestamp(const char *text, size_t len, size_t *start, size_t *tlen);

@@ -16,8 +16,7 @@
 #include "jsonw.h"
 #include "outfile.h"
 #include "output.h"
-#include "engine.h"
-#include "engine_internal.h"
+#include "run.h"
 #include "targetgen.h"
 #include "util.h"
 
@@ -264,7 +263,7 @@ int main(int argc, char **argv)
         o->open_only = cfg.show == P3S_SHOW_OPEN ||
                        (cfg.show == P3S_SHOW_DEFAULT && o->module == text && cfg.range_scanned);
     }
-    rc = p3s_scan_run(&cfg, outs, nouts, &sum);
+    rc = p3s_run(&cfg, outs, nouts, &sum);
     int ran = rc == 0 && !sum.output_failed;
     int crc = p3s_outputs_close(outs, nouts, ran ? P3S_KEEP_ALL : rc ? P3S_KEEP_NONE : P3S_KEEP_NEW);
     if (crc)

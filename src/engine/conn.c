@@ -4,7 +4,7 @@
  * A connection moves through phases (connect → TLS handshake → dialogue → STLS handshake →
  * dialogue). One timer per connection is armed for the current step: the connect timeout, the read
  * timeout, or what is left of the deadline, whichever ends first. Whatever happens, the connection
- * ends in conn_finish(), which hands exactly one record to the scan.
+ * ends in conn_finish(), which hands exactly one record to the callback the engine gave.
  *
  * Cleartext is most of a large scan, so it is done with the fewest system calls: one
  * edge-triggered event registered once for the socket's life, recv() into a fixed buffer and
@@ -28,9 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "ntlm.h"
 #include "pop3.h"
-#include "engine_internal.h"
+#include "record.h"
 #include "tlsinfo.h"
 #include "tlsstrip.h"
 #include "util.h"
@@ -48,9 +49,8 @@ enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
  * server makes two send() calls); it costs only the targets that offer STLS or accept USER. */
 #define SETTLE_MIN_MS P3S_SETTLE_MIN_MS
 
-struct conn {
-    struct conn *prev, *next; /* in scan->conns */
-    struct p3s_scan *scan;
+struct p3s_conn {
+    const struct p3s_conn_env *env;
     struct p3s_record *rec;
     evutil_socket_t fd;      /* the socket while in cleartext; -1 once a bufferevent owns it */
     struct event io;         /* cleartext: read/write readiness, edge-triggered */
@@ -71,8 +71,13 @@ struct conn {
     double rtt_ms;        /* the first exchange's round trip (-1: not measured yet) */
     int sni;
     int retries_left;
-    struct p3s_job *job_done; /* handed back to the scan with the record */
+    struct sockaddr_storage addr; /* where to connect (again, on a retry) */
+    socklen_t addrlen;
     double t_start, t_deadline;
+    double connected_ms;  /* when the TCP connect completed, 0 before (TLS detection) */
+    int heard;            /* a byte of cleartext came from the server (TLS detection) */
+    p3s_conn_done_cb done;
+    void *done_arg;
 };
 
 static const char *cmd_name(enum p3_cmd cmd)
@@ -81,16 +86,16 @@ static const char *cmd_name(enum p3_cmd cmd)
 }
 
 /* Arms the timer for a step of step_ms, never past the deadline. */
-static void arm(struct conn *c, int step_ms)
+static void arm(struct p3s_conn *c, int step_ms)
 {
     double left = c->t_deadline - p3s_now_ms();
     double ms = step_ms;
     c->timer_is_deadline = left <= ms;
-    if (!c->timer_is_deadline) { /* the usual case: one of the scan's common timeouts */
-        const struct p3s_scan *s = c->scan;
-        const struct timeval *common = step_ms == s->cfg->read_timeout_ms  ? s->read_tv
-                                       : step_ms == s->cfg->connect_timeout_ms ? s->connect_tv
-                                                                             : NULL;
+    if (!c->timer_is_deadline) { /* the usual case: one of the engine's common timeouts */
+        const struct p3s_conn_env *env = c->env;
+        const struct timeval *common = step_ms == env->read_timeout_ms      ? env->read_tv
+                                       : step_ms == env->connect_timeout_ms ? env->connect_tv
+                                                                            : NULL;
         if (common) {
             evtimer_add(&c->timer, common);
             return;
@@ -103,7 +108,7 @@ static void arm(struct conn *c, int step_ms)
 }
 
 /* Closes the cleartext socket (a bufferevent closes its own). */
-static void close_plain(struct conn *c)
+static void close_plain(struct p3s_conn *c)
 {
     if (c->io_added)
         event_del(&c->io);
@@ -116,30 +121,24 @@ static void close_plain(struct conn *c)
     c->out_len = 0;
 }
 
-static void conn_finish(struct conn *c)
+static void conn_finish(struct p3s_conn *c)
 {
     struct p3s_record *rec = c->rec;
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (c->scan->conns == c)
-        c->scan->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
     rec->confirmed = rec->state == P3S_STATE_POP3 && c->sess.confirmed;
     rec->total_ms = p3s_now_ms() - c->t_start;
     if (c->bev)
         bufferevent_free(c->bev);
     close_plain(c);
     event_del(&c->timer);
-    struct p3s_scan *scan = c->scan;
-    struct p3s_job *job = c->job_done;
+    p3s_conn_done_cb done = c->done;
+    void *arg = c->done_arg;
     free(c);
-    p3s_scan_conn_done(scan, job, rec);
+    done(arg, rec);
 }
 
 /* Sends a last command (QUIT) without waiting for it, on cleartext only: the socket closes
  * next, and a failure here changes nothing in the record. */
-static void send_last(struct conn *c, const char *cmd, size_t len)
+static void send_last(struct p3s_conn *c, const char *cmd, size_t len)
 {
     if (!cmd || c->fd < 0 || c->sess.tls || c->out_len)
         return;
@@ -148,7 +147,7 @@ static void send_last(struct conn *c, const char *cmd, size_t len)
 
 /* Sends cleartext; what the socket does not take now waits for it to be writable. A failed
  * send is left to the read side, which sees the reset or the close. */
-static void send_plain(struct conn *c, const char *p, size_t n)
+static void send_plain(struct p3s_conn *c, const char *p, size_t n)
 {
     if (!c->out_len) {
         ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -166,7 +165,7 @@ static void send_plain(struct conn *c, const char *p, size_t n)
     c->out_len += n;
 }
 
-static void flush_plain(struct conn *c)
+static void flush_plain(struct p3s_conn *c)
 {
     ssize_t k = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (k <= 0)
@@ -175,7 +174,7 @@ static void flush_plain(struct conn *c)
     memmove(c->out, c->out + k, c->out_len);
 }
 
-static void conn_send(struct conn *c, const char *p, size_t n)
+static void conn_send(struct p3s_conn *c, const char *p, size_t n)
 {
     if (c->bev)
         bufferevent_write(c->bev, p, n);
@@ -185,7 +184,7 @@ static void conn_send(struct conn *c, const char *p, size_t n)
 
 /* What TLS was negotiated, and the certificate. Its name is checked (RFC 7817) only when the
  * target is a name: scanning an address says nothing of the name clients use. */
-static void record_tls(struct conn *c)
+static void record_tls(struct p3s_conn *c)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     if (!ssl)
@@ -201,7 +200,7 @@ static void record_tls(struct conn *c)
 }
 
 /* --ntlm: the CHALLENGE (the answer to the NEGOTIATE) says who the server is. */
-static void record_ntlm(struct conn *c, const struct p3_event *ev)
+static void record_ntlm(struct p3s_conn *c, const struct p3_event *ev)
 {
     struct p3s_record *r = c->rec;
     size_t at;
@@ -220,7 +219,7 @@ static void record_ntlm(struct conn *c, const struct p3_event *ev)
                  rc != P3NTLM_OK ? p3ntlm_strerror(rc) : "challenge line cut at its cap");
 }
 
-static void set_tls_error(struct conn *c, const char *what)
+static void set_tls_error(struct p3s_conn *c, const char *what)
 {
     char buf[200];
     unsigned long e = c->bev ? bufferevent_get_openssl_error(c->bev) : 0;
@@ -239,19 +238,19 @@ static void set_tls_error(struct conn *c, const char *what)
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
-static int retry_connect(struct conn *c);
+static int retry_connect(struct p3s_conn *c);
 
 /* A cleartext line after +OK to STLS that the TLS BIO set aside (tlsstrip.h). */
 static void on_stripped(void *arg, const char *line, size_t n)
 {
-    struct conn *c = arg;
+    struct p3s_conn *c = arg;
     c->rec->stls_extra_bytes = 1;
     p3s_record_add_unsolicited(c->rec, P3_CMD_STLS, 0, line, n);
 }
 
-static void start_tls(struct conn *c, enum phase phase)
+static void start_tls(struct p3s_conn *c, enum phase phase)
 {
-    SSL *ssl = SSL_new(c->scan->ssl_ctx);
+    SSL *ssl = SSL_new(c->env->ssl_ctx);
     if (!ssl) {
         set_tls_error(c, "cannot create a TLS session");
         conn_finish(c);
@@ -273,7 +272,7 @@ static void start_tls(struct conn *c, enum phase phase)
         event_del(&c->io);
     c->io_added = 0;
     struct bufferevent *tls = bufferevent_openssl_socket_new(
-        c->scan->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+        c->env->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
     if (!tls) { /* libevent has freed the SSL already on this path */
         set_tls_error(c, "cannot start TLS");
         conn_finish(c);
@@ -285,11 +284,11 @@ static void start_tls(struct conn *c, enum phase phase)
     c->phase = phase;
     bufferevent_setcb(tls, on_read, NULL, on_event, c);
     bufferevent_enable(tls, EV_READ | EV_WRITE);
-    arm(c, c->scan->cfg->read_timeout_ms);
+    arm(c, c->env->read_timeout_ms);
 }
 
 /* Keeps what the record needs from one event of the core. Runs before the bytes are drained. */
-static void take_event(struct conn *c, const struct p3_event *ev)
+static void take_event(struct p3s_conn *c, const struct p3_event *ev)
 {
     struct p3s_record *r = c->rec;
     switch (ev->type) {
@@ -341,7 +340,7 @@ static void take_event(struct conn *c, const struct p3_event *ev)
 }
 
 /* Bytes received so far and not consumed. */
-static size_t pending_input(struct conn *c)
+static size_t pending_input(struct p3s_conn *c)
 {
     return c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : c->in_len;
 }
@@ -350,7 +349,7 @@ static size_t pending_input(struct conn *c)
  * command goes out cannot answer it (pop3.h rule 1), so it must count as pending. Cleartext
  * only (a TLS bufferevent reads for itself). An end or error is left to the read handler, made
  * to run in the next loop pass, as is anything past a full buffer. */
-static void pull_pending(struct conn *c)
+static void pull_pending(struct p3s_conn *c)
 {
     if (c->bev || c->fd < 0 || c->kernel_empty)
         return;
@@ -372,22 +371,22 @@ static void pull_pending(struct conn *c)
         event_active(&c->io, EV_READ, 0);
 }
 
-static void process_stale(struct conn *c);
+static void process_stale(struct p3s_conn *c);
 
 /* The settle step of the core: wait, reading; the timer (on_timer) ends it. */
-static void start_settle(struct conn *c)
+static void start_settle(struct p3s_conn *c)
 {
     int ms = c->rtt_ms > 0 ? (int)(2 * c->rtt_ms) : 0;
     if (ms < SETTLE_MIN_MS)
         ms = SETTLE_MIN_MS;
-    if (ms > c->scan->cfg->read_timeout_ms)
-        ms = c->scan->cfg->read_timeout_ms;
+    if (ms > c->env->read_timeout_ms)
+        ms = c->env->read_timeout_ms;
     c->settling = 1;
     arm(c, ms);
 }
 
 /* Acts on what the core decided. Returns 0 when the connection goes on, -1 when it ended. */
-static int act(struct conn *c, const struct p3_event *ev)
+static int act(struct p3s_conn *c, const struct p3_event *ev)
 {
     switch (ev->next) {
     case P3_NEXT_READ:
@@ -403,7 +402,7 @@ static int act(struct conn *c, const struct p3_event *ev)
         c->t_sent = p3s_now_ms();
         if (c->waiting == P3_CMD_STLS)
             c->rec->stls_attempted = 1;
-        arm(c, c->scan->cfg->read_timeout_ms);
+        arm(c, c->env->read_timeout_ms);
         return 0;
     case P3_NEXT_STARTTLS:
         /* Bytes the server sent in cleartext after +OK are recorded, never read as TLS. */
@@ -426,7 +425,7 @@ static int act(struct conn *c, const struct p3_event *ev)
 }
 
 /* The first bytes received and not yet consumed, at most cap of them, contiguous. */
-static const char *peek_input(struct conn *c, size_t cap, size_t *n)
+static const char *peek_input(struct p3s_conn *c, size_t cap, size_t *n)
 {
     if (!c->bev) {
         *n = c->in_len < cap ? c->in_len : cap;
@@ -438,7 +437,7 @@ static const char *peek_input(struct conn *c, size_t cap, size_t *n)
     return *n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)*n) : "";
 }
 
-static void drain_input(struct conn *c, size_t n)
+static void drain_input(struct p3s_conn *c, size_t n)
 {
     if (c->bev) {
         evbuffer_drain(bufferevent_get_input(c->bev), n);
@@ -450,7 +449,7 @@ static void drain_input(struct conn *c, size_t n)
 
 /* Lines still buffered when no reply is awaited any more (before TLS, at the end): the core
  * reports each as unsolicited, and they are recorded. */
-static void process_stale(struct conn *c)
+static void process_stale(struct p3s_conn *c)
 {
     for (;;) {
         size_t n;
@@ -466,7 +465,7 @@ static void process_stale(struct conn *c)
 
 /* Hands the bytes received to the core, line by line, acting on each decision. Returns -1 when
  * the connection ended or was handed to TLS (c may be freed), 0 when it waits for more. */
-static int process_input(struct conn *c)
+static int process_input(struct p3s_conn *c)
 {
     for (;;) {
         size_t n;
@@ -488,23 +487,23 @@ static void on_read(struct bufferevent *bev, void *arg)
     process_input(arg);
 }
 
-static void on_connected(struct conn *c)
+static void on_connected(struct p3s_conn *c)
 {
     if (c->phase == PH_CONNECT) {
         c->rec->connect_ms = p3s_now_ms() - c->t_start;
-        c->job_done->connected_ms = c->t_start + c->rec->connect_ms; /* for TLS detection */
+        c->connected_ms = c->t_start + c->rec->connect_ms;
         if (c->rec->implicit_tls) {
             start_tls(c, PH_TLS);
             return;
         }
         c->phase = PH_DIALOGUE;
-        arm(c, c->scan->cfg->read_timeout_ms);
+        arm(c, c->env->read_timeout_ms);
         return;
     }
     record_tls(c);
     if (c->phase == PH_TLS) {
         c->phase = PH_DIALOGUE;
-        arm(c, c->scan->cfg->read_timeout_ms);
+        arm(c, c->env->read_timeout_ms);
         return;
     }
     /* PH_STLS_TLS */
@@ -516,7 +515,7 @@ static void on_connected(struct conn *c)
 }
 
 /* The socket ended (EOF, reset, refused) before the dialogue finished. */
-static void on_closed(struct conn *c, short what, int err)
+static void on_closed(struct p3s_conn *c, short what, int err)
 {
     struct p3s_record *r = c->rec;
     const char *how = (what & BEV_EVENT_EOF) ? "connection closed by the server"
@@ -575,7 +574,7 @@ static void on_closed(struct conn *c, short what, int err)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
-    struct conn *c = arg;
+    struct p3s_conn *c = arg;
     int err = EVUTIL_SOCKET_ERROR();
     if (what & BEV_EVENT_CONNECTED) {
         on_connected(c);
@@ -602,10 +601,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
  * proof of that, because libevent reports a reset that came in with the last bytes as plain
  * readiness, and no later edge would come for it. An end is acted on after what came before
  * it was processed. */
-static int take_read(struct conn *c, ssize_t k, int err)
+static int take_read(struct p3s_conn *c, ssize_t k, int err)
 {
     if (k > 0) {
-        c->job_done->heard = 1; /* it speaks: no TLS detection (scan.c) */
+        c->heard = 1; /* it speaks: no TLS detection */
         c->in_len += (size_t)k;
         return 1;
     }
@@ -623,7 +622,7 @@ static int take_read(struct conn *c, ssize_t k, int err)
  * core; past the budget, the event is made active again to go on in the next loop pass. While
  * the core acts on bytes read up to EAGAIN the socket is known empty (kernel_empty): a command
  * sent then needs no look for more first (pull_pending). */
-static void read_plain(struct conn *c)
+static void read_plain(struct p3s_conn *c)
 {
     size_t budget = READ_BUDGET;
     for (;;) {
@@ -660,7 +659,7 @@ static void read_plain(struct conn *c)
  * own, the one SO_ERROR would give (a reset means it did connect, then the server reset it).
  * Either way one system call, where asking SO_ERROR and then reading took two. Returns as
  * take_read(). */
-static int connect_done_plain(struct conn *c, short what)
+static int connect_done_plain(struct p3s_conn *c, short what)
 {
     if (!(what & EV_READ)) {
         on_connected(c);
@@ -679,7 +678,7 @@ static int connect_done_plain(struct conn *c, short what)
 
 /* The first event of an implicit-TLS connect: the bufferevent takes the socket from here, so
  * the error is asked for (only when READ says there may be one) rather than read. */
-static void connect_done_tls(struct conn *c, short what)
+static void connect_done_tls(struct p3s_conn *c, short what)
 {
     int err = 0;
     socklen_t len = sizeof err;
@@ -695,7 +694,7 @@ static void connect_done_tls(struct conn *c, short what)
 static void on_io(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
-    struct conn *c = arg;
+    struct p3s_conn *c = arg;
     if (c->phase == PH_CONNECT) {
         if (c->rec->implicit_tls) {
             connect_done_tls(c, what);
@@ -714,9 +713,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    struct conn *c = arg;
+    struct p3s_conn *c = arg;
     struct p3s_record *r = c->rec;
-    const struct p3s_config *cfg = c->scan->cfg;
+    const struct p3s_conn_env *cfg = c->env;
     char limit[64];
     if (c->settling && c->phase == PH_DIALOGUE) { /* the settle step is over */
         c->settling = 0;
@@ -768,67 +767,40 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     conn_finish(c);
 }
 
-int p3s_sockaddr_fill(const char *ip, uint16_t port, struct sockaddr_storage *ss,
-                      socklen_t *len)
+/* Opens the socket and starts the non-blocking connect. Returns 0 when it runs, 1 when it
+ * ended at once (c is gone: its record went to the callback), -1 with errno when no socket could
+ * be made (out of descriptors: the caller keeps the job and retries later). */
+static int open_and_connect(struct p3s_conn *c)
 {
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(port);
-        *len = sizeof *sin;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(port);
-        *len = sizeof *sin6;
-        return 0;
-    }
-    return -1;
-}
-
-/* Opens the socket and starts the non-blocking connect. Returns -1 with errno when no socket
- * could be made (out of descriptors: the caller keeps the job and retries later). */
-static int open_and_connect(struct conn *c)
-{
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    if (p3s_sockaddr_fill(c->rec->ip, c->rec->port, &ss, &sslen) < 0) {
-        errno = EINVAL;
-        return -1;
-    }
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     c->fd = fd;
     c->phase = PH_CONNECT;
-    arm(c, c->scan->cfg->connect_timeout_ms);
-    if (connect(fd, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS) {
+    arm(c, c->env->connect_timeout_ms);
+    if (connect(fd, (struct sockaddr *)&c->addr, c->addrlen) < 0 && errno != EINPROGRESS) {
         on_closed(c, BEV_EVENT_ERROR, errno);
-        return 0;
+        return 1;
     }
     /* Registered once for the socket's life: edges say when to connect-check, read or send. */
-    event_assign(&c->io, c->scan->base, fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET, on_io, c);
+    event_assign(&c->io, c->env->base, fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET, on_io, c);
     if (event_add(&c->io, NULL) < 0) {
         on_closed(c, BEV_EVENT_ERROR, ENOMEM);
-        return 0;
+        return 1;
     }
     c->io_added = 1;
     return 0;
 }
 
-/* A connect that timed out is tried again (--retries) while the deadline allows. */
-static int retry_connect(struct conn *c)
+/* A connect that timed out is tried again (--retries) while the deadline allows. Returns 0 when
+ * the connection goes on (or ended on its own), -1 when it is not retried. */
+static int retry_connect(struct p3s_conn *c)
 {
     if (c->retries_left <= 0 || p3s_now_ms() >= c->t_deadline)
         return -1;
     c->retries_left--;
     close_plain(c);
-    if (open_and_connect(c) < 0)
-        return -1;
-    return 0;
+    return open_and_connect(c) < 0 ? -1 : 0;
 }
 
 /* "p3s" and 48 random bits in 12 hex digits: a user name no server has, new per target. */
@@ -841,69 +813,80 @@ static void probe_user_name(char out[static 16], uint64_t rnd)
     out[15] = '\0';
 }
 
-int p3s_conn_start(struct p3s_scan *scan, struct p3s_job *job)
+int p3s_conn_start(const struct p3s_conn_env *env, const struct p3s_conn_job *job,
+                   p3s_conn_done_cb done, void *arg, struct p3s_conn **out)
 {
-    const struct p3s_config *cfg = scan->cfg;
-    struct conn *c = p3s_xcalloc(1, sizeof *c);
-    c->scan = scan;
-    c->rec = p3s_record_new(job->target, job->ip, job->port, job->tls);
+    if (job->addrlen > sizeof(struct sockaddr_storage)) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct p3s_conn *c = p3s_xcalloc(1, sizeof *c);
+    c->env = env;
+    c->done = done;
+    c->done_arg = arg;
+    memcpy(&c->addr, job->addr, job->addrlen);
+    c->addrlen = job->addrlen;
+    uint16_t port = ntohs(c->addr.ss_family == AF_INET6
+                              ? ((struct sockaddr_in6 *)&c->addr)->sin6_port
+                              : ((struct sockaddr_in *)&c->addr)->sin_port);
+    c->rec = p3s_record_new(job->target, job->ip, port, job->tls);
     c->sni = job->sni;
-    c->retries_left = cfg->retries;
+    c->retries_left = env->retries;
     c->t_start = p3s_now_ms();
-    c->t_deadline = c->t_start + cfg->deadline_ms;
+    c->t_deadline = c->t_start + env->deadline_ms;
     c->rtt_ms = -1;
     c->fd = -1;
-    evtimer_assign(&c->timer, scan->base, on_timer, c);
-    event_priority_set(&c->timer, 0); /* a deadline goes before any I/O (scan.c) */
-    uint64_t rnd = p3s_scan_random(scan);
-    probe_user_name(c->rec->probe_user, rnd);
-    unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) |
-                    (cfg->user_probe ? P3_OPT_USER_PROBE : 0) | (cfg->stls ? P3_OPT_STLS : 0) |
-                    (cfg->ntlm ? P3_OPT_NTLM : 0);
+    evtimer_assign(&c->timer, env->base, on_timer, c);
+    event_priority_set(&c->timer, 0); /* a deadline goes before any I/O (p3s_engine_base_new) */
+    probe_user_name(c->rec->probe_user, job->rnd);
+    unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) | env->dialogue;
     p3_session_init(&c->sess, opts, c->rec->probe_user);
-    c->job_done = job;
-    c->next = scan->conns;
-    if (c->next)
-        c->next->prev = c;
-    scan->conns = c;
-    if (open_and_connect(c) < 0) {
+    *out = c;
+    int rc = open_and_connect(c);
+    if (rc > 0) { /* refused at once: its record went to the callback */
+        *out = NULL;
+        return 0;
+    }
+    if (rc < 0) {
         int err = errno;
         if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-            /* Not this target's fault: give the job back to be started later. */
-            scan->conns = c->next;
-            if (c->next)
-                c->next->prev = NULL;
+            /* Not this target's fault: the caller keeps the job, to start it later. */
             event_del(&c->timer);
             p3s_record_free(c->rec);
             free(c);
+            *out = NULL;
             errno = err;
             return -1;
         }
         p3s_record_set_error(c->rec, P3S_STATE_ERROR, "cannot connect: %s", strerror(err));
+        *out = NULL;
         conn_finish(c);
     }
-    return 0; /* c may be gone already: a refused connect finishes at once */
+    return 0;
 }
 
-void p3s_conn_end_for_tls(struct p3s_scan *scan, struct p3s_job *job)
+void p3s_conn_end_for_tls(struct p3s_conn *c)
 {
-    for (struct conn *c = scan->conns; c; c = c->next)
-        if (c->job_done == job) {
-            p3s_record_set_error(c->rec, P3S_STATE_TIMEOUT, "no greeting; the port speaks TLS");
-            conn_finish(c);
-            return;
-        }
+    p3s_record_set_error(c->rec, P3S_STATE_TIMEOUT, "no greeting; the port speaks TLS");
+    conn_finish(c);
 }
 
-void p3s_conn_abort_all(struct p3s_scan *scan)
+void p3s_conn_abort(struct p3s_conn *c)
 {
-    while (scan->conns) {
-        struct conn *c = scan->conns;
-        struct p3s_record *r = c->rec;
-        if (r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER)
-            p3s_record_set_error(r, r->state, "scan interrupted");
-        else
-            p3s_record_set_error(r, P3S_STATE_ERROR, "scan interrupted");
-        conn_finish(c);
-    }
+    struct p3s_record *r = c->rec;
+    if (r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER)
+        p3s_record_set_error(r, r->state, "scan interrupted");
+    else
+        p3s_record_set_error(r, P3S_STATE_ERROR, "scan interrupted");
+    conn_finish(c);
+}
+
+double p3s_conn_connected_ms(const struct p3s_conn *c)
+{
+    return c->connected_ms;
+}
+
+int p3s_conn_heard(const struct p3s_conn *c)
+{
+    return c->heard;
 }

@@ -275,14 +275,22 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     if (status == ARES_SUCCESS && ai) {
         for (struct ares_addrinfo_node *n = ai->nodes; n && res.n < P3S_DNS_MAX_ADDRS;
              n = n->ai_next) {
-            const void *a = n->ai_family == AF_INET
-                                ? (const void *)&((struct sockaddr_in *)n->ai_addr)->sin_addr
-                                : (const void *)&((struct sockaddr_in6 *)n->ai_addr)->sin6_addr;
-            if (!inet_ntop(n->ai_family, a, res.addrs[res.n], sizeof res.addrs[0]))
+            struct sockaddr_storage *out = &res.addrs[res.n];
+            memset(out, 0, sizeof *out);
+            if (n->ai_family == AF_INET && n->ai_addrlen >= sizeof(struct sockaddr_in)) {
+                struct sockaddr_in *sin = (struct sockaddr_in *)out;
+                sin->sin_family = AF_INET;
+                sin->sin_addr = ((struct sockaddr_in *)n->ai_addr)->sin_addr;
+            } else if (n->ai_family == AF_INET6 && n->ai_addrlen >= sizeof(struct sockaddr_in6)) {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_addr = ((struct sockaddr_in6 *)n->ai_addr)->sin6_addr;
+            } else {
                 continue;
+            }
             int dup = 0;
             for (size_t i = 0; i < res.n; i++)
-                dup |= strcmp(res.addrs[i], res.addrs[res.n]) == 0;
+                dup |= memcmp(&res.addrs[i], out, sizeof *out) == 0;
             if (!dup)
                 res.n++;
         }

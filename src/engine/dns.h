@@ -1,4 +1,4 @@
-/* dns.h — asynchronous name resolution with c-ares, driven by the scan's libevent loop.
+/* dns.h — asynchronous name resolution with c-ares, driven by the engine's libevent loop.
  *
  * A name resolves to all its A and AAAA addresses (or one family with -4/-6). Failures come back
  * with a reason a user can act on: NXDOMAIN, SERVFAIL, timeout, refused.
@@ -7,18 +7,19 @@
 #define POP3SCAN_DNS_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 struct event_base;
 struct p3s_dns;
 
-/* Addresses as text (numeric form), at most P3S_DNS_MAX_ADDRS. */
+/* Addresses (port 0), at most P3S_DNS_MAX_ADDRS, each once. */
 #define P3S_DNS_MAX_ADDRS 32
 /* Names whose answers are kept for the run. */
 #define P3S_DNS_CACHE_MAX 4096
 struct p3s_dns_result {
     const char *error; /* NULL on success */
     size_t n;
-    char addrs[P3S_DNS_MAX_ADDRS][64];
+    struct sockaddr_storage addrs[P3S_DNS_MAX_ADDRS];
 };
 
 typedef void (*p3s_dns_cb)(void *arg, const struct p3s_dns_result *res);

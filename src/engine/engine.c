@@ -1,185 +1,152 @@
-/* scan.c — the scheduler of the engine: expands targets into jobs (resolving names with c-ares),
- * keeps up to --concurrency connections open, and streams each finished record to the outputs.
+/* engine.c — the scheduler of the engine (see engine.h): targets submitted by the caller become
+ * jobs, one per address and port (names resolved with c-ares first), started as slots free and
+ * the rate allows; each finished record is identified, judged and handed back.
  *
- * Targets are expanded lazily, only when a connection slot is free, so the queue of jobs stays
- * small whatever the number of targets.
+ * Work is pulled: the queue of jobs is refilled from the caller (hooks.feed) only when a slot is
+ * free, so it stays small whatever the number of targets. Every submitted target is held until
+ * its lookup and each of its jobs have ended, then reported done.
+ *
+ * TLS where it was not asked is part of the scheduling: when a cleartext connection has heard
+ * nothing half a read timeout after it connected, a ClientHello goes to the port on a second
+ * connection (tlssniff.c: no TLS session, a few hundred bytes), bounded to end when the first
+ * one's read timeout does; a silent port (a tarpit) costs one more connection and no more time.
+ * If a TLS handshake or alert record answers, or the cleartext connection's first bytes were a
+ * TLS record, the port is scanned again with implicit TLS (the job goes before every waiting
+ * one), and that record replaces the cleartext one if it got further. The checks that follow a
+ * dialogue (one ClientHello per version, the STLS injection check) are in followup.c.
  */
 #include "engine.h"
 
-#include <event2/event.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <signal.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <sys/resource.h>
-#include <unistd.h>
+#include <sys/time.h>
 
+#include "conn.h"
+#include "dns.h"
 #include "escape.h"
 #include "findings.h"
-#include "fp.h"
-#include "outfile.h"
-#include "p3fp_builtin.h"
-#include "resume.h"
-#include "targetgen.h"
+#include "followup.h"
+#include "identify.h"
 #include "injprobe.h"
+#include "pace.h"
+#include "pop3.h"
+#include "record.h"
 #include "tlsprobe.h"
 #include "tlssniff.h"
-#include "engine_internal.h"
 #include "util.h"
 
-uint64_t p3s_scan_random(struct p3s_scan *scan)
+/* A submitted target, alive until its lookup and each of its jobs have ended. */
+struct target {
+    struct p3s_engine *e;
+    void *tag;
+    unsigned pending; /* jobs not yet done, plus one while it is expanded or resolved */
+    char *name;       /* as the user named it */
+    struct p3s_engine_port *ports;
+    size_t nports;
+    struct target *next; /* in the queue of targets not yet expanded */
+    char *resolve;    /* the host name to resolve, or NULL */
+    struct sockaddr_storage addr;
+};
+
+struct tls_detect;
+
+/* One (target, address, port, transport) waiting for a slot or running. */
+struct job {
+    struct job *next;            /* in the queue */
+    struct job *prev_run, *next_run; /* among the jobs running, for an abort */
+    struct p3s_engine *e;
+    struct target *t;
+    struct sockaddr_storage addr; /* with the port */
+    socklen_t addrlen;
+    char ip[INET6_ADDRSTRLEN];
+    uint16_t port;
+    int tls, tls_too, sni;
+    int tls_retry;               /* the implicit-TLS retry of a cleartext port that spoke TLS */
+    struct p3s_record *held;     /* the retry's cleartext record, reported if the retry fails */
+    struct p3s_conn *conn;       /* while it runs */
+    struct event detect_timer;   /* TLS detection: the wait for a greeting */
+    int detect_armed;
+    struct tls_detect *detect;   /* the ClientHello probe of the port, once started */
+};
+
+/* TLS detection of a cleartext job. */
+struct tls_detect {
+    struct p3s_engine *e;
+    struct job *job;             /* the cleartext job while its connection runs, then NULL */
+    int probing;                 /* the probe runs (it holds a slot) */
+    int tls_seen;                /* a TLS handshake or alert record answered it */
+    struct p3s_record *rec;      /* the cleartext record, held until the probe reports */
+    struct job *done;            /* the job's details kept for a retry once it has ended */
+};
+
+struct p3s_engine {
+    struct p3s_engine_opts opts;
+    struct p3s_engine_hooks hooks;
+    void *ctx;
+    struct event_base *base;
+    SSL_CTX *ssl_ctx;
+    struct p3s_dns *dns;
+    struct p3s_identifier *identifier;
+    struct p3s_conn_env conn_env;
+    struct p3s_followup_env followup_env;
+    struct p3s_followup_host followup_host;
+    const struct timeval *read_tv, *connect_tv, *detect_tv; /* common timeouts */
+    struct target *targets, *targets_tail; /* submitted, not yet expanded */
+    struct job *head, *tail;     /* jobs waiting for a slot */
+    struct job *running;         /* jobs whose connection runs */
+    size_t active;               /* connections open: dialogues and follow-ups */
+    size_t queued, resolving;
+    size_t limit, lowered;
+    int fed_out;                 /* feed() said nothing is left */
+    int started, stopping, aborting;
+    int pumping, repump;         /* pump() is running / was asked to run again */
+    struct p3s_pace pace;
+    struct event *rate_timer;
+    uint64_t connections, targets_done;
+    uint64_t rng;
+};
+
+static void pump(struct p3s_engine *e);
+
+/* ---- small helpers --------------------------------------------------------------------- */
+
+static uint64_t next_random(struct p3s_engine *e)
 {
     /* xorshift64*: the probe names need to be unguessable per run, not cryptographic. */
-    uint64_t x = scan->rng;
+    uint64_t x = e->rng;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    scan->rng = x;
+    e->rng = x;
     return x * 0x2545f4914f6cdd1dULL;
 }
 
-static struct p3s_tstate *tstate_new(struct p3s_scan *scan)
-{
-    struct p3s_tstate *ts = p3s_xcalloc(1, sizeof *ts);
-    ts->pos = scan->next_pos - 1;
-    return ts;
-}
+static void trace(struct p3s_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* One job (or the lookup) of the target is over; the last one finishes the target. Connections
- * ended by an abort are not finished: --resume scans them again. */
-static void tstate_release(struct p3s_scan *scan, struct p3s_tstate *ts)
+/* A line of per-connection detail for the caller, when it wants them. */
+static void trace(struct p3s_engine *e, const char *fmt, ...)
 {
-    if (--ts->pending)
+    if (!e->hooks.trace)
         return;
-    scan->targets_finished++;
-    if (scan->cfg->resume && !scan->aborting)
-        p3s_resume_mark(scan->cfg->resume, ts->pos);
-    free(ts);
-}
-
-static struct p3s_job *new_job(struct p3s_scan *scan, struct p3s_tstate *ts, const char *target,
-                               const char *ip, uint16_t port, int tls, int sni)
-{
-    struct p3s_job *j = p3s_xcalloc(1, sizeof *j);
-    j->scan = scan;
-    j->ts = ts;
-    ts->pending++;
-    j->target = p3s_xstrdup(target);
-    p3s_strlcpy(j->ip, ip, sizeof j->ip);
-    j->port = port;
-    j->tls = tls;
-    j->sni = sni;
-    return j;
-}
-
-static void push_job(struct p3s_scan *scan, struct p3s_job *j)
-{
-    if (scan->tail)
-        scan->tail->next = j;
-    else
-        scan->head = j;
-    scan->tail = j;
-}
-
-/* A job that goes before every waiting one (the TLS retry of a port already being scanned). */
-static void push_job_first(struct p3s_scan *scan, struct p3s_job *j)
-{
-    j->next = scan->head;
-    scan->head = j;
-    if (!scan->tail)
-        scan->tail = j;
-}
-
-/* ---- duplicates ------------------------------------------------------------------------
- *
- * The target stream (targetgen.c) removes a target given twice, but not what two different
- * targets reach: 127.0.0.1 and 127.0.0.1:110 with -p 110, or a name and the address it resolves
- * to. Here every (address, port, transport) is scanned once as an address, and a name once per
- * name: a name's address that is given as an address too is not scanned again under the name,
- * while two names on one address are both scanned (each is another TLS name and certificate
- * check). To keep memory bounded whatever the ranges, only what names and HOST:PORT targets
- * scan is remembered (at most P3S_SCAN_SEEN_MAX entries, then nothing more); the addresses of
- * ranges and bare addresses are asked of the target stream, which knows them as intervals.
- * Keys: 'L' an address scanned as an address, 'A' scanned under some name, 'N' under this
- * name (by a 64-bit hash of it); then the transport, the port and the address bytes. */
-#define P3S_SCAN_SEEN_MAX 1000000u
-
-enum job_origin { FROM_ADDRESS, FROM_HOSTPORT, FROM_NAME };
-
-static size_t job_key(unsigned char *k, char kind, const char *ip, uint16_t port, int tls,
-                      const char *name)
-{
-    size_t n = 0;
-    k[n++] = (unsigned char)kind;
-    k[n++] = (unsigned char)tls;
-    k[n++] = (unsigned char)(port >> 8);
-    k[n++] = (unsigned char)port;
-    if (inet_pton(AF_INET, ip, k + n) == 1)
-        n += 4;
-    else if (inet_pton(AF_INET6, ip, k + n) == 1)
-        n += 16;
-    if (kind == 'N') {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        size_t len = strlen(name);
-        if (len && name[len - 1] == '.')
-            len--;
-        for (size_t i = 0; i < len; i++)
-            h = (h ^ (unsigned char)tolower((unsigned char)name[i])) * 0x100000001b3ULL;
-        memcpy(k + n, &h, sizeof h);
-        n += sizeof h;
-    }
-    return n;
-}
-
-static int job_is_duplicate(struct p3s_scan *scan, enum job_origin from, const char *name,
-                            const char *ip, uint16_t port, int tls)
-{
-    struct p3s_keyset *ks = &scan->seen_jobs;
-    unsigned char kl[64], ka[64], kn[64];
-    size_t nl = job_key(kl, 'L', ip, port, tls, NULL), na = job_key(ka, 'A', ip, port, tls, NULL);
-    if (p3s_keyset_has(ks, kl, nl))
-        return 1;
-    if (from != FROM_NAME && p3s_keyset_has(ks, ka, na))
-        return 1;
-    if (from == FROM_ADDRESS)
-        return 0;
-    /* Given without a port elsewhere (and so scanned on every port of the list), or about to
-     * be: the address wins. */
-    const struct p3s_portlist *pl = &scan->cfg->ports;
-    unsigned way = tls ? P3S_PORT_TLS : P3S_PORT_PLAIN;
-    if (pl->kinds && (pl->kinds[port] & way) && p3s_tgen_covers(scan->cfg->gen, ip))
-        return 1;
-    if (from == FROM_HOSTPORT)
-        return p3s_keyset_seen(ks, kl, nl, P3S_SCAN_SEEN_MAX);
-    size_t nn = job_key(kn, 'N', ip, port, tls, name);
-    if (p3s_keyset_seen(ks, kn, nn, P3S_SCAN_SEEN_MAX))
-        return 1;
-    p3s_keyset_seen(ks, ka, na, P3S_SCAN_SEEN_MAX);
-    return 0;
-}
-
-static void say(struct p3s_scan *scan, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* A line of -v detail on standard error (clearing a progress line first). */
-static void say(struct p3s_scan *scan, const char *fmt, ...)
-{
+    char line[800];
     va_list ap;
     va_start(ap, fmt);
-    fputs(scan->progress_tty ? "\r\033[Kpop3scan: " : "pop3scan: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    e->hooks.trace(e->ctx, line);
 }
 
-/* "127.0.0.1:110", "[::1]:995", "mail.test (127.0.0.1):110" for messages. */
+/* "127.0.0.1:110", "[::1]:995", "mail.test (127.0.0.1):110" for trace lines. */
 static void job_label(char *out, size_t cap, const char *target, const char *ip, uint16_t port)
 {
     char esc[300];
@@ -191,594 +158,244 @@ static void job_label(char *out, size_t cap, const char *target, const char *ip,
         snprintf(out, cap, "%s (%s):%u", esc, ip, port);
 }
 
-static void push_one(struct p3s_scan *scan, struct p3s_tstate *ts, enum job_origin from,
-                     const char *target, const char *ip, uint16_t port, int tls)
+static socklen_t sockaddr_len(const struct sockaddr_storage *ss)
 {
-    if (job_is_duplicate(scan, from, target, ip, port, tls)) {
-        scan->sum->duplicates++;
-        if (scan->cfg->verbose >= 2) {
-            char label[400];
-            job_label(label, sizeof label, target, ip, port);
-            say(scan, "%s%s: given more than once, scanned once", label, tls ? " tls" : "");
-        }
+    return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+    if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+    else
+        ((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+static void address_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    const void *a = ss->ss_family == AF_INET6
+                        ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                        : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+    if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+        snprintf(out, cap, "?");
+}
+
+/* ---- targets and their holds ------------------------------------------------------------- */
+
+static void target_free(struct target *t)
+{
+    free(t->name);
+    free(t->resolve);
+    free(t->ports);
+    free(t);
+}
+
+/* One hold of the target is over; the last one reports it done. Targets cut short by an abort
+ * are not finished: a resume scans them again. */
+static void target_release(struct p3s_engine *e, struct target *t)
+{
+    if (--t->pending)
         return;
-    }
-    push_job(scan, new_job(scan, ts, target, ip, port, tls, from == FROM_NAME));
+    e->targets_done++;
+    if (e->hooks.target_done)
+        e->hooks.target_done(e->ctx, t->tag, !e->aborting);
+    target_free(t);
 }
 
-/* One job per port and transport: the target's own port (scanned as the list says, else in
- * cleartext), or every entry of the list. */
-static void push_jobs(struct p3s_scan *scan, struct p3s_tstate *ts, enum job_origin from,
-                      const char *target, const char *ip, uint16_t port)
+int p3s_engine_submit(struct p3s_engine *e, const struct p3s_engine_job *job)
 {
-    const struct p3s_portlist *pl = &scan->cfg->ports;
-    if (port) {
-        unsigned kinds = p3s_ports_kinds(pl, port);
-        if (kinds & P3S_PORT_PLAIN)
-            push_one(scan, ts, from, target, ip, port, 0);
-        if (kinds & P3S_PORT_TLS)
-            push_one(scan, ts, from, target, ip, port, 1);
-        return;
-    }
-    for (size_t i = 0; i < pl->n; i++)
-        push_one(scan, ts, from, target, ip, pl->v[i].port, pl->v[i].tls);
-}
-
-struct pending_name {
-    struct p3s_scan *scan;
-    struct p3s_tstate *ts;
-    struct p3s_target t;
-};
-
-static void pump(struct p3s_scan *scan);
-static void fill_slots(struct p3s_scan *scan);
-static void watch_for_tls(struct p3s_scan *scan, struct p3s_job *job);
-static void unwatch_for_tls(struct p3s_job *job);
-
-/* A name that did not resolve: counted, and the first few named in the summary. */
-static void note_unresolved(struct p3s_scan *scan, const char *name, const char *why)
-{
-    struct p3s_summary *sum = scan->sum;
-    if (sum->unresolved < P3S_UNRESOLVED_SHOWN) {
-        char esc[300], buf[512];
-        p3s_escape_term(name, strlen(name), esc, sizeof esc);
-        snprintf(buf, sizeof buf, "%s (%s)", esc, why);
-        sum->unresolved_names[sum->unresolved] = p3s_xstrdup(buf);
-    }
-    sum->unresolved++;
-}
-
-static void on_resolved(void *arg, const struct p3s_dns_result *res)
-{
-    struct pending_name *pn = arg;
-    struct p3s_scan *scan = pn->scan;
-    scan->dns_pending--;
-    if (res->error || scan->aborting) {
-        struct p3s_record *r = p3s_record_new(pn->t.host, NULL, pn->t.port, 0);
-        p3s_record_set_error(r, P3S_STATE_ERROR, "%s",
-                             scan->aborting ? "scan interrupted" : res->error);
-        if (!scan->aborting)
-            note_unresolved(scan, pn->t.host, res->error);
-        p3s_scan_emit(scan, r);
-    } else {
-        if (scan->cfg->verbose >= 2) {
-            char esc[300], addrs[512] = "";
-            p3s_escape_term(pn->t.host, strlen(pn->t.host), esc, sizeof esc);
-            for (size_t i = 0, at = 0; i < res->n && at < sizeof addrs; i++)
-                at += (size_t)snprintf(addrs + at, sizeof addrs - at, "%s%s", i ? ", " : "",
-                                       res->addrs[i]);
-            say(scan, "%s resolved to %s", esc, addrs);
-        }
-        for (size_t i = 0; i < res->n; i++)
-            push_jobs(scan, pn->ts, FROM_NAME, pn->t.host, res->addrs[i], pn->t.port);
-    }
-    tstate_release(scan, pn->ts); /* the lookup's own hold */
-    free(pn);
-    pump(scan);
-}
-
-/* Turns the next target into jobs, or starts resolving it. Returns 0 when none is left. */
-static int expand_next(struct p3s_scan *scan)
-{
-    const struct p3s_config *cfg = scan->cfg;
-    if (scan->targets_done)
-        return 0;
-    struct p3s_target t;
-    char err[512];
-    int got = p3s_tgen_next(cfg->gen, &t, err, sizeof err);
-    if (got == 0) {
-        scan->targets_done = 1;
-        return 0;
-    }
-    if (got == -2) { /* a file that cannot be read on: scan the others, then exit 2 */
-        fprintf(stderr, "pop3scan: %s\n", err);
-        scan->sum->input_failed = 1;
-        return 1;
-    }
-    if (got < 0) { /* a bad line of a -iL file: say where, scan the rest */
-        p3s_report_bad_line(&scan->sum->bad_lines, err);
-        return 1;
-    }
-    scan->next_pos++;
-    if (scan->cfg->resuming && p3s_resume_is_done(scan->cfg->resume, scan->next_pos - 1)) {
-        scan->targets_skipped++;
-        return 1;
-    }
-    scan->sum->targets++;
-    struct p3s_tstate *ts = tstate_new(scan);
-    ts->pending = 1; /* held until the target is expanded, so it cannot finish half-way */
-    int skip = (t.kind == P3S_TARGET_IPV4 && cfg->family == 6) ||
-               (t.kind == P3S_TARGET_IPV6 && cfg->family == 4);
-    if (t.kind == P3S_TARGET_NAME) {
-        struct pending_name *pn = p3s_xcalloc(1, sizeof *pn);
-        pn->scan = scan;
-        pn->ts = ts;
-        pn->t = t;
-        scan->dns_pending++;
-        p3s_dns_resolve(scan->dns, t.host, cfg->family, on_resolved, pn);
-        return 1; /* the lookup keeps the hold */
-    }
-    if (skip) {
-        struct p3s_record *r = p3s_record_new(t.host, t.host, t.port, 0);
-        p3s_record_set_error(r, P3S_STATE_ERROR, "address family excluded by -%d",
-                             cfg->family);
-        p3s_scan_emit(scan, r);
-    } else {
-        push_jobs(scan, ts, t.port ? FROM_HOSTPORT : FROM_ADDRESS, t.host, t.host, t.port);
-    }
-    tstate_release(scan, ts);
-    return 1;
-}
-
-static int all_done(const struct p3s_scan *scan)
-{
-    if (scan->aborting)
-        return 1;
-    return !scan->active && !scan->dns_pending && !scan->head &&
-           (scan->stopping || scan->targets_done);
-}
-
-static void pump(struct p3s_scan *scan)
-{
-    /* A connection that fails at once calls back into pump(): loop here instead of recursing. */
-    if (scan->pumping) {
-        scan->repump = 1;
-        return;
-    }
-    scan->pumping = 1;
-    do {
-        scan->repump = 0;
-        fill_slots(scan);
-    } while (scan->repump);
-    scan->pumping = 0;
-    /* c-ares keeps its sockets open, so the loop would not end by itself. */
-    if (all_done(scan))
-        event_base_loopbreak(scan->base);
-}
-
-/* --rate (pace.h). Returns 1 when a connection may start now; else arms the timer for when one
- * may and returns 0. */
-static int take_token(struct p3s_scan *scan)
-{
-    double wait_ms = p3s_pace_take(&scan->pace, p3s_now_ms());
-    if (wait_ms <= 0)
-        return 1;
-    long us = (long)(wait_ms * 1000) + 1;
-    struct timeval tv = {us / 1000000, us % 1000000};
-    evtimer_add(scan->rate_timer, &tv);
+    if (!job->target || !job->nports || !job->ports ||
+        (!job->resolve && job->addr.ss_family != AF_INET && job->addr.ss_family != AF_INET6))
+        return -1;
+    struct target *t = p3s_xcalloc(1, sizeof *t);
+    t->e = e;
+    t->tag = job->tag;
+    t->pending = 1; /* held until it is expanded, so it cannot finish half-way */
+    t->name = p3s_xstrdup(job->target);
+    t->resolve = job->resolve ? p3s_xstrdup(job->resolve) : NULL;
+    t->addr = job->addr;
+    t->ports = p3s_xmalloc(job->nports * sizeof *t->ports);
+    memcpy(t->ports, job->ports, job->nports * sizeof *t->ports);
+    t->nports = job->nports;
+    if (e->targets_tail)
+        e->targets_tail->next = t;
+    else
+        e->targets = t;
+    e->targets_tail = t;
     return 0;
 }
 
-static void on_rate_timer(evutil_socket_t fd, short what, void *arg)
+/* ---- jobs -------------------------------------------------------------------------------- */
+
+static struct job *job_new(struct p3s_engine *e, struct target *t,
+                           const struct sockaddr_storage *addr, const struct p3s_engine_port *p,
+                           int sni)
 {
-    (void)fd;
-    (void)what;
-    pump(arg);
+    struct job *j = p3s_xcalloc(1, sizeof *j);
+    j->e = e;
+    j->t = t;
+    t->pending++;
+    j->addr = *addr;
+    set_port(&j->addr, p->port);
+    j->addrlen = sockaddr_len(&j->addr);
+    address_text(&j->addr, j->ip, sizeof j->ip);
+    j->port = p->port;
+    j->tls = p->tls;
+    j->tls_too = p->tls_too;
+    j->sni = sni;
+    return j;
 }
 
-/* Out of file descriptors: run with fewer connections from now on, and never fewer than one. */
-static void lower_limit(struct p3s_scan *scan)
+static void queue_job(struct p3s_engine *e, struct job *j, int first)
 {
-    size_t lower = scan->active > 8 ? scan->active - scan->active / 8 : 1;
-    if (lower < scan->limit) {
-        scan->limit = lower;
-        scan->sum->concurrency_lowered = lower;
-    }
-}
-
-static void fill_slots(struct p3s_scan *scan)
-{
-    while (scan->active < scan->limit && !scan->aborting) {
-        struct p3s_job *j = scan->head;
-        if (j) {
-            if (!take_token(scan))
-                return;
-            scan->head = j->next;
-            scan->active++;
-            scan->conns_started++;
-            if (scan->cfg->verbose >= 2) {
-                char label[400];
-                job_label(label, sizeof label, j->target, j->ip, j->port);
-                say(scan, "%s%s: connecting%s", label, j->tls ? " tls" : "",
-                    j->tls_retry ? " (TLS found on this cleartext port)" : "");
-            }
-            watch_for_tls(scan, j);
-            if (p3s_conn_start(scan, j) < 0) {
-                scan->active--;
-                scan->conns_started--;
-                unwatch_for_tls(j);
-                scan->head = j; /* keep it first; it starts when a descriptor is free */
-                lower_limit(scan);
-                if (!scan->active) { /* nothing will finish to free one: look again soon */
-                    struct timeval soon = {0, 100000};
-                    evtimer_add(scan->rate_timer, &soon);
-                }
-                return;
-            }
-            if (!scan->head)
-                scan->tail = NULL;
-            continue;
-        }
-        /* Keep DNS ahead of the connections, but not unboundedly. */
-        if (scan->stopping || scan->dns_pending >= (size_t)scan->cfg->dns_concurrency ||
-            !expand_next(scan))
-            break;
-    }
-    /* Held back by the slots or by the targets, not by the rate: that time is not owed. */
-    p3s_pace_idle(&scan->pace);
-}
-
-/* An output could not be written: the scan stops at once (its message is said already). The
- * stop itself runs from the loop, not from inside the callbacks that were writing. */
-static void output_failed(struct p3s_scan *scan)
-{
-    if (scan->sum->output_failed)
+    e->queued++;
+    if (first) { /* the TLS retry of a port being scanned: before every waiting job */
+        j->next = e->head;
+        e->head = j;
+        if (!e->tail)
+            e->tail = j;
         return;
-    scan->sum->output_failed = 1;
-    if (scan->stop_ev)
-        event_active(scan->stop_ev, 0, 0);
-}
-
-/* Ends the scan now: every connection and probe is cut short, no new one starts. */
-static void stop_now(struct p3s_scan *scan)
-{
-    scan->stopping = 1;
-    scan->aborting = 1;
-    p3s_conn_abort_all(scan);
-    p3s_tlsprobe_abort_all();
-    p3s_injprobe_abort_all();
-    p3s_tlssniff_abort_all();
-    event_base_loopbreak(scan->base);
-}
-
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    stop_now(arg);
-}
-
-static void write_record(struct p3s_scan *scan, struct p3s_output *o,
-                         const struct p3s_record *rec)
-{
-    if (o->failed || (o->open_only && !p3s_record_answered(rec)))
-        return;
-    if (o->is_tty && scan->progress_tty) /* the report and the progress share the terminal */
-        fputs("\r\033[K", stderr);
-    errno = 0;
-    int rc = o->module->record(o, rec), err = errno;
-    if (p3s_output_check(o, rc, err) < 0)
-        output_failed(scan);
-}
-
-/* -v: the outcome of every record on standard error. */
-static void say_record(struct p3s_scan *scan, const struct p3s_record *rec)
-{
-    char label[400], what[600];
-    if (rec->ip[0])
-        job_label(label, sizeof label, rec->target, rec->ip, rec->port);
+    }
+    if (e->tail)
+        e->tail->next = j;
     else
-        p3s_escape_term(rec->target, strlen(rec->target), label, sizeof label);
-    size_t n = (size_t)snprintf(what, sizeof what, "%s", p3s_state_name(rec->state));
-    if (rec->state == P3S_STATE_POP3)
-        n += (size_t)snprintf(what + n, sizeof what - n, " (%s)",
-                              rec->confirmed ? "confirmed" : "probable");
-    if (rec->error && n < sizeof what) {
-        char esc[300];
-        p3s_escape_term(rec->error, strlen(rec->error), esc, sizeof esc);
-        snprintf(what + n, sizeof what - n, ": %s", esc);
-    }
-    say(scan, "%s%s%s: %s [%.0f ms]", label, rec->implicit_tls ? " tls" : "",
-        rec->tls_detected ? " (TLS found)" : "", what, rec->total_ms);
+        e->head = j;
+    e->tail = j;
 }
 
-void p3s_scan_emit(struct p3s_scan *scan, struct p3s_record *rec)
+static void job_free(struct job *j)
 {
-    struct p3s_summary *sum = scan->sum;
-    if (sum->output_failed) { /* the scan is stopping: nothing more is written */
-        sum->records++;
-        sum->interrupted_records++;
-        p3s_record_free(rec);
-        return;
+    p3s_record_free(j->held);
+    free(j);
+}
+
+/* One job per port of the target, at addr; for a name, those the caller admits. */
+static void expand_address(struct p3s_engine *e, struct target *t,
+                           const struct sockaddr_storage *addr, int from_name)
+{
+    for (size_t i = 0; i < t->nports; i++) {
+        const struct p3s_engine_port *p = &t->ports[i];
+        if (from_name && e->hooks.admit) {
+            struct sockaddr_storage a = *addr;
+            set_port(&a, p->port);
+            if (!e->hooks.admit(e->ctx, t->tag, t->name, (struct sockaddr *)&a, p->port,
+                                p->tls))
+                continue;
+        }
+        queue_job(e, job_new(e, t, addr, p, from_name), 0);
     }
-    if (scan->fp)
-        p3s_identify(scan, rec);
+}
+
+/* ---- records out ------------------------------------------------------------------------ */
+
+/* A record is complete: named, judged, handed over, freed; its target's hold ends with it. */
+static void finish_record(struct p3s_engine *e, struct p3s_record *rec, struct target *t)
+{
+    p3s_identify(e->identifier, rec);
     p3s_findings_evaluate(rec);
-    sum->records++;
-    /* Records a second signal cut short are not errors of the targets: counted apart. */
-    if (scan->aborting && rec->state == P3S_STATE_ERROR)
-        sum->interrupted_records++;
-    else
-        sum->by_state[rec->state]++;
-    sum->not_answered += !p3s_record_answered(rec);
-    sum->confirmed += rec->confirmed;
-    for (size_t i = 0; i < rec->nfindings; i++)
-        sum->findings_by_severity[rec->findings[i].def->severity]++;
-    if (scan->cfg->verbose)
-        say_record(scan, rec);
-    for (size_t i = 0; i < scan->nouts; i++)
-        write_record(scan, &scan->outs[i], rec);
+    if (e->hooks.record)
+        e->hooks.record(e->ctx, rec, t->tag);
     p3s_record_free(rec);
-    if (!scan->flush_pending && scan->flush_ev) {
-        scan->flush_pending = 1;
-        event_active(scan->flush_ev, 0, 0);
-    }
+    target_release(e, t);
 }
 
-/* Returns 0, or -1 when an output failed (now or before). */
-static int flush_outputs(struct p3s_scan *scan)
+/* A record of the target without a connection (a name that did not resolve, an aborted lookup). */
+static void finish_unreached(struct p3s_engine *e, struct target *t, const char *why,
+                             int unresolved)
 {
-    scan->flush_pending = 0;
-    for (size_t i = 0; i < scan->nouts; i++) {
-        struct p3s_output *o = &scan->outs[i];
-        if (o->failed)
-            continue;
-        errno = 0;
-        int rc = fflush(o->fp), err = errno;
-        if (p3s_output_check(o, rc, err) < 0)
-            output_failed(scan);
-    }
-    return scan->sum->output_failed ? -1 : 0;
+    struct p3s_record *r = p3s_record_new(t->name, NULL, 0, 0);
+    r->unresolved = unresolved;
+    p3s_record_set_error(r, P3S_STATE_ERROR, "%s", why);
+    finish_record(e, r, t);
 }
 
-/* Records stream out: they reach the outputs' files at the end of the loop pass that finished
- * them, one write for many records rather than one each. */
-static void on_flush(evutil_socket_t fd, short what, void *arg)
+/* ---- names -------------------------------------------------------------------------------- */
+
+static void on_resolved(void *arg, const struct p3s_dns_result *res)
 {
-    (void)fd;
-    (void)what;
-    flush_outputs(arg);
-}
-
-/* --resume: what is marked finished has been flushed to every output, and the outputs are
- * under their final names, first; after an output failed the state is left as it was last
- * saved, which counts only what was written. */
-static void save_resume(struct p3s_scan *scan, int complete)
-{
-    char err[512];
-    if (flush_outputs(scan) < 0)
-        return;
-    if (p3s_outputs_commit(scan->outs, scan->nouts) < 0) {
-        scan->sum->output_failed = 1;
-        if (scan->stop_ev)
-            event_active(scan->stop_ev, 0, 0);
-        return;
-    }
-    if (p3s_resume_save(scan->cfg->resume, complete, err, sizeof err) < 0)
-        fprintf(stderr, "pop3scan: %s\n", err);
-}
-
-static void on_save_timer(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    save_resume(arg, 0);
-}
-
-/* ---- after the dialogue: TLS versions and STLS injection, one connection each ----------- */
-
-
-/* A record waiting for the checks that follow its dialogue. */
-struct post_check {
-    struct p3s_scan *scan;
-    struct p3s_record *rec;
-    struct p3s_tstate *ts;
-    int pending;
-    unsigned open; /* bit i: the probe of PROTO_VERSION[i] holds a connection slot */
-};
-
-static void finish_record(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts)
-{
-    p3s_scan_emit(scan, rec);
-    tstate_release(scan, ts);
-}
-
-/* One check ended: the record goes out with the last. */
-static void post_check_done(struct post_check *pc)
-{
-    if (--pc->pending)
-        return;
-    struct p3s_scan *scan = pc->scan;
-    finish_record(scan, pc->rec, pc->ts);
-    free(pc);
-    pump(scan);
-}
-
-static void on_tls_probe(void *arg, int version, enum p3s_tlsprobe_result result,
-                         const char *detail)
-{
-    (void)detail; /* why, for a reader of tlsprobe; the record keeps the result */
-    struct post_check *pc = arg;
-    int i = p3s_tls_proto_of_code(version);
-    if (i >= 0) {
-        pc->rec->tls_proto[i] = (signed char)result;
-        if (pc->open & 1u << i) { /* the slot is given back by whichever way it ended */
-            pc->open &= ~(1u << i);
-            pc->scan->active--;
+    struct target *t = arg;
+    struct p3s_engine *e = t->e;
+    e->resolving--;
+    if (res->error || e->aborting) {
+        t->pending++; /* the record's own hold */
+        finish_unreached(e, t, e->aborting ? "scan interrupted" : res->error, !e->aborting);
+    } else {
+        if (e->hooks.trace) {
+            char esc[300], addrs[512] = "";
+            p3s_escape_term(t->name, strlen(t->name), esc, sizeof esc);
+            for (size_t i = 0, at = 0; i < res->n && at < sizeof addrs; i++) {
+                char ip[INET6_ADDRSTRLEN];
+                address_text(&res->addrs[i], ip, sizeof ip);
+                at += (size_t)snprintf(addrs + at, sizeof addrs - at, "%s%s", i ? ", " : "", ip);
+            }
+            trace(e, "%s resolved to %s", esc, addrs);
         }
+        for (size_t i = 0; i < res->n; i++)
+            expand_address(e, t, &res->addrs[i], 1);
     }
-    post_check_done(pc);
+    target_release(e, t); /* the lookup's hold */
+    pump(e);
 }
 
-/* A POP3 service that did TLS gets one ClientHello per protocol version, on new connections and
- * the same way in (STLS or implicit), to learn which versions it accepts; the version the
- * scanner's own connection negotiated is accepted already and not asked again. Each probe
- * counts as an open connection. */
-static void start_tls_checks(struct post_check *pc, const struct sockaddr_storage *ss,
-                             socklen_t sslen, int sni)
+/* Takes the next submitted target: its jobs are queued, or its name starts resolving. Returns 0
+ * when none was waiting. */
+static int expand_next(struct p3s_engine *e)
 {
-    struct p3s_scan *scan = pc->scan;
-    struct p3s_record *rec = pc->rec;
-    const struct p3s_config *cfg = scan->cfg;
-    struct timeval tv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
-    int negotiated = p3s_tls_proto_of_name(rec->tls_version);
-    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
-        int version = P3S_TLS_PROTOS[i].code;
-        char why[128];
-        pc->pending++;
-        if (i == negotiated) {
-            on_tls_probe(pc, version, P3S_TLSPROBE_ACCEPTED, rec->tls_cipher);
-            continue;
-        }
-        if (!p3s_tlsprobe_supported(version, why, sizeof why)) {
-            on_tls_probe(pc, version, P3S_TLSPROBE_UNSUPPORTED, why);
-            continue;
-        }
-        scan->active++;
-        pc->open |= 1u << i;
-        if (p3s_tlsprobe_start(scan->base, (const struct sockaddr *)ss, sslen,
-                               !rec->implicit_tls, version, sni ? rec->target : NULL,
-                               &tv, on_tls_probe, pc) < 0) {
-            snprintf(why, sizeof why, "not probed: %s", strerror(errno));
-            on_tls_probe(pc, version, P3S_TLSPROBE_ERROR, why);
-        }
-    }
-}
-
-static void on_inject_probe(void *arg, const struct p3s_injprobe_result *res)
-{
-    struct post_check *pc = arg;
-    struct p3s_record *r = pc->rec;
-    r->inject_tested = 1;
-    r->inject = res->verdict;
-    free(r->inject_detail);
-    r->inject_detail = p3s_xstrdup(res->detail);
-    if (res->verdict == P3_INJ_VULNERABLE)
-        p3s_bytes_set(r, &r->inject_evidence, res->evidence, res->evidence_len);
-    if (res->cleartext_len)
-        p3s_bytes_set(r, &r->inject_cleartext, res->cleartext, res->cleartext_len);
-    pc->scan->active--;
-    post_check_done(pc);
-}
-
-/* A cleartext port whose STLS upgrade worked gets the STLS command injection check (injprobe.h)
- * on a connection of its own. A server already seen answering out of step gets a settle wait
- * after its greeting there too. */
-static void start_inject_check(struct post_check *pc, const struct sockaddr_storage *ss,
-                               socklen_t sslen, int sni)
-{
-    struct p3s_scan *scan = pc->scan;
-    const struct p3s_config *cfg = scan->cfg;
-    int settle = pc->rec->nunsolicited ? P3S_SETTLE_MIN_MS : 0;
-    pc->pending++;
-    scan->active++;
-    if (p3s_injprobe_start(scan->base, scan->ssl_ctx, (const struct sockaddr *)ss, sslen,
-                           sni ? pc->rec->target : NULL, settle, cfg->read_timeout_ms,
-                           cfg->deadline_ms, on_inject_probe, pc) < 0) {
-        char why[128];
-        snprintf(why, sizeof why, "not checked: %s", strerror(errno));
-        struct p3s_injprobe_result res = {P3_INJ_INCONCLUSIVE, why, "", 0, "", 0};
-        on_inject_probe(pc, &res);
-    }
-}
-
-/* Starts the checks that follow the dialogue. Returns 1 when they own the record now. */
-static int start_post_checks(struct p3s_scan *scan, struct p3s_record *rec,
-                             struct p3s_tstate *ts, int sni)
-{
-    const struct p3s_config *cfg = scan->cfg;
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    int versions = cfg->tls_versions && rec->tls_version[0];
-    int inject = cfg->stls_injection && !rec->implicit_tls && rec->stls_upgraded;
-    if (scan->stopping || rec->state != P3S_STATE_POP3 || !(versions || inject) ||
-        p3s_sockaddr_fill(rec->ip, rec->port, &ss, &sslen) < 0)
+    struct target *t = e->targets;
+    if (!t)
         return 0;
-    struct post_check *pc = p3s_xcalloc(1, sizeof *pc);
-    *pc = (struct post_check){scan, rec, ts, 1, 0}; /* one hold while starting them */
-    if (versions)
-        start_tls_checks(pc, &ss, sslen, sni);
-    if (inject)
-        start_inject_check(pc, &ss, sslen, sni);
-    if (--pc->pending == 0) { /* every check ended at once */
-        finish_record(scan, rec, ts);
-        free(pc);
+    e->targets = t->next;
+    if (!e->targets)
+        e->targets_tail = NULL;
+    t->next = NULL;
+    if (t->resolve) {
+        e->resolving++;
+        p3s_dns_resolve(e->dns, t->resolve, e->opts.family, on_resolved, t);
+        return 1; /* the lookup keeps the hold */
     }
+    expand_address(e, t, &t->addr, 0);
+    target_release(e, t);
     return 1;
 }
 
-/* ---- TLS where it was not asked ------------------------------------------------------
- *
- * POP3 over TLS on a port not marked tls: sends nothing and waits for a ClientHello, so a
- * cleartext scan of it would only say "timeout". When a cleartext connection has heard nothing
- * half a read timeout after it connected, a ClientHello is sent to the port on a second
- * connection (tlssniff.c: no TLS session, a few hundred bytes), bounded to end when the first
- * one's read timeout does: a silent port (a tarpit) costs one more connection but no more time
- * and little memory. If a TLS handshake or alert record comes back, or the cleartext
- * connection's first bytes were a TLS record,
- * the port is scanned again with implicit TLS and that record (transport tls, tls_detected)
- * replaces the cleartext one. --no-tls-detect turns this off; a port the list already scans
- * with tls: is left to that job. */
-struct tls_detect {
-    struct p3s_scan *scan;
-    struct p3s_job *job;    /* the cleartext job while its connection runs, then NULL */
-    int probing;            /* the ClientHello probe runs (it holds a connection slot) */
-    int tls_seen;           /* a TLS handshake or alert record answered it */
-    struct p3s_record *rec; /* the cleartext record, held until the probe reports */
-    struct p3s_tstate *ts;
-    int sni;
-};
+/* ---- TLS detection -------------------------------------------------------------------------- */
 
-static int detect_applies(const struct p3s_scan *scan, const struct p3s_job *job)
+static int detect_applies(const struct p3s_engine *e, const struct job *j)
 {
-    return scan->cfg->tls_detect && !job->tls && !job->tls_retry && !scan->aborting &&
-           !(p3s_ports_kinds(&scan->cfg->ports, job->port) & P3S_PORT_TLS);
+    return e->opts.tls_detect && !j->tls && !j->tls_retry && !j->tls_too && !e->aborting;
 }
 
 static void on_detect_timer(evutil_socket_t fd, short what, void *arg);
 
-static void watch_for_tls(struct p3s_scan *scan, struct p3s_job *job)
+static void watch_for_tls(struct p3s_engine *e, struct job *j)
 {
-    if (!detect_applies(scan, job))
+    if (!detect_applies(e, j))
         return;
-    evtimer_assign(&job->detect_timer, scan->base, on_detect_timer, job);
-    evtimer_add(&job->detect_timer, scan->detect_tv);
-    job->detect_armed = 1;
+    evtimer_assign(&j->detect_timer, e->base, on_detect_timer, j);
+    evtimer_add(&j->detect_timer, e->detect_tv);
+    j->detect_armed = 1;
 }
 
-static void unwatch_for_tls(struct p3s_job *job)
+static void unwatch_for_tls(struct job *j)
 {
-    if (job->detect_armed)
-        event_del(&job->detect_timer);
-    job->detect_armed = 0;
+    if (j->detect_armed)
+        event_del(&j->detect_timer);
+    j->detect_armed = 0;
 }
 
 /* Scans the port again with implicit TLS; the cleartext record is held, to be reported if the
- * retry gets less far. The retry goes before every waiting job: the target is being scanned
- * already. */
-static void retry_with_tls(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
-                           int sni)
+ * retry gets less far. */
+static void retry_with_tls(struct p3s_engine *e, struct p3s_record *rec, const struct job *was)
 {
-    if (scan->cfg->verbose >= 2) {
-        char label[400];
-        job_label(label, sizeof label, rec->target, rec->ip, rec->port);
-        say(scan, "%s: TLS found on this cleartext port, scanning it with TLS", label);
-    }
-    struct p3s_job *j = new_job(scan, ts, rec->target, rec->ip, rec->port, 1, sni);
+    char label[400];
+    job_label(label, sizeof label, rec->target, rec->ip, rec->port);
+    trace(e, "%s: TLS found on this cleartext port, scanning it with TLS", label);
+    struct p3s_engine_port p = {was->port, 1, 0};
+    struct job *j = job_new(e, was->t, &was->addr, &p, was->sni);
     j->tls_retry = 1;
     j->held = rec;
-    push_job_first(scan, j);
-    tstate_release(scan, ts); /* the cleartext job's hold; the retry holds the target now */
+    queue_job(e, j, 1);
+    target_release(e, was->t); /* the cleartext job's hold; the retry holds the target now */
 }
 
 /* The TLS retry replaces the cleartext record when it got further: a service answered, or at
@@ -796,100 +413,122 @@ static struct p3s_record *pick_retry(struct p3s_record *retry, struct p3s_record
     return held;
 }
 
-/* The cleartext record with what the probe found: retried, or finished as it is. */
-static void finish_or_retry(struct p3s_scan *scan, struct p3s_record *rec, struct p3s_tstate *ts,
-                            int sni, int tls_seen)
+static void slot(void *ctx, int delta)
 {
-    if (tls_seen && rec->state != P3S_STATE_POP3 && !scan->aborting) {
-        retry_with_tls(scan, rec, ts, sni);
+    struct p3s_engine *e = ctx;
+    if (delta > 0)
+        e->active += (size_t)delta;
+    else
+        e->active -= (size_t)-delta;
+}
+
+/* The follow-ups of a record ended: it is complete. */
+static void followups_done(void *ctx, struct p3s_record *rec, void *hold)
+{
+    struct p3s_engine *e = ctx;
+    finish_record(e, rec, hold);
+    pump(e);
+}
+
+/* The record of an ended job, with what TLS detection found: retried with TLS, followed up, or
+ * finished as it is. j is freed here. */
+static void finish_or_retry(struct p3s_engine *e, struct job *j, struct p3s_record *rec,
+                            int tls_seen)
+{
+    if (tls_seen && rec->state != P3S_STATE_POP3 && !e->aborting) {
+        retry_with_tls(e, rec, j);
+        job_free(j);
         return;
     }
-    if (!start_post_checks(scan, rec, ts, sni))
-        finish_record(scan, rec, ts);
+    struct target *t = j->t;
+    int started = !e->stopping && !e->aborting &&
+                  p3s_followup_start(&e->followup_env, &e->followup_host, rec,
+                                     (struct sockaddr *)&j->addr, j->addrlen, j->sni, t);
+    job_free(j);
+    if (!started)
+        finish_record(e, rec, t);
 }
 
 static void on_detect_probe(void *arg, enum p3s_tlssniff_result result)
 {
     struct tls_detect *d = arg;
-    struct p3s_scan *scan = d->scan;
-    scan->active--;
+    struct p3s_engine *e = d->e;
+    e->active--;
     d->probing = 0;
     d->tls_seen = result == P3S_TLSSNIFF_TLS || result == P3S_TLSSNIFF_ALERT;
     if (d->job) { /* the cleartext connection still waits */
-        if (d->tls_seen) {
-            p3s_conn_end_for_tls(scan, d->job); /* its end comes back with d */
+        if (d->tls_seen && d->job->conn) {
+            p3s_conn_end_for_tls(d->job->conn); /* its end comes back with d */
         } else {
             d->job->detect = NULL;
             free(d);
         }
-        pump(scan);
+        pump(e);
         return;
     }
+    struct job *j = d->done;
     struct p3s_record *rec = d->rec;
-    struct p3s_tstate *ts = d->ts;
-    int sni = d->sni, seen = d->tls_seen;
+    int seen = d->tls_seen;
     free(d);
-    finish_or_retry(scan, rec, ts, sni, seen);
-    pump(scan);
+    finish_or_retry(e, j, rec, seen);
+    pump(e);
 }
 
-static void start_detect_probe(struct p3s_scan *scan, struct p3s_job *job)
+static void start_detect_probe(struct p3s_engine *e, struct job *j)
 {
-    const struct p3s_config *cfg = scan->cfg;
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    double left = job->connected_ms + cfg->read_timeout_ms - p3s_now_ms();
-    if (left < 50 || p3s_sockaddr_fill(job->ip, job->port, &ss, &sslen) < 0)
+    double connected = p3s_conn_connected_ms(j->conn);
+    double left = connected + e->opts.read_timeout_ms - p3s_now_ms();
+    if (left < 50)
         return;
     struct tls_detect *d = p3s_xcalloc(1, sizeof *d);
-    d->scan = scan;
-    d->job = job;
-    d->sni = job->sni;
+    d->e = e;
+    d->job = j;
     long us = (long)(left * 1000);
     struct timeval tv = {us / 1000000, us % 1000000};
     unsigned char rnd[64];
     for (size_t i = 0; i < sizeof rnd; i += 8) {
-        uint64_t r = p3s_scan_random(scan);
+        uint64_t r = next_random(e);
         memcpy(rnd + i, &r, 8);
     }
-    if (p3s_tlssniff_start(scan->base, (struct sockaddr *)&ss, sslen,
-                           job->sni ? job->target : NULL, rnd, &tv, on_detect_probe, d) < 0) {
+    if (p3s_tlssniff_start(e->base, (struct sockaddr *)&j->addr, j->addrlen,
+                           j->sni ? j->t->name : NULL, rnd, &tv, on_detect_probe, d) < 0) {
         free(d); /* out of descriptors: the port keeps its cleartext record */
         return;
     }
     d->probing = 1;
-    job->detect = d;
-    scan->active++;
-    if (cfg->verbose >= 2) {
-        char label[400];
-        job_label(label, sizeof label, job->target, job->ip, job->port);
-        say(scan, "%s: nothing said in %.0f ms, sending a TLS ClientHello beside it", label,
-            p3s_now_ms() - job->connected_ms);
-    }
+    j->detect = d;
+    e->active++;
+    char label[400];
+    job_label(label, sizeof label, j->t->name, j->ip, j->port);
+    trace(e, "%s: nothing said in %.0f ms, sending a TLS ClientHello beside it", label,
+          p3s_now_ms() - connected);
 }
 
 static void on_detect_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    struct p3s_job *job = arg;
-    struct p3s_scan *s = job->scan;
-    job->detect_armed = 0;
-    if (!job->connected_ms) { /* still connecting: look again later */
-        evtimer_add(&job->detect_timer, s->detect_tv);
-        job->detect_armed = 1;
+    struct job *j = arg;
+    struct p3s_engine *e = j->e;
+    j->detect_armed = 0;
+    if (!j->conn)
+        return;
+    double connected = p3s_conn_connected_ms(j->conn);
+    if (!connected) { /* still connecting: look again later */
+        evtimer_add(&j->detect_timer, e->detect_tv);
+        j->detect_armed = 1;
         return;
     }
-    double wait = s->cfg->read_timeout_ms / 2.0 - (p3s_now_ms() - job->connected_ms);
+    double wait = e->opts.read_timeout_ms / 2.0 - (p3s_now_ms() - connected);
     if (wait > 1) {
         long us = (long)(wait * 1000);
         struct timeval tv = {us / 1000000, us % 1000000};
-        evtimer_add(&job->detect_timer, &tv);
-        job->detect_armed = 1;
+        evtimer_add(&j->detect_timer, &tv);
+        j->detect_armed = 1;
         return;
     }
-    if (!job->heard && !s->stopping)
-        start_detect_probe(s, job);
+    if (!p3s_conn_heard(j->conn) && !e->stopping)
+        start_detect_probe(e, j);
 }
 
 /* The cleartext connection's first bytes were a TLS record. */
@@ -898,207 +537,195 @@ static int tls_answered(const struct p3s_record *rec)
     return !rec->implicit_tls && rec->state != P3S_STATE_POP3 && rec->service == P3_SVC_TLS;
 }
 
-void p3s_scan_conn_done(struct p3s_scan *scan, struct p3s_job *job, struct p3s_record *rec)
+/* ---- connections ---------------------------------------------------------------------------- */
+
+static void run_unlink(struct p3s_engine *e, struct job *j)
 {
-    struct p3s_tstate *ts = job->ts;
-    int sni = job->sni;
-    int detecting = detect_applies(scan, job);
-    struct tls_detect *d = job->detect;
-    unwatch_for_tls(job);
-    if (job->held)
-        rec = pick_retry(rec, job->held);
-    free(job->target);
-    free(job);
-    scan->active--;
+    if (j->prev_run)
+        j->prev_run->next_run = j->next_run;
+    else if (e->running == j)
+        e->running = j->next_run;
+    if (j->next_run)
+        j->next_run->prev_run = j->prev_run;
+    j->prev_run = j->next_run = NULL;
+}
+
+/* A dialogue's connection ended with rec. */
+static void on_conn_done(void *arg, struct p3s_record *rec)
+{
+    struct job *j = arg;
+    struct p3s_engine *e = j->e;
+    int detecting = detect_applies(e, j);
+    struct tls_detect *d = j->detect;
+    run_unlink(e, j);
+    j->conn = NULL;
+    unwatch_for_tls(j);
+    if (j->held) {
+        rec = pick_retry(rec, j->held);
+        j->held = NULL;
+    }
+    e->active--;
     if (d && d->probing) { /* decided when the probe reports */
         d->job = NULL;
         d->rec = rec;
-        d->ts = ts;
+        d->done = j;
     } else if (d) { /* ended because the probe found TLS */
         int seen = d->tls_seen;
         free(d);
-        finish_or_retry(scan, rec, ts, sni, seen);
+        finish_or_retry(e, j, rec, seen);
     } else {
-        finish_or_retry(scan, rec, ts, sni, detecting && tls_answered(rec));
+        finish_or_retry(e, j, rec, detecting && tls_answered(rec));
     }
-    pump(scan);
+    pump(e);
 }
 
-/* ---- identification -------------------------------------------------------------------- */
-
-/* The text after the status word and one space ("+OK Dovecot ready." → "Dovecot ready."). */
-static void after_status(const struct p3s_bytes *b, const char **p, size_t *n)
+/* Out of file descriptors: run with fewer connections from now on, and never fewer than one. */
+static void lower_limit(struct p3s_engine *e)
 {
-    size_t skip = b->n >= 3 && memcmp(b->p, "+OK", 3) == 0    ? 3
-                  : b->n >= 4 && memcmp(b->p, "-ERR", 4) == 0 ? 4
-                                                              : 0;
-    if (skip < b->n && b->p[skip] == ' ')
-        skip++;
-    *p = b->p + skip;
-    *n = b->n - skip;
-}
-
-static int is_err(const struct p3s_bytes *b)
-{
-    return b->p && b->n >= 4 && memcmp(b->p, "-ERR", 4) == 0;
-}
-
-/* Identification is a pure function of its inputs, and a scan meets the same software over and
- * over (a range of one provider's servers): the answers for recent inputs are kept, keyed by the
- * exact bytes of every field, so the rules run once per distinct server rather than per target.
- * It took a sixth of the scanner's user time on a /16. */
-#define FP_CACHE_SLOTS 256
-#define FP_CACHE_KEY_MAX 4096
-
-struct fp_cache_slot {
-    uint64_t hash;
-    char *key;
-    size_t len;
-    int matched;
-    struct p3fp_match m;
-};
-
-struct p3s_fpcache {
-    struct fp_cache_slot slot[FP_CACHE_SLOTS];
-};
-
-static size_t key_field(char *key, size_t at, const char *p, size_t n)
-{
-    if (at + 5 + n > FP_CACHE_KEY_MAX)
-        return SIZE_MAX;
-    key[at] = p ? 1 : 0; /* seen and empty differs from not seen */
-    memcpy(key + at + 1, &n, 4);
-    memcpy(key + at + 5, p ? p : "", n);
-    return at + 5 + n;
-}
-
-/* The cache key of an input, or 0 when it is too long to keep. */
-static size_t input_key(const struct p3fp_input *in, char *key)
-{
-    const char *p[] = {in->greeting, in->implementation, in->capa, in->error,
-                       in->cert,     in->user,           in->stls, in->quit};
-    size_t n[] = {in->greeting_len, in->implementation_len, in->capa_len, in->error_len,
-                  in->cert_len,     in->user_len,           in->stls_len, in->quit_len};
-    size_t at = 0;
-    for (size_t i = 0; i < sizeof p / sizeof p[0] && at != SIZE_MAX; i++)
-        at = n[i] >= FP_CACHE_KEY_MAX ? SIZE_MAX : key_field(key, at, p[i], n[i]);
-    return at == SIZE_MAX ? 0 : at;
-}
-
-static int identify_cached(struct p3s_scan *scan, const struct p3fp_input *in,
-                           struct p3fp_match *m)
-{
-    char key[FP_CACHE_KEY_MAX];
-    size_t len = input_key(in, key);
-    if (!len)
-        return p3fp_identify(scan->fp, in, m);
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
-    if (!scan->fpcache)
-        scan->fpcache = p3s_xcalloc(1, sizeof *scan->fpcache);
-    struct fp_cache_slot *s = &scan->fpcache->slot[h % FP_CACHE_SLOTS];
-    if (s->key && s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
-        *m = s->m;
-        return s->matched;
+    size_t lower = e->active > 8 ? e->active - e->active / 8 : 1;
+    if (lower < e->limit) {
+        e->limit = lower;
+        e->lowered = lower;
     }
-    int matched = p3fp_identify(scan->fp, in, m);
-    free(s->key);
-    s->key = p3s_xmalloc(len);
-    memcpy(s->key, key, len);
-    s->len = len;
-    s->hash = h;
-    s->matched = matched;
-    s->m = *m;
-    return matched;
 }
 
-static void fpcache_free(struct p3s_fpcache *c)
+/* Starts the job at the head of the queue. Returns 0, or -1 when no descriptor was free (the
+ * job stays first). */
+static int start_head(struct p3s_engine *e)
 {
-    if (!c)
-        return;
-    for (size_t i = 0; i < FP_CACHE_SLOTS; i++)
-        free(c->slot[i].key);
-    free(c);
+    struct job *j = e->head;
+    e->head = j->next;
+    if (!e->head)
+        e->tail = NULL;
+    j->next = NULL;
+    e->queued--;
+    e->active++;
+    e->connections++;
+    char label[400];
+    job_label(label, sizeof label, j->t->name, j->ip, j->port);
+    trace(e, "%s%s: connecting%s", label, j->tls ? " tls" : "",
+          j->tls_retry ? " (TLS found on this cleartext port)" : "");
+    j->next_run = e->running;
+    if (e->running)
+        e->running->prev_run = j;
+    e->running = j;
+    watch_for_tls(e, j);
+    struct p3s_conn_job cj = {j->t->name, j->ip, (struct sockaddr *)&j->addr, j->addrlen,
+                              j->tls, j->sni, next_random(e)};
+    struct p3s_conn *c;
+    if (p3s_conn_start(&e->conn_env, &cj, on_conn_done, j, &c) < 0) {
+        run_unlink(e, j);
+        unwatch_for_tls(j);
+        e->active--;
+        e->connections--;
+        queue_job(e, j, 1); /* first again; it starts when a descriptor is free */
+        return -1;
+    }
+    j->conn = c; /* NULL when it ended at once: on_conn_done has run */
+    return 0;
 }
 
-/* Fills rec->product from what the dialogue saw (fingerprints/README.md lists the sources). */
-void p3s_identify(struct p3s_scan *scan, struct p3s_record *rec)
+/* --rate (pace.h). Returns 1 when a connection may start now; else arms the timer for when one
+ * may and returns 0. */
+static int take_token(struct p3s_engine *e)
 {
-    if (rec->state != P3S_STATE_POP3 || !rec->greeting.p)
-        return;
-    struct p3fp_input in;
-    memset(&in, 0, sizeof in);
-    after_status(&rec->greeting, &in.greeting, &in.greeting_len);
-    const struct p3s_list *capa = rec->capa.present ? &rec->capa : &rec->capa_tls;
-    char *names = NULL, *cert = NULL;
-    if (capa->present) {
-        size_t n = 0;
-        for (size_t i = 0; i < capa->n; i++)
-            n += capa->v[i].n + 1;
-        names = p3s_xmalloc(n + 1);
-        char *w = names;
-        for (size_t i = 0; i < capa->n; i++) {
-            const struct p3s_bytes *b = &capa->v[i];
-            if (!in.implementation && b->n > 15 && strncasecmp(b->p, "IMPLEMENTATION ", 15) == 0) {
-                in.implementation = b->p + 15;
-                in.implementation_len = b->n - 15;
+    double wait_ms = p3s_pace_take(&e->pace, p3s_now_ms());
+    if (wait_ms <= 0)
+        return 1;
+    long us = (long)(wait_ms * 1000) + 1;
+    struct timeval tv = {us / 1000000, us % 1000000};
+    evtimer_add(e->rate_timer, &tv);
+    return 0;
+}
+
+static void fill_slots(struct p3s_engine *e)
+{
+    while (e->active < e->limit && !e->aborting) {
+        if (e->head) {
+            if (!take_token(e))
+                return;
+            if (start_head(e) < 0) {
+                lower_limit(e);
+                if (!e->active) { /* nothing will finish to free one: look again soon */
+                    struct timeval soon = {0, 100000};
+                    evtimer_add(e->rate_timer, &soon);
+                }
+                return;
             }
-            for (size_t k = 0; k < b->n; k++)
-                *w++ = (char)(b->p[k] >= 'a' && b->p[k] <= 'z' ? b->p[k] - 32 : b->p[k]);
-            *w++ = '\n';
+            continue;
         }
-        in.capa = names;
-        in.capa_len = n ? n - 1 : 0;
+        if (e->targets && !e->stopping) {
+            /* Keep DNS ahead of the connections, but not unboundedly. */
+            if (e->resolving >= (size_t)e->opts.dns_concurrency && e->targets->resolve)
+                break;
+            expand_next(e);
+            continue;
+        }
+        if (e->stopping || e->fed_out || !e->hooks.feed || !e->hooks.feed(e->ctx)) {
+            e->fed_out = 1;
+            break;
+        }
     }
-    const struct p3s_bytes *err = is_err(&rec->user_reply)   ? &rec->user_reply
-                                  : is_err(&rec->capa_reply) ? &rec->capa_reply
-                                                             : NULL;
-    if (err)
-        after_status(err, &in.error, &in.error_len);
-    in.user = rec->user_reply.p;
-    in.user_len = rec->user_reply.n;
-    in.stls = rec->stls_reply.p;
-    in.stls_len = rec->stls_reply.n;
-    in.quit = rec->quit_reply.p;
-    in.quit_len = rec->quit_reply.n;
-    if (rec->cert && rec->cert->present) {
-        size_t n = strlen(rec->cert->subject) + strlen(rec->cert->issuer) + 3;
-        cert = p3s_xmalloc(n);
-        in.cert_len = (size_t)snprintf(cert, n, "%s, %s", rec->cert->subject, rec->cert->issuer);
-        in.cert = cert;
-    }
-    struct p3fp_match m;
-    if (identify_cached(scan, &in, &m)) {
-        rec->product = p3s_xmalloc(sizeof m);
-        *rec->product = m;
-    }
-    free(names);
-    free(cert);
+    /* Held back by the slots or by the targets, not by the rate: that time is not owed. */
+    p3s_pace_idle(&e->pace);
 }
 
-/* The built-in fingerprints, then those of --fingerprints files. */
-static struct p3fp_db *load_fingerprints(const struct p3s_config *cfg)
+static int all_done(const struct p3s_engine *e)
 {
-    char err[512];
-    struct p3fp_db *db = p3fp_db_new();
-    if (!db || p3fp_db_load_builtin(db, err, sizeof err) < 0) {
-        fprintf(stderr, "pop3scan: built-in fingerprints: %s\n", db ? err : "out of memory");
-        p3fp_db_free(db);
+    if (e->aborting)
+        return 1;
+    return !e->active && !e->resolving && !e->head && !e->targets &&
+           (e->stopping || e->fed_out);
+}
+
+static void pump(struct p3s_engine *e)
+{
+    if (!e->started)
+        return;
+    /* A connection that fails at once calls back into pump(): loop here instead of recursing. */
+    if (e->pumping) {
+        e->repump = 1;
+        return;
+    }
+    e->pumping = 1;
+    do {
+        e->repump = 0;
+        fill_slots(e);
+    } while (e->repump);
+    e->pumping = 0;
+    /* c-ares keeps its sockets open, so the caller's loop would not end by itself. */
+    if (all_done(e) && e->hooks.idle)
+        e->hooks.idle(e->ctx);
+}
+
+static void on_rate_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    pump(arg);
+}
+
+/* ---- set-up ---------------------------------------------------------------------------- */
+
+struct event_base *p3s_engine_base_new(void)
+{
+    /* The changelist folds the many enable/disable calls of a loop pass into one epoll_ctl
+     * per socket: at thousands of connections those calls were a good part of the time. */
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    /* Servers that never stop sending keep their read events active pass after pass: at most
+     * 512 such callbacks before the loop looks at the clock again, and the timers that end
+     * steps and deadlines (priority 0) before any I/O (priority 1). */
+    event_config_set_max_dispatch_interval(cfg, NULL, 512, 1);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    if (base && event_base_priority_init(base, 2) < 0) {
+        event_base_free(base);
         return NULL;
     }
-    for (size_t i = 0; i < cfg->nfingerprint_files; i++) {
-        size_t len;
-        char *buf = p3s_read_file(cfg->fingerprint_files[i], &len, err, sizeof err);
-        if (!buf || p3fp_db_load(db, buf, len, cfg->fingerprint_files[i], err, sizeof err) < 0) {
-            fprintf(stderr, "pop3scan: --fingerprints: %s\n", err);
-            free(buf);
-            p3fp_db_free(db);
-            return NULL;
-        }
-        free(buf);
-    }
-    return db;
+    return base;
 }
 
 static SSL_CTX *make_ssl_ctx(void)
@@ -1116,73 +743,12 @@ static SSL_CTX *make_ssl_ctx(void)
     return ctx;
 }
 
-/* SIGINT/SIGTERM: the first stops new work and lets what is in flight finish; the second
- * ends every connection at once (each still gets its record, marked interrupted). The first
- * says so on standard error whether or not it is a terminal: a scan run from a script or a
- * service manager must leave the reason it stopped early in its log. */
-static void on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)what;
-    struct p3s_scan *scan = arg;
-    scan->sum->interrupted = (int)sig;
-    if (scan->stopping) {
-        stop_now(scan);
-        return;
-    }
-    scan->stopping = 1;
-    fprintf(stderr, "%spop3scan: %s: finishing %zu connection%s in flight (again to abort)\n",
-            scan->progress_tty ? "\n" : "", sig == SIGINT ? "interrupted" : "terminated",
-            scan->active, scan->active == 1 ? "" : "s");
-    pump(scan);
-}
-
-/* The progress line names what it counts: targets finished (of how many, when known), the
- * targets and the connections started per second (--rate paces the latter), records, POP3
- * services, connections in flight; an ETA only while the total is known and the scan is not
- * stopping. */
-static void print_progress(struct p3s_scan *scan, int final)
-{
-    const struct p3s_summary *sum = scan->sum;
-    double secs = (p3s_now_ms() - scan->start_ms) / 1000.0;
-    uint64_t done = scan->targets_finished;
-    double trate = secs > 0 ? (double)done / secs : 0;
-    double crate = secs > 0 ? (double)scan->conns_started / secs : 0;
-    char total[32] = "", tail[48] = "", skipped[48] = "";
-    uint64_t expect = scan->expected_targets;
-    if (expect) {
-        expect -= scan->targets_skipped < expect ? scan->targets_skipped : expect;
-        snprintf(total, sizeof total, "/%llu", (unsigned long long)expect);
-    }
-    if (scan->stopping || sum->interrupted)
-        snprintf(tail, sizeof tail, ", interrupted");
-    else if (expect && trate > 0 && expect > done && !final)
-        snprintf(tail, sizeof tail, ", ETA %.0f s", (double)(expect - done) / trate);
-    if (scan->targets_skipped)
-        snprintf(skipped, sizeof skipped, " (%llu done before)",
-                 (unsigned long long)scan->targets_skipped);
-    fprintf(stderr,
-            "%s%llu%s targets%s, %.0f targets/s, %.0f connections/s, %zu records, %zu POP3, "
-            "%zu in flight%s%s",
-            scan->progress_tty ? "\r\033[K" : "", (unsigned long long)done, total, skipped,
-            trate, crate, sum->records, sum->by_state[P3S_STATE_POP3], scan->active, tail,
-            scan->progress_tty && !final ? "" : "\n");
-    fflush(stderr);
-}
-
-static void on_progress(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    print_progress(arg, 0);
-}
-
 /* Descriptors kept back from the connections: standard streams, outputs, the resume file, DNS
  * sockets, the event loop's own. */
 #define FD_RESERVE 64
 
-/* The scan may hold many sockets: take every descriptor the hard limit allows, and say so when
- * -c asks for more connections than that (lowered before the scan, not by failures midway).
- * Returns the concurrency to use. */
+/* The engine may hold many sockets: take every descriptor the hard limit allows, and fit the
+ * concurrency to it (lowered before the scan rather than by failures midway). */
 static size_t fit_fd_limit(size_t asked)
 {
     struct rlimit rl;
@@ -1195,163 +761,156 @@ static size_t fit_fd_limit(size_t asked)
     }
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= asked + FD_RESERVE)
         return asked;
-    size_t fit = rl.rlim_cur > 2 * FD_RESERVE ? (size_t)rl.rlim_cur - FD_RESERVE : FD_RESERVE;
-    fprintf(stderr,
-            "pop3scan: -c %zu is more connections than this process may open (%llu file "
-            "descriptors, ulimit -n); using -c %zu\n",
-            asked, (unsigned long long)rl.rlim_cur, fit);
-    return fit;
+    return rl.rlim_cur > 2 * FD_RESERVE ? (size_t)rl.rlim_cur - FD_RESERVE : FD_RESERVE;
 }
 
-int p3s_scan_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
-                 struct p3s_summary *sum)
+static const struct timeval *common_timeout(struct event_base *base, int ms)
 {
-    struct p3s_scan scan;
-    memset(&scan, 0, sizeof scan);
-    scan.cfg = cfg;
-    scan.outs = outs;
-    scan.nouts = nouts;
-    scan.sum = sum;
-    scan.start_ms = p3s_now_ms();
-    if (getrandom(&scan.rng, sizeof scan.rng, 0) != sizeof scan.rng || scan.rng == 0)
-        scan.rng = (uint64_t)scan.start_ms * 2654435761u + 1;
-
-    int rc = 3;
-    char err[256];
-    /* The changelist folds the many enable/disable calls of a loop pass into one epoll_ctl
-     * per socket: at thousands of connections those calls were a good part of the time. */
-    struct event_config *ecfg = event_config_new();
-    if (ecfg) {
-        event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-        /* Servers that never stop sending keep their read events active pass after pass: at
-         * most 512 such callbacks before the loop looks at the clock again, and the timers that
-         * end steps and deadlines (priority 0) before any I/O (priority 1). */
-        event_config_set_max_dispatch_interval(ecfg, NULL, 512, 1);
-        scan.base = event_base_new_with_config(ecfg);
-        event_config_free(ecfg);
-        if (scan.base)
-            event_base_priority_init(scan.base, 2);
-    }
-    scan.ssl_ctx = make_ssl_ctx();
-    if (!scan.base || !scan.ssl_ctx) {
-        fprintf(stderr, "pop3scan: cannot start the event loop or TLS\n");
-        goto out;
-    }
-    struct timeval rtv = {cfg->read_timeout_ms / 1000, cfg->read_timeout_ms % 1000 * 1000};
-    struct timeval ctv = {cfg->connect_timeout_ms / 1000, cfg->connect_timeout_ms % 1000 * 1000};
-    scan.read_tv = event_base_init_common_timeout(scan.base, &rtv);
-    scan.connect_tv = event_base_init_common_timeout(scan.base, &ctv);
-    int half = cfg->read_timeout_ms > 1 ? cfg->read_timeout_ms / 2 : 1;
-    struct timeval dtv = {half / 1000, half % 1000 * 1000};
-    scan.detect_tv = event_base_init_common_timeout(scan.base, &dtv);
-    scan.fp = load_fingerprints(cfg);
-    if (!scan.fp) {
-        rc = 2;
-        goto out;
-    }
-    scan.dns = p3s_dns_new(scan.base, cfg->resolver, cfg->read_timeout_ms, err, sizeof err);
-    if (!scan.dns) {
-        fprintf(stderr, "pop3scan: %s\n", err);
-        goto out;
-    }
-    scan.limit = fit_fd_limit((size_t)cfg->concurrency);
-    if (scan.limit < (size_t)cfg->concurrency)
-        sum->concurrency_lowered = scan.limit;
-    uint64_t total = p3s_tgen_total(cfg->gen);
-    scan.expected_targets = total == UINT64_MAX ? 0 : total;
-    scan.flush_ev = event_new(scan.base, -1, 0, on_flush, &scan);
-    scan.stop_ev = event_new(scan.base, -1, 0, on_stop, &scan);
-    if (cfg->resume) {
-        if (cfg->resuming && p3s_resume_complete(cfg->resume))
-            fprintf(stderr, "pop3scan: --resume: %s says this scan is complete; nothing left "
-                            "to scan\n", cfg->resume_path);
-        scan.save_timer = event_new(scan.base, -1, EV_PERSIST, on_save_timer, &scan);
-        struct timeval every = {1, 0};
-        event_add(scan.save_timer, &every);
-    }
-    p3s_pace_init(&scan.pace, cfg->rate);
-    scan.rate_timer = evtimer_new(scan.base, on_rate_timer, &scan);
-    struct event *sigint = evsignal_new(scan.base, SIGINT, on_signal, &scan);
-    struct event *sigterm = evsignal_new(scan.base, SIGTERM, on_signal, &scan);
-    evsignal_add(sigint, NULL);
-    evsignal_add(sigterm, NULL);
-    struct event *progress = NULL;
-    scan.progress_tty = isatty(STDERR_FILENO) && (cfg->progress || !cfg->quiet);
-    if (cfg->progress || scan.progress_tty) {
-        /* At most four updates a second on a terminal, one a second in a log. */
-        progress = event_new(scan.base, -1, EV_PERSIST, on_progress, &scan);
-        struct timeval tv = {scan.progress_tty ? 0 : 1, scan.progress_tty ? 250000 : 0};
-        event_add(progress, &tv);
-    }
-    sum->start_wall = (double)p3s_wall_ms() / 1000.0;
-    for (size_t i = 0; i < nouts; i++) {
-        errno = 0;
-        int brc = outs[i].module->begin(&outs[i]), berr = errno;
-        if (p3s_output_check(&outs[i], brc, berr) < 0)
-            output_failed(&scan);
-    }
-    if (!sum->output_failed)
-        pump(&scan);
-    if (!all_done(&scan) && !sum->output_failed)
-        event_base_dispatch(scan.base);
-    sum->elapsed_ms = p3s_now_ms() - scan.start_ms;
-    sum->end_wall = (double)p3s_wall_ms() / 1000.0;
-    if (progress) {
-        print_progress(&scan, 1);
-        event_free(progress);
-    }
-    event_free(sigint);
-    event_free(sigterm);
-    event_free(scan.rate_timer);
-    p3s_report_bad_line(&sum->bad_lines, NULL);
-    p3s_dns_free(scan.dns); /* an abort: names still resolving get their records now */
-    scan.dns = NULL;
-    while (scan.head) { /* jobs never started after an interrupt */
-        struct p3s_job *j = scan.head;
-        scan.head = j->next;
-        p3s_record_free(j->held);
-        if (--j->ts->pending == 0) /* unfinished: --resume scans it again */
-            free(j->ts);
-        free(j->target);
-        free(j);
-    }
-    for (size_t i = 0; i < nouts; i++) { /* every module frees its state, failed or not */
-        errno = 0;
-        int erc = outs[i].module->end(&outs[i], sum), eerr = errno;
-        if (!outs[i].failed && p3s_output_check(&outs[i], erc, eerr) < 0)
-            sum->output_failed = 1;
-    }
-    if (cfg->resume) {
-        event_free(scan.save_timer);
-        save_resume(&scan, scan.targets_done && !scan.stopping && !scan.aborting);
-    }
-    event_free(scan.flush_ev);
-    event_free(scan.stop_ev);
-    scan.stop_ev = NULL;
-    rc = 0;
-out:
-    p3s_dns_free(scan.dns);
-    p3s_keyset_free(&scan.seen_jobs);
-    p3fp_db_free(scan.fp);
-    fpcache_free(scan.fpcache);
-    p3s_tlsprobe_cleanup();
-    if (scan.ssl_ctx)
-        SSL_CTX_free(scan.ssl_ctx);
-    if (scan.base)
-        event_base_free(scan.base);
-    return rc;
+    struct timeval tv = {ms / 1000, ms % 1000 * 1000};
+    return event_base_init_common_timeout(base, &tv);
 }
 
-#define BAD_LINES_SHOWN 100
-
-void p3s_report_bad_line(size_t *count, const char *msg)
+struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engine_opts *opts,
+                                  const struct p3s_engine_hooks *hooks, void *ctx, char *err,
+                                  size_t errlen)
 {
-    if (!msg) {
-        if (*count > BAD_LINES_SHOWN)
-            fprintf(stderr, "pop3scan: %zu more bad target lines not shown (%zu in all)\n",
-                    *count - BAD_LINES_SHOWN, *count);
+    struct p3s_engine *e = p3s_xcalloc(1, sizeof *e);
+    e->opts = *opts;
+    e->hooks = *hooks;
+    e->ctx = ctx;
+    e->base = base;
+    if (e->opts.dns_concurrency < 1)
+        e->opts.dns_concurrency = 1;
+    if (getrandom(&e->rng, sizeof e->rng, 0) != sizeof e->rng || e->rng == 0)
+        e->rng = (uint64_t)p3s_now_ms() * 2654435761u + 1;
+    e->ssl_ctx = make_ssl_ctx();
+    if (!e->ssl_ctx) {
+        snprintf(err, errlen, "cannot create a TLS context");
+        p3s_engine_free(e);
+        return NULL;
+    }
+    e->dns = p3s_dns_new(base, opts->resolver, opts->read_timeout_ms, err, errlen);
+    if (!e->dns) {
+        p3s_engine_free(e);
+        return NULL;
+    }
+    e->read_tv = common_timeout(base, opts->read_timeout_ms);
+    e->connect_tv = common_timeout(base, opts->connect_timeout_ms);
+    e->detect_tv = common_timeout(base, opts->read_timeout_ms > 1 ? opts->read_timeout_ms / 2 : 1);
+    e->conn_env = (struct p3s_conn_env){
+        base,
+        e->ssl_ctx,
+        opts->connect_timeout_ms,
+        opts->read_timeout_ms,
+        opts->deadline_ms,
+        opts->retries,
+        e->read_tv,
+        e->connect_tv,
+        (opts->user_probe ? P3_OPT_USER_PROBE : 0) | (opts->stls ? P3_OPT_STLS : 0) |
+            (opts->ntlm ? P3_OPT_NTLM : 0),
+    };
+    e->followup_env = (struct p3s_followup_env){base,
+                                                e->ssl_ctx,
+                                                opts->read_timeout_ms,
+                                                opts->deadline_ms,
+                                                opts->tls_versions,
+                                                opts->stls_injection};
+    e->followup_host = (struct p3s_followup_host){e, slot, followups_done};
+    e->identifier = opts->fp ? p3s_identifier_new(opts->fp) : NULL;
+    e->limit = fit_fd_limit(opts->concurrency ? opts->concurrency : 1);
+    if (e->limit < opts->concurrency)
+        e->lowered = e->limit;
+    p3s_pace_init(&e->pace, opts->rate);
+    e->rate_timer = evtimer_new(base, on_rate_timer, e);
+    return e;
+}
+
+void p3s_engine_start(struct p3s_engine *e)
+{
+    e->started = 1;
+    pump(e);
+}
+
+/* Targets submitted and not yet expanded when the engine stops are never scanned. */
+static void drop_waiting_targets(struct p3s_engine *e)
+{
+    while (e->targets) {
+        struct target *t = e->targets;
+        e->targets = t->next;
+        if (e->hooks.target_done)
+            e->hooks.target_done(e->ctx, t->tag, 0);
+        target_free(t);
+    }
+    e->targets_tail = NULL;
+}
+
+void p3s_engine_stop(struct p3s_engine *e)
+{
+    e->stopping = 1;
+    drop_waiting_targets(e);
+    pump(e);
+}
+
+void p3s_engine_abort(struct p3s_engine *e)
+{
+    if (e->aborting)
         return;
+    e->stopping = 1;
+    e->aborting = 1;
+    while (e->running) { /* each ends with its record, handed over now */
+        struct job *j = e->running;
+        if (j->conn)
+            p3s_conn_abort(j->conn);
+        else
+            run_unlink(e, j);
     }
-    if (++*count <= BAD_LINES_SHOWN)
-        fprintf(stderr, "pop3scan: %s\n", msg);
+    p3s_tlsprobe_abort_all();
+    p3s_injprobe_abort_all();
+    p3s_tlssniff_abort_all();
+    /* Names still resolving get their records ("scan interrupted") from the DNS teardown. */
+    p3s_dns_free(e->dns);
+    e->dns = NULL;
+    while (e->head) { /* never started: not finished, a resume scans them again */
+        struct job *j = e->head;
+        e->head = j->next;
+        e->queued--;
+        target_release(e, j->t);
+        job_free(j);
+    }
+    e->tail = NULL;
+    drop_waiting_targets(e);
+    if (e->hooks.idle)
+        e->hooks.idle(e->ctx);
+}
+
+int p3s_engine_aborted(const struct p3s_engine *e)
+{
+    return e->aborting;
+}
+
+void p3s_engine_stats(const struct p3s_engine *e, struct p3s_engine_stats *st)
+{
+    st->active = e->active;
+    st->queued = e->queued;
+    st->resolving = e->resolving;
+    st->concurrency = e->limit;
+    st->lowered = e->lowered;
+    st->connections = e->connections;
+    st->targets_done = e->targets_done;
+}
+
+void p3s_engine_free(struct p3s_engine *e)
+{
+    if (!e)
+        return;
+    if (!e->aborting && (e->running || e->head || e->targets || e->resolving || e->active))
+        p3s_engine_abort(e);
+    p3s_dns_free(e->dns);
+    if (e->rate_timer)
+        event_free(e->rate_timer);
+    p3s_identifier_free(e->identifier);
+    p3s_tlsprobe_cleanup();
+    if (e->ssl_ctx)
+        SSL_CTX_free(e->ssl_ctx);
+    free(e);
 }

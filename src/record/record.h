@@ -144,6 +144,7 @@ struct p3s_record {
     char probe_user[40];
     struct p3s_bytes quit_reply; /* the answer to QUIT, when one came (identification) */
 
+    int unresolved; /* the target is a name that did not resolve (the error says why) */
     double connect_ms, total_ms;
     char *error;
 

@@ -765,11 +765,31 @@ int p3s_tgen_has_range(const struct p3s_tgen *g)
     return g->has_range || g->nsrcs > 0;
 }
 
-int p3s_tgen_covers(const struct p3s_tgen *g, const char *ip)
+/* The family and value of a socket address; 0 when it is neither IPv4 nor IPv6. */
+static int sockaddr_value(const struct sockaddr *sa, int *fam, u128 *val)
+{
+    if (sa->sa_family == AF_INET) {
+        *fam = FAM4;
+        *val = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+        return 1;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+        u128 x = 0;
+        for (int i = 0; i < 16; i++)
+            x = x << 8 | b[i];
+        *fam = FAM6;
+        *val = x;
+        return 1;
+    }
+    return 0;
+}
+
+int p3s_tgen_covers(const struct p3s_tgen *g, const struct sockaddr *addr)
 {
     int fam;
     u128 a;
-    if (!parse_addr(ip, &fam, &a) || p3s_ivset_contains(&g->excl[fam], a))
+    if (!sockaddr_value(addr, &fam, &a) || p3s_ivset_contains(&g->excl[fam], a))
         return 0;
     if (p3s_ivset_contains(&g->cmd[fam], a) || p3s_ivset_contains(&g->file[fam], a))
         return 1;

@@ -52,6 +52,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "targets.h"
 
@@ -98,8 +99,8 @@ int p3s_tgen_has_range(const struct p3s_tgen *g);
  * scanned on every port of the list): on the command line, in a file range read so far or being
  * read, or as a single address of a file remembered so far; never when excluded. Any shard's:
  * the address is scanned once across the shards. The scan drops what a name or HOST:PORT would
- * scan again (see scan.c, duplicates). */
-int p3s_tgen_covers(const struct p3s_tgen *g, const char *ip);
+ * scan again (dedupe.h). */
+int p3s_tgen_covers(const struct p3s_tgen *g, const struct sockaddr *addr);
 /* The number of targets this shard will get, exact when no file is given; else UINT64_MAX. */
 uint64_t p3s_tgen_total(const struct p3s_tgen *g);
 void p3s_tgen_free(struct p3s_tgen *g);

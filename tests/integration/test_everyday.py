@@ -217,13 +217,28 @@ class OutputFilesTest(Fixture):
         self.assertEqual(os.path.realpath(self.path("link.jsonl")), os.path.realpath(target))
 
     def test_read_only_file_is_refused(self):
-        if os.geteuid() == 0:
-            self.skipTest("root writes any file")
-        ro = self.write("ro.jsonl", b"mine\n")
+        # A file that cannot be written: mode 0444, and for root (who writes any file) on a
+        # read-only bind mount of its directory as well.
+        ro_dir = self.path("ro")
+        os.mkdir(ro_dir)
+        ro = os.path.join(ro_dir, "ro.jsonl")
+        with open(ro, "wb") as f:
+            f.write(b"mine\n")
         os.chmod(ro, 0o444)
-        res = run(["-p", self.closed, "-o", ro, "127.0.0.1"])
-        self.assertEqual(res.returncode, 2)
-        self.assertEqual(self.read("ro.jsonl"), b"mine\n")
+        mounted = False
+        if os.geteuid() == 0:
+            subprocess.run(["mount", "--bind", ro_dir, ro_dir], check=True)
+            mounted = True
+            subprocess.run(["mount", "-o", "remount,bind,ro", ro_dir], check=True)
+        try:
+            res = run(["-p", self.closed, "-o", ro, "127.0.0.1"])
+        finally:
+            if mounted:
+                subprocess.run(["umount", ro_dir], check=True)
+        self.assertEqual(res.returncode, 2, res.stderr)
+        self.assertIn(ro.encode(), res.stderr)
+        with open(ro, "rb") as f:
+            self.assertEqual(f.read(), b"mine\n")
 
     def test_interrupted_resume_run_leaves_its_files_in_place(self):
         # --resume: the first run writes new files; interrupted, they are where the next run
