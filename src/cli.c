@@ -45,7 +45,9 @@ enum {
     OPT_DNS_CONCURRENCY,
     OPT_NTLM,
     OPT_NO_TLS_VERSIONS,
-    OPT_FINGERPRINTS
+    OPT_FINGERPRINTS,
+    OPT_DB,
+    OPT_NO_DB
 };
 
 static const struct option LONG_OPTS[] = {
@@ -78,6 +80,8 @@ static const struct option LONG_OPTS[] = {
     {"ntlm", no_argument, NULL, OPT_NTLM},
     {"no-tls-versions", no_argument, NULL, OPT_NO_TLS_VERSIONS},
     {"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
+    {"db", required_argument, NULL, OPT_DB},
+    {"no-db", no_argument, NULL, OPT_NO_DB},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -86,6 +90,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "Usage: pop3scan [OPTIONS] TARGET...\n"
+            "       pop3scan diff|history|db ...   (see pop3scan diff -h and so on)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -123,11 +128,14 @@ static void usage(FILE *fp)
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
             "                            medium, high) is reported\n"
             "      --color WHEN          auto, always or never (NO_COLOR is honoured)\n"
+            "      --db FILE             keep the scan history in FILE (default\n"
+            "                            $XDG_STATE_HOME/pop3scan/history.sqlite3)\n"
+            "      --no-db               keep no history of this scan\n"
             "  -h, --help                this help\n"
             "  -V, --version             the version\n"
             "\n"
             "Exit status: 0 the scan ran; 1 --fail-on matched; 2 bad usage or input;\n"
-            "3 fatal runtime error.\n",
+            "3 fatal runtime error, or the history named by --db failed.\n",
             p3s_output_names());
 }
 
@@ -449,6 +457,14 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                          "--fingerprints"))
                 return 2;
             break;
+        case OPT_DB:
+            if (!*optarg)
+                return bad("--db", optarg, "expected a file name");
+            cfg->db_path = optarg;
+            break;
+        case OPT_NO_DB:
+            cfg->no_db = 1;
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -473,6 +489,11 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             return 2;
         }
     }
+    if (cfg->db_path && cfg->no_db) {
+        fprintf(stderr, "pop3scan: --db and --no-db contradict each other\n"
+                        "Try 'pop3scan --help'.\n");
+        return 2;
+    }
     if (p3s_ports_parse(ports, &cfg->ports, err, sizeof err) < 0)
         return bad("--ports", ports, err);
     if (nout == 0)
@@ -484,6 +505,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         fprintf(stderr, "pop3scan: no targets given\nTry 'pop3scan --help'.\n");
         return 2;
     }
+    cfg->target_exprs = argv + optind;
+    cfg->ntarget_exprs = (size_t)(argc - optind);
     if (cfg->resume_path && open_resume(cfg, argv + optind, (size_t)(argc - optind)))
         return 2;
     if (cfg->randomize && !cfg->seed_given) {

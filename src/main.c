@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "output.h"
 #include "scan.h"
 #include "scan_internal.h"
+#include "scanstore.h"
 #include "targetgen.h"
 
 static int open_outputs(const struct p3s_config *cfg, struct p3s_output *outs)
@@ -79,6 +81,10 @@ static int dry_run(struct p3s_config *cfg)
 
 int main(int argc, char **argv)
 {
+    int sub = p3s_subcommand(argc, argv); /* pop3scan diff|history|db … */
+    if (sub >= 0)
+        return sub;
+    p3s_scanstore_argv(argc, argv);
     struct p3s_config cfg;
     int rc = p3s_cli_parse(argc, argv, &cfg);
     if (rc != 0) {
@@ -91,13 +97,16 @@ int main(int argc, char **argv)
         p3s_cli_free(&cfg);
         return rc;
     }
-    struct p3s_output outs[P3S_MAX_OUTPUTS];
+    struct p3s_output outs[P3S_MAX_OUTPUTS + 1]; /* + the history (src/store/scanstore.h) */
     struct p3s_summary sum;
     memset(&sum, 0, sizeof sum);
     rc = open_outputs(&cfg, outs);
+    struct p3s_scanstore *history = rc == 0 ? p3s_scanstore_open(&cfg) : NULL;
+    size_t nouts = cfg.noutputs + (size_t)p3s_scanstore_output(history, &outs[cfg.noutputs]);
     if (rc == 0)
-        rc = p3s_scan_run(&cfg, outs, cfg.noutputs, &sum);
+        rc = p3s_scan_run(&cfg, outs, nouts, &sum);
     int crc = close_outputs(outs, cfg.noutputs);
+    int hrc = p3s_scanstore_close(history);
     if (rc == 0)
         rc = crc;
     if (rc == 0 && sum.input_failed)
@@ -108,6 +117,8 @@ int main(int argc, char **argv)
         for (int sev = cfg.fail_on; sev < 4; sev++)
             if (sum.findings_by_severity[sev])
                 rc = 1;
+    if (rc <= 1 && hrc) /* the history named by --db failed: the outputs are complete */
+        rc = hrc;
     p3s_cli_free(&cfg);
     return rc;
 }
