@@ -91,7 +91,8 @@ struct p3s_store_ops {
     /* Every record whose target or address is `target`, oldest scan first. */
     int (*target_rows)(struct p3s_store *s, const char *target, p3s_row_cb cb, void *arg);
     /* Deletes scans beyond the newest `keep` (keep < 0: no such limit) that started before
-     * `before` (ISO 8601; NULL: no such limit); scans still running are kept. */
+     * `before` (ISO 8601; NULL: no such limit); scans still running are kept and not
+     * counted. */
     int (*prune)(struct p3s_store *s, int keep, const char *before, int64_t *scans,
                  int64_t *records);
     int (*vacuum)(struct p3s_store *s);

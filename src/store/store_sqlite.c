@@ -724,10 +724,12 @@ static int prune(struct p3s_store *base, int keep, const char *before, int64_t *
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct p3s_scan_info info;
         read_scan(st, 0, &info);
+        /* A scan still running is kept, and not counted among the newest N. */
+        if (strcmp(info.status, P3S_SCAN_RUNNING) == 0 && !p3s_scan_is_dead(&info))
+            continue;
         int newest = keep >= 0 && index++ < keep;
         int recent = before && strcmp(info.started, before) >= 0;
-        int alive = strcmp(info.status, P3S_SCAN_RUNNING) == 0 && !p3s_scan_is_dead(&info);
-        if (newest || recent || alive || (keep < 0 && !before))
+        if (newest || recent || (keep < 0 && !before))
             continue;
         if (ndoomed == cap) {
             cap = cap ? cap * 2 : 64;
