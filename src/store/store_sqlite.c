@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -259,6 +260,40 @@ static void close_store(struct p3s_store *base)
     free(s);
 }
 
+/* Why a new file cannot be made in its directory, in the words of the system (SQLite's own
+ * error names the errno of its last attempt, a read-only open: "No such file" for a
+ * read-only directory). Returns 0 when the directory takes a new file. */
+static int cannot_create(struct sqlite_store *s, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK | X_OK) == 0)
+        return 0;
+    snprintf(s->base.err, sizeof s->base.err, "cannot write in %.300s: %s", dir,
+             strerror(errno));
+    return -1;
+}
+
+/* "file:PATH?immutable=1" with the characters a URI gives a meaning escaped. */
+static void immutable_uri(const char *path, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "file:");
+    for (const char *p = path; *p && n + 4 < cap; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", (unsigned char)*p);
+        else
+            out[n++] = *p;
+    }
+    snprintf(out + n, cap - n, "?immutable=1");
+}
+
 static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mode mode)
 {
     int flags = SQLITE_OPEN_READWRITE;
@@ -274,7 +309,28 @@ static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mo
         snprintf(s->base.err, sizeof s->base.err, "is a directory");
         return -1;
     }
-    if (sqlite3_open_v2(mode == P3S_STORE_TEMP ? "" : path, &s->db, flags, NULL) != SQLITE_OK)
+    /* Writing needs the file and its directory (SQLite keeps the -wal and -shm files beside
+     * it): say which cannot be written before SQLite fails with a vaguer reason. */
+    if (mode == P3S_STORE_WRITE || mode == P3S_STORE_MODIFY) {
+        if (stat(path, &sb) == 0 && access(path, R_OK | W_OK) != 0) {
+            snprintf(s->base.err, sizeof s->base.err, "cannot write the file: %s",
+                     strerror(errno));
+            return -1;
+        }
+        if (cannot_create(s, path))
+            return -1;
+    }
+    /* A history on a read-only file system (an archive, a read-only mount) can still be read:
+     * SQLite needs a writable directory for the -shm file of WAL mode, unless told the file
+     * cannot change ("immutable"). A scan that ended checkpointed its WAL into the file. */
+    char uri[4096 * 3 + 32];
+    const char *name = mode == P3S_STORE_TEMP ? "" : path;
+    if (mode == P3S_STORE_READ && access(path, W_OK) != 0 && errno == EROFS) {
+        immutable_uri(path, uri, sizeof uri);
+        name = uri;
+        flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    }
+    if (sqlite3_open_v2(name, &s->db, flags, NULL) != SQLITE_OK)
         return fail_db(s, "cannot open");
     sqlite3_extended_result_codes(s->db, 0);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
