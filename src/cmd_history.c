@@ -22,9 +22,9 @@ static const char USAGE[] =
     "  -h, --help              this help\n"
     "\n"
     "A scan's status: complete; interrupted (a signal, or its target list could not be\n"
-    "read); incomplete (the history failed during it: records are missing); resumed (a\n"
-    "--resume run: only what the earlier run left); failed (it did not run); running (no\n"
-    "end yet), or killed when it ran here and its process is gone.\n";
+    "read); incomplete (the history failed during it: records are missing); resumed (run\n"
+    "again with its resume file: only what the earlier run left); failed (it did not run);\n"
+    "running (no end yet), or killed when it ran here and its process is gone.\n";
 
 enum { OPT_DB = 256 };
 

@@ -60,11 +60,11 @@ class DocumentationTest(unittest.TestCase):
     # Every long option --help names, sorted: adding, renaming or removing an option must
     # update this list (and so the man page, which the test below holds to it).
     LONG_OPTIONS = [
-        "color", "concurrency", "connect-timeout", "deadline", "dns-concurrency", "dry-run",
-        "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help", "input-list",
-        "no-stls", "no-tls-versions", "no-user-probe", "ntlm", "output", "ports", "progress",
-        "randomize", "rate", "read-timeout", "resolver", "resume", "retries", "seed", "shard",
-        "version",
+        "color", "concurrency", "connect-timeout", "db", "deadline", "dns-concurrency",
+        "dry-run", "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help",
+        "input-list", "no-db", "no-stls", "no-tls-versions", "no-user-probe", "ntlm", "output",
+        "ports", "progress", "randomize", "rate", "read-timeout", "resolver", "resume",
+        "retries", "seed", "shard", "version",
     ]
 
     def test_every_option_in_the_man_page(self):

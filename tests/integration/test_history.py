@@ -716,5 +716,50 @@ class DovecotDiffTest(unittest.TestCase):
             self.assertEqual(self.changes(str(i), os.path.join(self.dir, out)), [])
 
 
+class MonitoringDocTest(ManyTargets, unittest.TestCase):
+    """The job script of docs/monitoring.md, as written there, with its paths moved to a
+    temporary directory: the first run has nothing to compare, the second reports no change,
+    the third the service that went away."""
+
+    def script(self):
+        with open(os.path.join(p3s.SRC, "docs", "monitoring.md")) as f:
+            doc = f.read()
+        start = doc.index("`/usr/local/bin/pop3scan-monitor`:")
+        body = doc[doc.index("```sh\n", start) + 6:]
+        body = body[:body.index("```")]
+        self.assertIn("pop3scan --db", body)
+        return body.replace("/var/lib/pop3scan", self.path("var")).replace(
+            "/etc/pop3scan/targets.txt", self.path("targets.txt"))
+
+    def run_job(self):
+        env = dict(os.environ, PATH=os.path.dirname(p3s.BIN) + ":" + os.environ["PATH"])
+        return subprocess.run(["sh", "-c", self.script()], capture_output=True, env=env,
+                              timeout=120 * p3s.SLOW)
+
+    def test_job_script(self):
+        with open(self.path("targets.txt"), "w") as f:  # nine addresses, the server's port
+            f.write("".join(f"127.17.0.{i}:{self.port}\n" for i in range(9)))
+        first = self.run_job()
+        self.assertEqual(first.returncode, 0, first.stderr)
+        self.assertIn(b"no two complete scans", first.stderr)
+        second = self.run_job()
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertIn(b"No changes (9 addresses and ports compared)", second.stdout)
+        self.server.__exit__(None, None, None)  # the server goes away: its port is closed
+        try:
+            third = self.run_job()
+        finally:
+            type(self).server = p3s.TestServer(MANY, listen=(f"0.0.0.0:{self.port}",))
+            self.server.__enter__()
+        self.assertEqual(third.returncode, 0, third.stderr)
+        self.assertIn(b"9 POP3 services gone", third.stdout)
+        with open(self.path("var/reports/changes.jsonl")) as f:
+            changes = [json.loads(l) for l in f]
+        self.assertEqual({c["change"] for c in changes}, {"disappeared"})
+        self.assertEqual(len(changes), 9)
+        self.assertEqual(db_query(self.path("var/history.sqlite3"),
+                                  "SELECT count(*), min(status) FROM scan"), [(3, "complete")])
+
+
 if __name__ == "__main__":
     p3s.main()
