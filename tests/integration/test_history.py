@@ -258,8 +258,8 @@ class StoreTest(ManyTargets, unittest.TestCase):
 
     # -- the store fails: the output is complete, one warning, exit 3 -------------------------
 
-    def check_store_failed(self, db, *why, n=64, cidr="127.8.0.0/26", rc=3):
-        proc, recs = self.scan(cidr, "--db", db)
+    def check_store_failed(self, db, *why, n=64, cidr="127.8.0.0/26", rc=3, extra=()):
+        proc, recs = self.scan(cidr, "--db", db, *extra)
         self.assert_complete_output(proc, recs, n, rc)
         warn = warnings(proc.stderr)
         self.assertEqual(len(warn), 1, proc.stderr)
@@ -332,10 +332,13 @@ class StoreTest(ManyTargets, unittest.TestCase):
         self.assertEqual(db_query(db, "SELECT count(*) FROM scan"), [(1,)], "nothing added")
 
     def test_disk_fills_mid_scan(self):
-        # 1,024 records of about a kilobyte each into a 384 KiB tmpfs: the disk fills part-way.
-        with tmpfs("384k") as d:
+        # 1,024 records, over 2 KiB each in the file (JSON, columns, index, WAL frames), into a
+        # 1 MiB tmpfs: the disk fills part-way. At 500 connections a second the writer commits
+        # every 200 ms, some 100 records at a time: the first transactions fit.
+        with tmpfs("1m") as d:
             db = os.path.join(d, "full.sqlite3")
-            self.check_store_failed(db, "full", n=1024, cidr="127.10.0.0/22")
+            self.check_store_failed(db, "full", n=1024, cidr="127.10.0.0/22",
+                                    extra=("--rate", "500"))
             # the file still opens; the scan is not marked complete; what it holds is whole
             (status, records), = db_query(db, "SELECT status, records FROM scan")
             self.assertNotEqual(status, "complete")
