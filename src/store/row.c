@@ -68,7 +68,7 @@ static int reserve(struct p3s_rowbuf *b, size_t more)
 
 static void append(struct p3s_rowbuf *b, const char *p, size_t n)
 {
-    if (reserve(b, n) == 0) {
+    if (n && reserve(b, n) == 0) {
         memcpy(b->buf + b->len, p, n);
         b->len += n;
     }
@@ -588,7 +588,8 @@ struct p3s_row *p3s_row_pack(const struct p3s_rowbuf *b)
     if (!r)
         return NULL;
     char *data = (char *)(r + 1);
-    memcpy(data, b->buf, b->len);
+    if (b->len)
+        memcpy(data, b->buf, b->len);
     for (int i = 0; i < P3S_COL_COUNT; i++)
         r->col[i] = b->off[i] < 0 ? NULL : data + b->off[i];
     r->port = b->port;

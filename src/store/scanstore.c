@@ -84,7 +84,8 @@ static void sorted_array(struct p3s_jw *w, const char *key, const char *const *v
     p3s_jw_key(w, key);
     p3s_jw_array(w);
     if (copy) {
-        memcpy(copy, v, n * sizeof *copy);
+        if (n)
+            memcpy(copy, v, n * sizeof *copy);
         qsort(copy, n, sizeof *copy, cmp_str);
         for (size_t i = 0; i < n; i++)
             p3s_jw_str(w, copy[i]);
