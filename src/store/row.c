@@ -579,14 +579,12 @@ void p3s_rowbuf_view(const struct p3s_rowbuf *b, struct p3s_row *out)
 
 size_t p3s_rowbuf_size(const struct p3s_rowbuf *b)
 {
-    return sizeof(struct p3s_row) + b->len;
+    return (sizeof(struct p3s_row) + b->len + 15) & ~(size_t)15;
 }
 
-struct p3s_row *p3s_row_pack(const struct p3s_rowbuf *b)
+struct p3s_row *p3s_row_pack_into(const struct p3s_rowbuf *b, void *mem)
 {
-    struct p3s_row *r = malloc(sizeof *r + b->len);
-    if (!r)
-        return NULL;
+    struct p3s_row *r = mem;
     char *data = (char *)(r + 1);
     if (b->len)
         memcpy(data, b->buf, b->len);
@@ -596,6 +594,12 @@ struct p3s_row *p3s_row_pack(const struct p3s_rowbuf *b)
     r->json = b->json_off < 0 ? NULL : data + b->json_off;
     r->json_len = b->json_len;
     return r;
+}
+
+struct p3s_row *p3s_row_pack(const struct p3s_rowbuf *b)
+{
+    void *mem = malloc(p3s_rowbuf_size(b));
+    return mem ? p3s_row_pack_into(b, mem) : NULL;
 }
 
 int p3s_row_key_cmp(const struct p3s_row *a, const struct p3s_row *b)

@@ -92,8 +92,9 @@ int p3s_rowbuf_from_json(struct p3s_rowbuf *b, const struct json_t *rec, const c
 void p3s_rowbuf_view(const struct p3s_rowbuf *b, struct p3s_row *out);
 /* A copy of the row in one allocation (free() it), or NULL when out of memory. */
 struct p3s_row *p3s_row_pack(const struct p3s_rowbuf *b);
-/* Bytes held by a packed row (for the writer's memory cap). */
+/* Bytes a packed row takes (a multiple of 16), and the copy made into such memory. */
 size_t p3s_rowbuf_size(const struct p3s_rowbuf *b);
+struct p3s_row *p3s_row_pack_into(const struct p3s_rowbuf *b, void *mem);
 
 /* The canonical escaping of n raw bytes, appended to the buffer (see the top of this file). */
 void p3s_row_escape(struct p3s_rowbuf *b, const char *p, size_t n);
