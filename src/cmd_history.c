@@ -240,7 +240,7 @@ int p3s_cmd_history(int argc, char **argv)
     if (!st)
         return rc;
     int got = target ? st->ops->target_rows(st, target, on_row, &h)
-                     : st->ops->list_scans(st, NULL, limit, on_scan, &h);
+                     : st->ops->list_scans(st, limit, on_scan, &h);
     if (got < 0 && !h.failed) {
         fprintf(stderr, "pop3scan history: history database %s: %s\n", st->path, st->err);
         rc = 3;

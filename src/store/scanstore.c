@@ -48,9 +48,10 @@ void p3s_scanstore_argv(int argc, char **argv)
 
 /* ---- warnings --------------------------------------------------------------------------- */
 
+/* Called from the writer thread too: failed is read by the scan's thread. */
 static void warn(struct p3s_scanstore *ss, const char *why, int midway)
 {
-    ss->failed = 1;
+    __atomic_store_n(&ss->failed, 1, __ATOMIC_SEQ_CST);
     if (__atomic_exchange_n(&ss->warned, 1, __ATOMIC_SEQ_CST))
         return;
     if (ss->explicit)
@@ -247,7 +248,7 @@ static int store_begin(struct p3s_output *o)
 static int store_record(struct p3s_output *o, const struct p3s_record *r)
 {
     struct p3s_scanstore *ss = o->state;
-    if (ss->failed)
+    if (__atomic_load_n(&ss->failed, __ATOMIC_SEQ_CST))
         return 0;
     p3s_jw_reset(&ss->jw);
     p3s_jsonl_record(&ss->jw, r);
@@ -308,6 +309,8 @@ int p3s_scanstore_output(struct p3s_scanstore *ss, struct p3s_output *o)
 
 int p3s_scanstore_close(struct p3s_scanstore *ss)
 {
+    free(command_line);
+    command_line = NULL;
     if (!ss)
         return 0;
     finish(ss, NULL);

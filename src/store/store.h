@@ -72,10 +72,8 @@ struct p3s_store_ops {
     int (*add_rows)(struct p3s_store *s, int64_t scan_id, struct p3s_row *const *rows, size_t n);
     /* Sets the end time, status and record count. */
     int (*end_scan)(struct p3s_store *s, int64_t scan_id, const char *status, int64_t records);
-    /* Scans, newest first (at most limit; 0: all); with target, only those holding a record
-     * whose target or address is that. */
-    int (*list_scans)(struct p3s_store *s, const char *target, int limit, p3s_scan_cb cb,
-                      void *arg);
+    /* Scans, newest first (at most limit; 0: all). */
+    int (*list_scans)(struct p3s_store *s, int limit, p3s_scan_cb cb, void *arg);
     /* One scan by id: 1 found (out owns its texts: p3s_scan_info_free), 0 not, -1 error. */
     int (*get_scan)(struct p3s_store *s, int64_t id, struct p3s_scan_info *out);
     /* The newest complete scan that has an older complete scan of the same targets, and that

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #define BLOCK_BYTES (256u << 10)
-#define POOL_MAX 16 /* blocks kept for reuse: 4 MiB */
+#define POOL_MAX 8 /* blocks kept for reuse: 2 MiB, what a batch and the next one take */
 
 struct block {
     struct block *next;
@@ -120,7 +120,8 @@ static void *run(void *arg)
     pthread_mutex_lock(&w->mu);
     for (;;) {
         /* Wait for a full batch, the delay of the oldest row, or the end. */
-        while (!w->closing && w->queue.n < P3S_WRITER_BATCH) {
+        while (!w->closing && w->queue.n < P3S_WRITER_BATCH &&
+               w->queue.bytes < P3S_WRITER_BATCH_BYTES) {
             struct timespec deadline;
             if (w->queue.n == 0)
                 pthread_cond_wait(&w->work, &w->mu);
@@ -234,7 +235,7 @@ int p3s_writer_add(struct p3s_store_writer *w, const struct p3s_rowbuf *b)
         clock_gettime(CLOCK_MONOTONIC, &w->first_at);
     w->handed++;
     /* Wake the thread to start the delay of a new queue, or for a full batch. */
-    if (q->n == 1 || q->n == P3S_WRITER_BATCH)
+    if (q->n == 1 || q->n == P3S_WRITER_BATCH || q->bytes >= P3S_WRITER_BATCH_BYTES)
         pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
     return 0;

@@ -1,10 +1,12 @@
 /* writer.h — stores a scan's records from a thread of its own, in batched transactions.
  *
- * The scan hands each finished record over (a copy, in one allocation) and goes on at once: the
- * event loop never waits for the disk, nor for another scan holding the write lock of the same
- * file. The thread commits every P3S_WRITER_BATCH records or P3S_WRITER_DELAY_MS after the
- * oldest waiting one arrived, whichever comes first, so a kill loses at most that much. Should
- * the thread fall P3S_WRITER_QUEUE_BYTES behind, the scan waits for it (memory stays bounded).
+ * The scan hands each finished record over (a copy) and goes on at once: the event loop never
+ * waits for the disk, nor for another scan holding the write lock of the same file. The thread
+ * commits every P3S_WRITER_BATCH records, or P3S_WRITER_BATCH_BYTES of them (records of hostile
+ * servers are large: the copies waiting must not grow with the number of connections), or
+ * P3S_WRITER_DELAY_MS after the oldest waiting one arrived, whichever comes first, so a kill
+ * loses at most that much. Should the thread fall P3S_WRITER_QUEUE_BYTES behind (a slow disk),
+ * the scan waits for it: memory stays bounded.
  * When the store fails, the thread calls on_fail once and every record after that is dropped:
  * the scan's own output is never held up by the history.
  */
@@ -18,7 +20,8 @@
 
 #define P3S_WRITER_BATCH 1000
 #define P3S_WRITER_DELAY_MS 200
-#define P3S_WRITER_QUEUE_BYTES (64u << 20)
+#define P3S_WRITER_BATCH_BYTES (1u << 20)
+#define P3S_WRITER_QUEUE_BYTES (16u << 20)
 
 struct p3s_store_writer;
 

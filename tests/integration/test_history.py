@@ -528,6 +528,9 @@ class CommandsTest(ManyTargets, unittest.TestCase):
         self.assertIn(b"8 POP3 services gone", r.stdout)
         # one id: that scan and the last complete one
         self.assertIn(b"with scan 3 (", run("diff", "--db", db, "2").stdout)
+        # history -n: the newest only
+        listed = run("history", "--db", db, "-n", "2", "-f", "jsonl").stdout.decode().splitlines()
+        self.assertEqual([json.loads(l)["id"] for l in listed], [3, 2])
         r = run("diff", "--db", db, "7")
         self.assertEqual(r.returncode, 2)
         self.assertIn(b"no scan 7", r.stderr)

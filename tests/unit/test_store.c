@@ -638,7 +638,7 @@ static void test_pairing_and_prune(void **state)
     assert_int_equal(st->ops->prune(st, 1, NULL, &scans, &records), 0);
     assert_int_equal(scans, 3); /* 2, 3, 4 go; 5 is the newest, 6 is still running */
     int left = 0;
-    assert_int_equal(st->ops->list_scans(st, NULL, 0, count_scans, &left), 0);
+    assert_int_equal(st->ops->list_scans(st, 0, count_scans, &left), 0);
     assert_int_equal(left, 2);
     assert_int_equal(st->ops->latest_pair(st, &o, &n), 0);
     assert_int_equal(st->ops->vacuum(st), 0);
