@@ -64,15 +64,15 @@ trap 'exit 143' TERM
 cp "$bin" "$dir/pop3scan"
 bin=$dir/pop3scan
 
-# measure OUT CMD...: M_MS (wall, ms), M_KB (peak RSS, KiB), M_RC.
+# measure OUT CMD...: M_MS (wall, ms), M_KB (peak RSS, KiB), M_CPU (user + system, ms), M_RC.
 measure() {
   local out=$1 t0 t1
   shift
   t0=$(date +%s%N)
   M_RC=0
-  /usr/bin/time -f %M -o "$dir/rss" "$@" >"$out" 2>"$dir/err" || M_RC=$?
+  /usr/bin/time -f '%M %U %S' -o "$dir/rss" "$@" >"$out" 2>"$dir/err" || M_RC=$?
   t1=$(date +%s%N)
-  M_KB=$(tail -n 1 "$dir/rss")
+  read -r M_KB M_CPU < <(tail -n 1 "$dir/rss" | awk '{printf "%s %.0f\n", $1, ($2 + $3) * 1000}')
   M_MS=$(awk -v d=$((t1 - t0)) 'BEGIN {printf "%.3f", d / 1e6}')
 }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -118,17 +118,19 @@ echo "  p3testd on 0.0.0.0:$port; $cidr = $n targets; -c $conc"
 
 # --- speed: without and with the store, interleaved -----------------------------------------
 db=$dir/history.sqlite3
-without=() with=() with_kb=() without_kb=()
+without=() with=() with_kb=() without_kb=() without_cpu=() with_cpu=()
 for i in $(seq "$runs"); do
   measure "$dir/out" "$bin" -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr"
   [ "$M_RC" -eq 0 ] || fail "pop3scan --no-db run $i exited $M_RC: $(head -n 3 "$dir/err")"
-  without+=("$M_MS") without_kb+=("$M_KB")
+  without+=("$M_MS") without_kb+=("$M_KB") without_cpu+=("$M_CPU")
   scan_into "$db" "$cidr"
-  with+=("$M_MS") with_kb+=("$M_KB")
+  with+=("$M_MS") with_kb+=("$M_KB") with_cpu+=("$M_CPU")
 done
 med_without=$(printf '%s\n' "${without[@]}" | median)
 med_with=$(printf '%s\n' "${with[@]}" | median)
 ratio=$(awk -v a="$med_without" -v b="$med_with" 'BEGIN {printf "%.2f", a / b}')
+cpu_without=$(printf '%s\n' "${without_cpu[@]}" | median)
+cpu_with=$(printf '%s\n' "${with_cpu[@]}" | median)
 db_bytes=$(stat -c %s "$db")
 [ -e "$db-wal" ] && db_bytes=$((db_bytes + $(stat -c %s "$db-wal")))
 records=$(sql "$db" "SELECT count(*) FROM record")
@@ -159,6 +161,7 @@ printf '  %-10s median %6s s  (runs: %s)  peak RSS %s MiB\n' "--no-db" "$(secs "
 printf '  %-10s median %6s s  (runs: %s)  peak RSS %s MiB\n' "--db FILE" "$(secs "$med_with")" \
   "$(list_s "${with[@]}")" "$(mib "$(printf '%s\n' "${with_kb[@]}" | max)")"
 echo "  ratio (time without / time with): $ratio (goal >= 0.9)"
+echo "  pop3scan's CPU time (user + system), median: $(secs "$cpu_without") s without, $(secs "$cpu_with") s with: +$(awk -v a="$cpu_without" -v b="$cpu_with" -v n="$n" 'BEGIN {printf "%.1f", (b - a) * 1000 / n}') us per record"
 echo
 echo "size: $db_bytes bytes for $records records = $per_record bytes per record (the JSONL record alone: $json_bytes)"
 echo
@@ -179,27 +182,28 @@ diff_row "every record changed, jsonl" --db "$db" -f jsonl "$prev" "$last"
   fail "diff -f jsonl: $(wc -l <"$dir/diff.out") changes, want $((2 * n)) (greeting and capabilities of each)"
 changed_ms=$D_MED
 
-# --- flat memory: diff's peak RSS for growing scans, and for JSONL files ----------------------
+# --- flat memory: diff's peak RSS as the scans grow, from the history and from JSONL files ----
 echo
-echo "diff's peak RSS by the number of records per side (two scans each, text):"
+echo "diff's peak RSS by the number of records per side (every record changed, text):"
 sizes=()
 for size in 20 18; do [ "$size" -gt "$bits" ] && sizes+=("$size"); done
 for size in "${sizes[@]}" "$bits"; do
-  small=$db
-  if [ "$size" != "$bits" ]; then # two scans of a smaller range, every record changed
-    small=$dir/h$size.sqlite3
-    scan_into "$small" "$base/$size"
-    server "ready" 'TOP\r\nUSER\r\nUIDL\r\n'
-    scan_into "$small" "$base/$size"
-    server "mail ready" 'TOP\r\nUSER\r\nUIDL\r\nPIPELINING\r\n'
-  fi
-  l=$(sql "$small" "SELECT max(id) FROM scan")
-  diff_row "/$size: $((1 << (32 - size))) records" --db "$small" "$((l - 1))" "$l"
+  # two scans of the range, the server changed in between: stored, and written as JSONL
+  small=$dir/h$size.sqlite3
+  for state in a b; do
+    if [ "$state" = a ]; then
+      server "ready" 'TOP\r\nUSER\r\nUIDL\r\n'
+    else
+      server "mail ready" 'TOP\r\nUSER\r\nUIDL\r\nPIPELINING\r\n'
+    fi
+    measure /dev/null "$bin" -c "$conc" -f jsonl -o "$dir/$size$state.jsonl" --db "$small" \
+      -p "$port" "$base/$size"
+    [ "$M_RC" -eq 0 ] || fail "pop3scan of $base/$size exited $M_RC: $(head -n 3 "$dir/err")"
+  done
+  diff_row "/$size: $((1 << (32 - size))) records, history" --db "$small" 1 2
+  diff_row "/$size: $((1 << (32 - size))) records, JSONL files" "$dir/${size}a.jsonl" "$dir/${size}b.jsonl"
+  rm -f "$dir/${size}a.jsonl" "$dir/${size}b.jsonl" "$small"*
 done
-measure "$dir/a.jsonl" "$bin" -c "$conc" -f jsonl --no-db -p "$port" "$cidr"
-server "ready" 'TOP\r\nUSER\r\nUIDL\r\n'
-measure "$dir/b.jsonl" "$bin" -c "$conc" -f jsonl --no-db -p "$port" "$cidr"
-diff_row "two JSONL files of $cidr (via a temporary db)" -f jsonl "$dir/b.jsonl" "$dir/a.jsonl"
 
 echo
 goal=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.9) ? "met" : "NOT met"}')

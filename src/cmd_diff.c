@@ -21,7 +21,7 @@
 #include "store.h"
 
 #define MAX_LINE (16u << 20) /* a JSONL record longer than this is not one of ours */
-#define IMPORT_BATCH 2000
+#define IMPORT_BATCH 500 /* records per transaction of the temporary database */
 
 static const char USAGE[] =
     "Usage: pop3scan diff [OPTIONS] [OLD [NEW]]\n"

@@ -350,7 +350,8 @@ static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mo
         return -1;
     }
     if (mode == P3S_STORE_TEMP) {
-        if (exec(s, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", "setting up"))
+        if (exec(s, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                    "PRAGMA cache_size = -1024", "setting up"))
             return -1;
     } else if (mode != P3S_STORE_READ || version < P3S_STORE_SCHEMA) {
         /* WAL: a reader (diff, history) never blocks a scan, nor a scan another; NORMAL
