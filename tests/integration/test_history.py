@@ -256,6 +256,17 @@ class StoreTest(ManyTargets, unittest.TestCase):
         n = len(p3s.validate_lines(out.decode()))
         self.assertEqual(db_query(db, "SELECT status, records FROM scan"), [("interrupted", n)])
 
+    def test_resumed_run_is_marked(self):
+        # A --resume run scans only what an earlier run left: not a scan of the whole targets,
+        # so diff does not pair it.
+        db, state = self.path("resumed.sqlite3"), self.path("resume.state")
+        for _ in range(2):
+            proc, _ = self.scan("127.7.16.0/28", "--db", db, "--resume", state)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(db_query(db, "SELECT status, records FROM scan ORDER BY id"),
+                         [("complete", 16), ("resumed", 0)])
+        self.assertEqual(run("diff", "--db", db).returncode, 2)
+
     # -- the store fails: the output is complete, one warning, exit 3 -------------------------
 
     def check_store_failed(self, db, *why, n=64, cidr="127.8.0.0/26", rc=3, extra=()):
@@ -528,9 +539,17 @@ class CommandsTest(ManyTargets, unittest.TestCase):
         self.assertIn(b"8 POP3 services gone", r.stdout)
         # one id: that scan and the last complete one
         self.assertIn(b"with scan 3 (", run("diff", "--db", db, "2").stdout)
+        # other options: a note, and what one scan did not learn is not a change
+        self.assertEqual(run("--db", db, "--no-user-probe", "-p", self.port,
+                             "127.16.0.0/29").returncode, 0)
+        r = run("diff", "--db", db, "3", "4")
+        self.assertIn(b"ran with different options", r.stdout)
+        self.assertIn(b"No changes (8 addresses and ports compared)", r.stdout)
+        self.assertEqual(db_query(db, "SELECT DISTINCT plaintext_login FROM record WHERE "
+                                      "scan_id = 4"), [("unknown",)])
         # history -n: the newest only
         listed = run("history", "--db", db, "-n", "2", "-f", "jsonl").stdout.decode().splitlines()
-        self.assertEqual([json.loads(l)["id"] for l in listed], [3, 2])
+        self.assertEqual([json.loads(l)["id"] for l in listed], [4, 3])
         r = run("diff", "--db", db, "7")
         self.assertEqual(r.returncode, 2)
         self.assertIn(b"no scan 7", r.stderr)
