@@ -63,9 +63,12 @@ static const char MIGRATION_1[] =
 /* Version 2: what diff compares became columns (greeting, capabilities, cipher, the accepted TLS
  * versions, the certificate's subject, the findings …), stls and plaintext_login became words
  * (none/advertised/upgraded, accepted/refused/unknown) instead of 0/1, findings got their own
- * table, scans count their pop3 records, and records are found by target. The record table is
- * rebuilt (the JSON last, so that reading the columns does not step over it) and every column
- * re-derived from the JSON each row keeps: migrate_2() below. */
+ * table (clustered by scan and finding: one B-tree, no index beside it), and scans count their
+ * pop3 records. The record table is rebuilt (the JSON last, so that reading the columns does
+ * not step over it) and every column re-derived from the JSON each row keeps: migrate_2()
+ * below. No index by target alone: one scan after another through record_key finds a target
+ * as fast, and an index whose entries land all over it rewrote most of its pages into the WAL
+ * at every commit of a scan. */
 static const char MIGRATION_2_SQL[] =
     "ALTER TABLE scan ADD COLUMN pop3 INTEGER NOT NULL DEFAULT 0;\n"
     "CREATE TABLE record_v2 (\n"
@@ -98,17 +101,16 @@ static const char MIGRATION_2_SQL[] =
     "  json TEXT NOT NULL\n"
     ");\n"
     "CREATE TABLE finding (\n"
-    "  record_id INTEGER NOT NULL REFERENCES record(id),\n"
     "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
     "  finding TEXT NOT NULL,\n"
-    "  severity TEXT NOT NULL\n"
-    ");\n";
+    "  record_id INTEGER NOT NULL REFERENCES record(id),\n"
+    "  severity TEXT NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, finding, record_id)\n"
+    ") WITHOUT ROWID;\n";
 static const char MIGRATION_2_DONE[] =
     "DROP TABLE record;\n"
     "ALTER TABLE record_v2 RENAME TO record;\n"
     "CREATE INDEX record_key ON record(scan_id, target, ip, port, transport);\n"
-    "CREATE INDEX record_target ON record(target);\n"
-    "CREATE INDEX finding_scan ON finding(scan_id, finding);\n"
     "UPDATE scan SET pop3 = (SELECT count(*) FROM record WHERE record.scan_id = scan.id "
     "AND record.state = 'pop3');\n";
 
@@ -392,7 +394,8 @@ struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mo
     snprintf(s->base.path, sizeof s->base.path, "%s", path ? path : "");
     if (open_file(s, path, mode) || prepare_inserts(s, "record") ||
         prepare(s, &s->ins_finding,
-                "INSERT INTO finding (record_id, scan_id, finding, severity) VALUES (?, ?, ?, ?)") ||
+                "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
+                "VALUES (?, ?, ?, ?)") ||
         prepare(s, &s->upd_count,
                 "UPDATE scan SET records = records + ?, pop3 = pop3 + ? WHERE id = ?")) {
         snprintf(err, errlen, "%s", s->base.err);
@@ -715,15 +718,18 @@ static int target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     char sql[4096];
+    /* scan by scan, each through record_key (scan_id, target, …): CROSS JOIN keeps that
+     * order of the loops */
     row_select(sql, sizeof sql, SCAN_COLUMNS,
-               ", record.json FROM record JOIN scan ON scan.id = record.scan_id WHERE "
+               ", record.json FROM scan CROSS JOIN record ON record.scan_id = scan.id WHERE "
                "record.target = ?1 UNION ALL SELECT " SCAN_COLUMNS ", port");
     /* The second half of the UNION: records of that address under another target name. */
     size_t n = strlen(sql);
     for (int i = 0; i < P3S_COL_COUNT; i++)
         n += (size_t)snprintf(sql + n, sizeof sql - n, ", record.%s", P3S_COL_NAMES[i]);
     snprintf(sql + n, sizeof sql - n,
-             ", record.json FROM record JOIN scan ON scan.id = record.scan_id WHERE record.ip = ?1 AND "
+             ", record.json FROM scan CROSS JOIN record ON record.scan_id = scan.id WHERE "
+             "record.ip = ?1 AND "
              "record.target != ?1 ORDER BY 1, %d, %d, %d, %d",
              SCAN_NCOLS + 1 + P3S_COL_TARGET + 1, SCAN_NCOLS + 1 + P3S_COL_IP + 1, SCAN_NCOLS + 1,
              SCAN_NCOLS + 1 + P3S_COL_TRANSPORT + 1);
@@ -851,7 +857,8 @@ static int migrate_2(struct sqlite_store *s)
     if (exec(s, MIGRATION_2_SQL, "upgrading the schema to version 2") ||
         prepare_inserts(s, "record_v2") ||
         prepare(s, &s->ins_finding,
-                "INSERT INTO finding (record_id, scan_id, finding, severity) VALUES (?, ?, ?, ?)"))
+                "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
+                "VALUES (?, ?, ?, ?)"))
         return -1;
     sqlite3_stmt *st;
     if (prepare(s, &st, "SELECT id, scan_id, json, target, ip, port, transport, state "
