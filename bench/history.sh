@@ -2,8 +2,9 @@
 # bench/history.sh — what the scan history (issue 14, docs/history.md) costs, loopback only.
 # Starts the project's test server p3testd on 0.0.0.0:PORT (every 127.x.y.z reaches it), then:
 #   - speed: pop3scan -c 5000 -f jsonl -o /dev/null -p PORT CIDR with --no-db and with --db FILE,
-#     interleaved, RUNS times each (the with-store runs all go into one file, as a monitoring
-#     job's history grows); ratio = median time without / median time with (goal >= 0.9);
+#     in RUNS back-to-back pairs (the with-store runs all go into one file, as a monitoring
+#     job's history grows); ratio = the median of the pairs' time without / time with (goal
+#     >= 0.9), and pop3scan's CPU time with and without;
 #   - size: the file's bytes per record after those runs;
 #   - diff: `pop3scan diff --db FILE A B` of two scans of CIDR, the same (no change) and after the
 #     server changed its greeting and capabilities (every record changed), text and JSONL,
@@ -117,18 +118,29 @@ echo "history: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), 
 echo "  p3testd on 0.0.0.0:$port; $cidr = $n targets; -c $conc"
 
 # --- speed: without and with the store, interleaved -----------------------------------------
+# Each run is a pair, without then with or (every other run) with then without, back to back:
+# on a shared machine the load drifts over minutes, and the ratio within a pair sees the same
+# load. The figure is the median of the pairs' ratios.
 db=$dir/history.sqlite3
-without=() with=() with_kb=() without_kb=() without_cpu=() with_cpu=()
-for i in $(seq "$runs"); do
+without=() with=() with_kb=() without_kb=() without_cpu=() with_cpu=() pairs=()
+run_without() {
   measure "$dir/out" "$bin" -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr"
-  [ "$M_RC" -eq 0 ] || fail "pop3scan --no-db run $i exited $M_RC: $(head -n 3 "$dir/err")"
+  [ "$M_RC" -eq 0 ] || fail "pop3scan --no-db exited $M_RC: $(head -n 3 "$dir/err")"
   without+=("$M_MS") without_kb+=("$M_KB") without_cpu+=("$M_CPU")
+}
+run_with() {
   scan_into "$db" "$cidr"
   with+=("$M_MS") with_kb+=("$M_KB") with_cpu+=("$M_CPU")
+}
+for i in $(seq "$runs"); do
+  if [ $((i % 2)) -eq 1 ]; then run_without; run_with; else run_with; run_without; fi
+  pairs+=("$(awk -v a="${without[-1]}" -v b="${with[-1]}" 'BEGIN {printf "%.3f", a / b}')")
 done
 med_without=$(printf '%s\n' "${without[@]}" | median)
 med_with=$(printf '%s\n' "${with[@]}" | median)
-ratio=$(awk -v a="$med_without" -v b="$med_with" 'BEGIN {printf "%.2f", a / b}')
+ratio=$(printf '%s\n' "${pairs[@]}" | median)
+ratio=$(awk -v r="$ratio" 'BEGIN {printf "%.2f", r}')
+ratio_medians=$(awk -v a="$med_without" -v b="$med_with" 'BEGIN {printf "%.2f", a / b}')
 cpu_without=$(printf '%s\n' "${without_cpu[@]}" | median)
 cpu_with=$(printf '%s\n' "${with_cpu[@]}" | median)
 db_bytes=$(stat -c %s "$db")
@@ -160,7 +172,8 @@ printf '  %-10s median %6s s  (runs: %s)  peak RSS %s MiB\n' "--no-db" "$(secs "
   "$(list_s "${without[@]}")" "$(mib "$(printf '%s\n' "${without_kb[@]}" | max)")"
 printf '  %-10s median %6s s  (runs: %s)  peak RSS %s MiB\n' "--db FILE" "$(secs "$med_with")" \
   "$(list_s "${with[@]}")" "$(mib "$(printf '%s\n' "${with_kb[@]}" | max)")"
-echo "  ratio (time without / time with): $ratio (goal >= 0.9)"
+echo "  ratio (time without / time with), median of the pairs: $ratio (goal >= 0.9); pairs: ${pairs[*]}"
+echo "  ratio of the medians: $ratio_medians"
 echo "  pop3scan's CPU time (user + system), median: $(secs "$cpu_without") s without, $(secs "$cpu_with") s with: +$(awk -v a="$cpu_without" -v b="$cpu_with" -v n="$n" 'BEGIN {printf "%.1f", (b - a) * 1000 / n}') us per record"
 echo
 echo "size: $db_bytes bytes for $records records = $per_record bytes per record (the JSONL record alone: $json_bytes)"
