@@ -283,6 +283,39 @@ static int cannot_create(struct sqlite_store *s, const char *path)
     return -1;
 }
 
+/* The journal mode, "wal" or another; "" when it cannot be read or set (SQLite's error set). */
+static void journal_mode(struct sqlite_store *s, const char *sql, char *out, size_t n)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* Switches the file to WAL mode, once for its life (the mode is kept in the file). Two scans
+ * making a new file at once both get here: the switch needs the file to itself, and SQLite
+ * answers "locked" at once rather than through the busy handler, so wait and retry here, up to
+ * the busy timeout. */
+static int set_wal(struct sqlite_store *s)
+{
+    char mode[16];
+    for (int waited_ms = 0;; waited_ms += 20) {
+        journal_mode(s, "PRAGMA journal_mode", mode, sizeof mode);
+        if (strcmp(mode, "wal") == 0)
+            return 0;
+        journal_mode(s, "PRAGMA journal_mode = WAL", mode, sizeof mode);
+        if (strcmp(mode, "wal") == 0)
+            return 0;
+        int code = sqlite3_errcode(s->db);
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
+            return fail_db(s, "setting WAL mode");
+        sqlite3_sleep(20);
+    }
+}
+
 /* "file:PATH?immutable=1" with the characters a URI gives a meaning escaped. */
 static void immutable_uri(const char *path, char *out, size_t cap)
 {
@@ -358,15 +391,8 @@ static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mo
     } else if (mode != P3S_STORE_READ || version < P3S_STORE_SCHEMA) {
         /* WAL: a reader (diff, history) never blocks a scan, nor a scan another; NORMAL
          * synchronisation keeps every committed transaction across a crash of the process. */
-        char mode_name[16] = "";
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
-            return fail_db(s, "setting WAL mode");
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(mode_name, sizeof mode_name, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        if (strcmp(mode_name, "wal") != 0)
-            return fail_db(s, "setting WAL mode");
+        if (set_wal(s))
+            return -1;
         /* A scan appends: 1 MiB of page cache holds the pages it touches again (the ends of
          * the indexes), and the rest passes through (the system's cache is behind it). */
         if (exec(s, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024", "setting up"))
