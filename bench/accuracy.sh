@@ -45,6 +45,8 @@ command -v nmap >/dev/null || die "nmap missing (scripts/install-deps.sh bench)"
 command -v openssl >/dev/null || die "openssl missing (for the certificates of the TLS entries)"
 
 dir=$(mktemp -d /tmp/p3s-bench-accuracy.XXXXXX)
+# Scans keep a history by default (docs/history.md): the benchmark's goes here, not to $HOME.
+export XDG_STATE_HOME=$dir/state
 pids=()
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {

@@ -73,6 +73,8 @@ fi
 
 [ -x "$bin" ] || die "no pop3scan at $bin (make build)"
 dir=$(mktemp -d /tmp/p3s-bench-scale.XXXXXX)
+# Scans keep a history by default (docs/history.md): the benchmark's goes here, not to $HOME.
+export XDG_STATE_HOME=$dir/state
 srv_pid=
 cleanup() {
   if [ -n "$srv_pid" ]; then

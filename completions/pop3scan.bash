@@ -41,7 +41,7 @@ _pop3scan() {
         done
         compopt -o nospace 2>/dev/null
         return ;;
-    -iL | --input-list | --exclude-file | --resume | --fingerprints | --meta)
+    -iL | --input-list | --exclude-file | --resume | --fingerprints | --meta | --db)
         _pop3scan_files
         return ;;
     -p | --ports | -c | --concurrency | --connect-timeout | --read-timeout | --deadline | \
@@ -57,6 +57,7 @@ _pop3scan() {
             --resume -4 -6 --resolver --dns-concurrency --no-user-probe --no-stls
             --no-tls-versions --no-stls-injection --no-tls-detect --ntlm --fingerprints
             --fail-on --color --no-color --open --all -q --quiet -v --verbose --meta
+            --db --no-db
             -h --help -V --version' \
             -- "$cur"))
         return

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev libjansson-dev
-       libpcre2-dev openssl dovecot-core dovecot-pop3d iproute2"
+       libpcre2-dev libsqlite3-dev openssl dovecot-core dovecot-pop3d iproute2"
 # TEST also holds what tests/servers/cyrus.sh and courier.sh need around the cyrus-pop3d and
 # courier-pop binaries they unpack themselves (those conflict with dovecot-pop3d): the libraries
 # the binaries link to (objdump -p / ldd), the SASL plugins and saslpasswd2 for Cyrus, and

@@ -47,7 +47,9 @@ enum {
     OPT_OPEN,
     OPT_ALL,
     OPT_META,
-    OPT_NO_TLS_DETECT
+    OPT_NO_TLS_DETECT,
+    OPT_DB,
+    OPT_NO_DB
 };
 
 static const struct option LONG_OPTS[] = {
@@ -87,6 +89,8 @@ static const struct option LONG_OPTS[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"meta", required_argument, NULL, OPT_META},
     {"no-tls-detect", no_argument, NULL, OPT_NO_TLS_DETECT},
+    {"db", required_argument, NULL, OPT_DB},
+    {"no-db", no_argument, NULL, OPT_NO_DB},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -95,6 +99,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "Usage: pop3scan [OPTIONS] TARGET...\n"
+            "       pop3scan diff|history|db ...   (see pop3scan diff -h and so on)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -134,6 +139,9 @@ static void usage(FILE *fp)
             "      --no-color            the same as --color never\n"
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
             "                            medium, high, critical) is reported\n"
+            "      --db FILE             keep the scan history in FILE (default\n"
+            "                            $XDG_STATE_HOME/pop3scan/history.sqlite3)\n"
+            "      --no-db               keep no history of this scan\n"
             "\n"
             "Probing and timing:\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
@@ -157,8 +165,11 @@ static void usage(FILE *fp)
             "\n"
             "Exit status: 0 the scan ran, POP3 found or not; 1 --fail-on matched;\n"
             "2 bad usage or input (the message names it), nothing left to scan, or a target\n"
-            "file could not be read; 3 an output could not be written, or another fatal\n"
-            "error; 130 interrupted by SIGINT; 143 interrupted by SIGTERM.\n",
+            "file could not be read; 3 an output could not be written, the history named\n"
+            "by --db failed, or another fatal error; 130 interrupted by SIGINT; 143\n"
+            "interrupted by SIGTERM.\n"
+            "\n"
+            "The history: pop3scan diff|history|db ... (pop3scan diff -h, man pop3scan).\n",
             p3s_output_names());
 }
 
@@ -546,6 +557,14 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_NO_TLS_DETECT:
             cfg->tls_detect = 0;
             break;
+        case OPT_DB:
+            if (!*optarg)
+                return bad("--db", optarg, "expected a file name");
+            cfg->db_path = optarg;
+            break;
+        case OPT_NO_DB:
+            cfg->no_db = 1;
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -570,6 +589,11 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             return 2;
         }
     }
+    if (cfg->db_path && cfg->no_db) {
+        fprintf(stderr, "pop3scan: --db and --no-db contradict each other\n"
+                        "Try 'pop3scan --help'.\n");
+        return 2;
+    }
     if (p3s_ports_parse(ports, &cfg->ports, err, sizeof err) < 0)
         return bad("--ports", ports, err);
     if (nout == 0)
@@ -581,6 +605,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         fprintf(stderr, "pop3scan: no targets given\nTry 'pop3scan --help'.\n");
         return 2;
     }
+    cfg->target_exprs = argv + optind;
+    cfg->ntarget_exprs = (size_t)(argc - optind);
     if (cfg->resume_path && open_resume(cfg, argv + optind, (size_t)(argc - optind)))
         return 2;
     if (cfg->randomize && !cfg->seed_given) {

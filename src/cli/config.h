@@ -63,6 +63,10 @@ struct p3s_config {
     struct p3s_resume *resume;    /* its state, opened by the CLI */
     int resuming;                 /* FILE existed: skip what it says is finished */
     struct p3s_tgen *gen; /* the target stream, opened by the CLI */
+    char **target_exprs;  /* the targets named on the command line */
+    size_t ntarget_exprs;
+    const char *db_path;  /* --db FILE: the scan history (NULL: the default file) */
+    int no_db;            /* --no-db: keep no history */
 };
 
 #endif

@@ -16,7 +16,9 @@
 #include "jsonw.h"
 #include "outfile.h"
 #include "output.h"
+#include "cmd.h"
 #include "run.h"
+#include "scanstore.h"
 #include "targetgen.h"
 #include "util.h"
 
@@ -227,6 +229,10 @@ static void summary_free(struct p3s_summary *sum)
 
 int main(int argc, char **argv)
 {
+    int sub = p3s_subcommand(argc, argv); /* pop3scan diff|history|db ... */
+    if (sub >= 0)
+        return sub;
+    p3s_scanstore_argv(argc, argv);
     struct p3s_config cfg;
     int rc = p3s_cli_parse(argc, argv, &cfg);
     if (rc != 0) {
@@ -242,7 +248,7 @@ int main(int argc, char **argv)
         p3s_cli_free(&cfg);
         return rc;
     }
-    struct p3s_output outs[P3S_MAX_DESTS], meta;
+    struct p3s_output outs[P3S_MAX_DESTS + 1], meta; /* + the history (scanstore.h) */
     size_t nouts = 0;
     int got = first_target(&cfg, &sum);
     struct p3s_output_request req = {cfg.outputs, cfg.noutputs, cfg.meta_path, cfg.resuming,
@@ -265,7 +271,9 @@ int main(int argc, char **argv)
         o->open_only = cfg.show == P3S_SHOW_OPEN ||
                        (cfg.show == P3S_SHOW_DEFAULT && o->module == text && cfg.range_scanned);
     }
-    rc = p3s_run(&cfg, outs, nouts, &sum);
+    struct p3s_scanstore *history = p3s_scanstore_open(&cfg);
+    size_t nall = nouts + (size_t)p3s_scanstore_output(history, &outs[nouts]);
+    rc = p3s_run(&cfg, outs, nall, &sum);
     int ran = rc == 0 && !sum.output_failed;
     int crc = p3s_outputs_close(outs, nouts, ran ? P3S_KEEP_ALL : rc ? P3S_KEEP_NONE : P3S_KEEP_NEW);
     if (crc)
@@ -277,6 +285,9 @@ int main(int argc, char **argv)
         write_meta(&cfg, &meta, &sum, status);
     if (p3s_outputs_close(&meta, 1, rc == 0 ? P3S_KEEP_ALL : P3S_KEEP_NONE) && status != 3)
         status = 3;
+    int hrc = p3s_scanstore_close(history);
+    if (status <= 1 && hrc) /* the history named by --db failed: the outputs are complete */
+        status = hrc;
     summary_free(&sum);
     p3s_cli_free(&cfg);
     return status;

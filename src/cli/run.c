@@ -217,7 +217,7 @@ static int flush_outputs(struct run *r)
     r->flush_pending = 0;
     for (size_t i = 0; i < r->nouts; i++) {
         struct p3s_output *o = &r->outs[i];
-        if (o->failed)
+        if (o->failed || !o->fp) /* no stream: the history writes through its own thread */
             continue;
         errno = 0;
         int rc = fflush(o->fp), err = errno;

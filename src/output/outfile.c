@@ -57,6 +57,8 @@ void p3s_output_fail(struct p3s_output *o, int err)
 
 int p3s_output_check(struct p3s_output *o, int rc, int err)
 {
+    if (!o->fp) /* no stream (the history): it says its own problems and never stops a scan */
+        return 0;
     if (o->failed)
         return -1;
     if (rc >= 0 && !ferror(o->fp))

@@ -84,6 +84,10 @@ void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m);
  * standard error (prefix "pop3scan: ") when no text report is on standard output. */
 void p3s_text_summary(FILE *fp, const struct p3s_summary *s, int open_only, const char *prefix);
 
+/* One record as a JSONL object (no newline), appended to w: what the jsonl module writes, and
+ * what the scan history keeps (src/cli/scanstore.c). */
+void p3s_jsonl_record(struct p3s_jw *w, const struct p3s_record *r);
+
 /* Names of every module, for --help and error messages. */
 const char *p3s_output_names(void);
 

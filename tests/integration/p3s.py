@@ -5,6 +5,10 @@ loopback, runs the pop3scan binary, and checks that every JSONL line it writes v
 schema/record.schema.json. Paths come from the environment CTest sets: P3S_BIN, P3S_TESTD,
 P3S_SRC. Nothing here sends traffic anywhere but loopback; DNS goes to a local dnsmasq only.
 
+Every scan keeps a history (docs/history.md) unless --no-db, by default in
+$XDG_STATE_HOME/pop3scan/: importing this module points XDG_STATE_HOME at a temporary directory
+of its own (removed at exit), so no test writes into the real home directory.
+
 P3S_WRAP, when set, is a command line that every run of pop3scan goes through (only pop3scan:
 not p3testd nor the servers), e.g. `valgrind --error-exitcode=99 --leak-check=full -q`
 (`make test-valgrind`). BIN then names a small script that runs the wrapper on the real binary,
@@ -29,6 +33,10 @@ SRC = os.environ.get("P3S_SRC", os.path.abspath(os.path.join(os.path.dirname(__f
 BIN = os.environ.get("P3S_BIN", os.path.join(SRC, "build", "src", "pop3scan"))
 TESTD = os.environ.get("P3S_TESTD", os.path.join(SRC, "build", "tests", "testserver", "p3testd"))
 SERVERS = os.path.join(SRC, "tests", "servers")
+
+STATE_HOME = tempfile.mkdtemp(prefix="p3s-state-")
+atexit.register(shutil.rmtree, STATE_HOME, True)
+os.environ["XDG_STATE_HOME"] = STATE_HOME
 
 WRAP = shlex.split(os.environ.get("P3S_WRAP", ""))
 SLOW = float(os.environ.get("P3S_SLOW") or (10 if WRAP else 1))
@@ -114,6 +122,8 @@ class Result:
 def scan(*args, jsonl=True, timeout=120, env=None):
     """Runs pop3scan with args; with jsonl, parses and validates standard output."""
     cmd = [BIN] + (["--format", "jsonl"] if jsonl else []) + [str(a) for a in args]
+    if env is not None and "XDG_STATE_HOME" not in env:
+        env = dict(env, XDG_STATE_HOME=STATE_HOME)  # a bare environment: still not the home
     start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, timeout=timeout * SLOW, env=env)
     res = Result(proc, time.monotonic() - start)

@@ -4,6 +4,7 @@
 #
 #   tests/servers/dovecot.sh start DIR [--listen ADDRS] [--plain-port P] [--tls-port T]
 #                                      [--plaintext yes|no] [--fast] [--ssl-min PROTO]
+#                                      [--greeting TEXT] [--stls yes|no]
 #                                      [--cert FILE --key FILE]
 #   tests/servers/dovecot.sh stop DIR
 #   tests/servers/dovecot.sh status DIR
@@ -19,6 +20,8 @@
 #   --ssl-min PROTO     ssl_min_protocol (TLSv1, TLSv1.1, TLSv1.2, TLSv1.3; default Dovecot's,
 #                       TLSv1.2). Below TLSv1.2 the cipher list gets @SECLEVEL=0 so OpenSSL 3
 #                       really negotiates TLS 1.0/1.1.
+#   --greeting TEXT     login_greeting (default Dovecot's, "Dovecot (Debian) ready.")
+#   --stls yes|no       no: ssl = no, so no STLS (and no --tls-port); default yes
 #   --cert/--key        certificate and key (default: made by certs.sh in DIR)
 #
 # Login: user poptest, password poptest (PLAIN, LOGIN, CRAM-MD5, USER/PASS). start returns 0 once
@@ -33,7 +36,7 @@ P3S_PROG=dovecot.sh
 . "$here/lib.sh"
 
 usage() {
-  sed -n '5,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -63,6 +66,7 @@ status() {
 
 start() {
   local listen=127.0.0.1 plain_port='' tls_port='' plaintext=no fast=0 ssl_min='' cert='' key=''
+  local greeting='' stls=yes
   while [[ $# -gt 0 ]]; do
     case $1 in
       --listen) listen=${2:?}; shift 2 ;;
@@ -71,6 +75,8 @@ start() {
       --plaintext) plaintext=${2:?}; shift 2 ;;
       --fast) fast=1; shift ;;
       --ssl-min) ssl_min=${2:?}; shift 2 ;;
+      --greeting) greeting=${2:?}; shift 2 ;;
+      --stls) stls=${2:?}; shift 2 ;;
       --cert) cert=${2:?}; shift 2 ;;
       --key) key=${2:?}; shift 2 ;;
       *) p3s_log "unknown option: $1"; usage ;;
@@ -90,6 +96,13 @@ start() {
     *) p3s_die "bad --ssl-min: $ssl_min" ;;
   esac
   [[ -n $cert && -n $key || -z $cert && -z $key ]] || p3s_die "--cert and --key go together"
+  case $stls in
+    yes) ;;
+    no) [[ -z $tls_port ]] || p3s_die "--stls no turns TLS off: no --tls-port" ;;
+    *) p3s_die "--stls takes yes or no" ;;
+  esac
+  # The greeting goes into the config file as a quoted string: keep it to safe characters.
+  [[ $greeting =~ ^[A-Za-z0-9\ .,:_()-]*$ ]] || p3s_die "bad --greeting (letters, digits, space, .,:_()- only)"
 
   local -a addrs
   IFS=, read -r -a addrs <<<"$listen"
@@ -149,11 +162,12 @@ listen = ${listen//,/, }
 log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 debug_log_path = $dir/dovecot.log
-ssl = yes
+ssl = $stls
 ssl_cert = <$cert
 ssl_key = <$key
 ssl_dh = <$dir/dh.pem
 ${ssl_min:+ssl_min_protocol = $ssl_min}
+${greeting:+login_greeting = "$greeting"}
 $cipher_line
 disable_plaintext_auth = $disable_plaintext
 auth_mechanisms = plain login cram-md5

@@ -1,0 +1,951 @@
+/* store_sqlite.c — the SQLite back end of the scan history (store.h).
+ *
+ * One file, WAL mode (readers never wait for the writer, and two scans may write to it at once:
+ * each transaction takes the write lock in turn, a busy timeout makes the other wait), the
+ * schema version in PRAGMA user_version and the file's owner in PRAGMA application_id, so that a
+ * file of another program is refused rather than written into. A file of an older schema is
+ * upgraded in place by the migrations below, in one transaction; a newer one is refused.
+ *
+ * The migrations are the schema's history and are never edited once released: a fresh file runs
+ * them all in order, an old one the ones it lacks. tests/unit/test_store.c keeps its own copy of
+ * the version 1 schema to make an old file and upgrade it.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define APPLICATION_ID 0x50335348 /* "P3SH": a pop3scan history file */
+#define BUSY_TIMEOUT_MS 10000
+
+/* Version 1: the scan and record tables, the fields users query, the full JSON record. */
+static const char MIGRATION_1[] =
+    "CREATE TABLE scan (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  ended_at TEXT,\n"
+    "  status TEXT NOT NULL,\n"
+    "  command_line TEXT NOT NULL,\n"
+    "  targets TEXT NOT NULL,\n"
+    "  options TEXT NOT NULL,\n"
+    "  shard TEXT,\n"
+    "  host TEXT NOT NULL,\n"
+    "  pid INTEGER,\n"
+    "  version TEXT NOT NULL,\n"
+    "  records INTEGER NOT NULL DEFAULT 0\n"
+    ");\n"
+    "CREATE TABLE record (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  target TEXT NOT NULL,\n"
+    "  ip TEXT NOT NULL,\n"
+    "  port INTEGER NOT NULL,\n"
+    "  transport TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL,\n"
+    "  confidence TEXT,\n"
+    "  product TEXT,\n"
+    "  version TEXT,\n"
+    "  tls_version TEXT,\n"
+    "  cert_sha256 TEXT,\n"
+    "  cert_not_after TEXT,\n"
+    "  stls INTEGER,\n"
+    "  plaintext_login INTEGER,\n"
+    "  json TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX record_key ON record(scan_id, target, ip, port, transport);\n";
+
+/* Version 2: what diff compares became columns (greeting, capabilities, cipher, the accepted TLS
+ * versions, the certificate's subject, the findings …), stls and plaintext_login became words
+ * (none/advertised/upgraded, accepted/refused/unknown) instead of 0/1, findings got their own
+ * table (clustered by scan and finding: one B-tree, no index beside it), and scans count their
+ * pop3 records. The record table is rebuilt (the JSON last, so that reading the columns does
+ * not step over it) and every column re-derived from the JSON each row keeps: migrate_2()
+ * below. No index by target alone: one scan after another through record_key finds a target
+ * as fast, and an index whose entries land all over it rewrote most of its pages into the WAL
+ * at every commit of a scan. */
+static const char MIGRATION_2_SQL[] =
+    "ALTER TABLE scan ADD COLUMN pop3 INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE TABLE record_v2 (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  target TEXT NOT NULL,\n"
+    "  ip TEXT NOT NULL,\n"
+    "  port INTEGER NOT NULL,\n"
+    "  transport TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL,\n"
+    "  confidence TEXT,\n"
+    "  service TEXT,\n"
+    "  greeting TEXT,\n"
+    "  vendor TEXT,\n"
+    "  product TEXT,\n"
+    "  version TEXT,\n"
+    "  product_confidence TEXT,\n"
+    "  capabilities TEXT,\n"
+    "  capabilities_tls TEXT,\n"
+    "  stls TEXT,\n"
+    "  plaintext_login TEXT,\n"
+    "  tls_version TEXT,\n"
+    "  tls_cipher TEXT,\n"
+    "  tls_versions TEXT,\n"
+    "  cert_sha256 TEXT,\n"
+    "  cert_subject TEXT,\n"
+    "  cert_not_after TEXT,\n"
+    "  findings TEXT,\n"
+    "  error TEXT,\n"
+    "  json TEXT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE finding (\n"
+    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
+    "  finding TEXT NOT NULL,\n"
+    "  record_id INTEGER NOT NULL REFERENCES record(id),\n"
+    "  severity TEXT NOT NULL,\n"
+    "  PRIMARY KEY (scan_id, finding, record_id)\n"
+    ") WITHOUT ROWID;\n";
+static const char MIGRATION_2_DONE[] =
+    "DROP TABLE record;\n"
+    "ALTER TABLE record_v2 RENAME TO record;\n"
+    "CREATE INDEX record_key ON record(scan_id, target, ip, port, transport);\n"
+    "UPDATE scan SET pop3 = (SELECT count(*) FROM record WHERE record.scan_id = scan.id "
+    "AND record.state = 'pop3');\n";
+
+struct sqlite_store;
+static int migrate_2(struct sqlite_store *s);
+
+struct sqlite_store {
+    struct p3s_store base;
+    sqlite3 *db;
+    sqlite3_stmt *ins_record, *ins_finding, *upd_count;
+    int temp;
+};
+
+struct p3s_store_cursor {
+    struct sqlite_store *s;
+    sqlite3_stmt *st;
+    struct p3s_row row;
+};
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static int fail_db(struct sqlite_store *s, const char *what)
+{
+    int code = sqlite3_errcode(s->db);
+    int sys = sqlite3_system_errno(s->db);
+    const char *msg = sqlite3_errmsg(s->db);
+    if ((code == SQLITE_CANTOPEN || code == SQLITE_IOERR || code == SQLITE_FULL) && sys)
+        snprintf(s->base.err, sizeof s->base.err, "%s: %s (%s)", what, msg, strerror(sys));
+    else
+        snprintf(s->base.err, sizeof s->base.err, "%s: %s", what, msg);
+    return -1;
+}
+
+static int exec(struct sqlite_store *s, const char *sql, const char *what)
+{
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail_db(s, what);
+    return 0;
+}
+
+static int query_int(struct sqlite_store *s, const char *sql, long long *out, const char *what)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, what);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return fail_db(s, what);
+    return 0;
+}
+
+/* ---- opening and upgrading --------------------------------------------------------------- */
+
+static int migrate_1(struct sqlite_store *s)
+{
+    return exec(s, MIGRATION_1, "creating the schema (version 1)");
+}
+
+static int (*const MIGRATIONS[P3S_STORE_SCHEMA])(struct sqlite_store *) = {migrate_1, migrate_2};
+
+/* Brings the schema to P3S_STORE_SCHEMA in one transaction. The version is read again under the
+ * write lock: another scan may have upgraded (or created) the file meanwhile. */
+static int migrate(struct sqlite_store *s)
+{
+    if (exec(s, "BEGIN IMMEDIATE", "locking the database to upgrade it"))
+        return -1;
+    long long version = 0;
+    if (query_int(s, "PRAGMA user_version", &version, "reading the schema version"))
+        goto fail;
+    for (long long v = version; v < P3S_STORE_SCHEMA; v++)
+        if (MIGRATIONS[v](s))
+            goto fail;
+    if (version < P3S_STORE_SCHEMA) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d",
+                 P3S_STORE_SCHEMA, APPLICATION_ID);
+        if (exec(s, sql, "setting the schema version"))
+            goto fail;
+    }
+    if (exec(s, "COMMIT", "upgrading the schema"))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* Is this a file we may use? Ours (any version up to ours), or an empty database. */
+static int check_identity(struct sqlite_store *s, long long *version)
+{
+    long long app = 0, tables = 0;
+    /* The first statement reads the file's header: "file is not a database" shows here. */
+    if (query_int(s, "PRAGMA application_id", &app, "reading the file") ||
+        query_int(s, "PRAGMA user_version", version, "reading the schema version") ||
+        query_int(s, "SELECT count(*) FROM sqlite_master", &tables, "reading the schema"))
+        return -1;
+    if (app == APPLICATION_ID && *version > P3S_STORE_SCHEMA) {
+        snprintf(s->base.err, sizeof s->base.err,
+                 "written by a newer pop3scan (schema version %lld; this one knows up to %d)",
+                 *version, P3S_STORE_SCHEMA);
+        return -1;
+    }
+    if (app != APPLICATION_ID && tables > 0) {
+        snprintf(s->base.err, sizeof s->base.err,
+                 "not a pop3scan history file (a SQLite database of another program)");
+        return -1;
+    }
+    return 0;
+}
+
+static int prepare(struct sqlite_store *s, sqlite3_stmt **st, const char *sql)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return fail_db(s, "preparing a statement");
+    return 0;
+}
+
+/* INSERT INTO record (scan_id, port, <columns>, json) VALUES (?, …). */
+static int prepare_inserts(struct sqlite_store *s, const char *table)
+{
+    char sql[2048];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (scan_id, port", table);
+    for (int i = 0; i < P3S_COL_COUNT; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", P3S_COL_NAMES[i]);
+    n += (size_t)snprintf(sql + n, sizeof sql - n, ", json, id) VALUES (?, ?");
+    for (int i = 0; i < P3S_COL_COUNT; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, ", ?");
+    snprintf(sql + n, sizeof sql - n, ", ?, ?)");
+    if (s->ins_record)
+        sqlite3_finalize(s->ins_record);
+    s->ins_record = NULL;
+    return prepare(s, &s->ins_record, sql);
+}
+
+static const struct p3s_store_ops SQLITE_OPS;
+
+static void close_store(struct p3s_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    if (!s)
+        return;
+    sqlite3_finalize(s->ins_record);
+    sqlite3_finalize(s->ins_finding);
+    sqlite3_finalize(s->upd_count);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+/* Why a new file cannot be made in its directory, in the words of the system (SQLite's own
+ * error names the errno of its last attempt, a read-only open: "No such file" for a
+ * read-only directory). Returns 0 when the directory takes a new file. */
+static int cannot_create(struct sqlite_store *s, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK | X_OK) == 0)
+        return 0;
+    snprintf(s->base.err, sizeof s->base.err, "cannot write in %.300s: %s", dir,
+             strerror(errno));
+    return -1;
+}
+
+/* The journal mode, "wal" or another; "" when it cannot be read or set (SQLite's error set). */
+static void journal_mode(struct sqlite_store *s, const char *sql, char *out, size_t n)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* Switches the file to WAL mode, once for its life (the mode is kept in the file). Two scans
+ * making a new file at once both get here: the switch needs the file to itself, and SQLite
+ * answers "locked" at once rather than through the busy handler, so wait and retry here, up to
+ * the busy timeout. */
+static int set_wal(struct sqlite_store *s)
+{
+    char mode[16];
+    for (int waited_ms = 0;; waited_ms += 20) {
+        journal_mode(s, "PRAGMA journal_mode", mode, sizeof mode);
+        if (strcmp(mode, "wal") == 0)
+            return 0;
+        journal_mode(s, "PRAGMA journal_mode = WAL", mode, sizeof mode);
+        if (strcmp(mode, "wal") == 0)
+            return 0;
+        int code = sqlite3_errcode(s->db);
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
+            return fail_db(s, "setting WAL mode");
+        sqlite3_sleep(20);
+    }
+}
+
+/* "file:PATH?immutable=1" with the characters a URI gives a meaning escaped. */
+static void immutable_uri(const char *path, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "file:");
+    for (const char *p = path; *p && n + 4 < cap; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", (unsigned char)*p);
+        else
+            out[n++] = *p;
+    }
+    snprintf(out + n, cap - n, "?immutable=1");
+}
+
+static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mode mode)
+{
+    int flags = SQLITE_OPEN_READWRITE;
+    if (mode == P3S_STORE_WRITE || mode == P3S_STORE_TEMP)
+        flags |= SQLITE_OPEN_CREATE;
+    struct stat sb;
+    if (mode != P3S_STORE_TEMP && mode != P3S_STORE_WRITE && stat(path, &sb) != 0) {
+        snprintf(s->base.err, sizeof s->base.err, "%s%s", strerror(errno),
+                 errno == ENOENT ? " (no scan has been stored there yet)" : "");
+        return -1;
+    }
+    if (mode != P3S_STORE_TEMP && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(s->base.err, sizeof s->base.err, "is a directory");
+        return -1;
+    }
+    /* Writing needs the file and its directory (SQLite keeps the -wal and -shm files beside
+     * it): say which cannot be written before SQLite fails with a vaguer reason. */
+    if (mode == P3S_STORE_WRITE || mode == P3S_STORE_MODIFY) {
+        if (stat(path, &sb) == 0 && access(path, R_OK | W_OK) != 0) {
+            snprintf(s->base.err, sizeof s->base.err, "cannot write the file: %s",
+                     strerror(errno));
+            return -1;
+        }
+        if (cannot_create(s, path))
+            return -1;
+    }
+    /* A history on a read-only file system (an archive, a read-only mount) can still be read:
+     * SQLite needs a writable directory for the -shm file of WAL mode, unless told the file
+     * cannot change ("immutable"). A scan that ended checkpointed its WAL into the file. */
+    char uri[4096 * 3 + 32];
+    const char *name = mode == P3S_STORE_TEMP ? "" : path;
+    if (mode == P3S_STORE_READ && access(path, W_OK) != 0 && errno == EROFS) {
+        immutable_uri(path, uri, sizeof uri);
+        name = uri;
+        flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    }
+    /* One thread at a time uses a connection (the writer thread, then the main thread after
+     * joining it): no mutex per call. */
+    if (sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return fail_db(s, "cannot open");
+    sqlite3_extended_result_codes(s->db, 0);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    long long version = 0, tables = 0;
+    if (check_identity(s, &version) ||
+        query_int(s, "SELECT count(*) FROM sqlite_master", &tables, "reading the schema"))
+        return -1;
+    /* A new file gets 16 KiB pages: a record is some 1.5 KiB, and SQLite writes the WAL a page
+     * per system call — four times fewer calls than with the default 4 KiB pages. */
+    if (tables == 0 && version == 0 && exec(s, "PRAGMA page_size = 16384", "setting up"))
+        return -1;
+    if (mode != P3S_STORE_READ && mode != P3S_STORE_TEMP && sqlite3_db_readonly(s->db, "main")) {
+        snprintf(s->base.err, sizeof s->base.err, "cannot write: the file or its directory is "
+                                                  "read-only");
+        return -1;
+    }
+    if (mode == P3S_STORE_TEMP) {
+        if (exec(s, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                    "PRAGMA cache_size = -1024", "setting up"))
+            return -1;
+    } else if (mode != P3S_STORE_READ || version < P3S_STORE_SCHEMA) {
+        /* WAL: a reader (diff, history) never blocks a scan, nor a scan another; NORMAL
+         * synchronisation keeps every committed transaction across a crash of the process. */
+        if (set_wal(s))
+            return -1;
+        /* A scan appends: 1 MiB of page cache holds the pages it touches again (the ends of
+         * the indexes), and the rest passes through (the system's cache is behind it). */
+        if (exec(s, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024", "setting up"))
+            return -1;
+    }
+    if (version < P3S_STORE_SCHEMA && migrate(s))
+        return -1;
+    return 0;
+}
+
+struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mode, char *err,
+                                        size_t errlen)
+{
+    /* Before SQLite initialises (a no-op after): no global statistics of its allocations,
+     * which take a global mutex on every malloc (locks and malloc were the largest items of
+     * the writer's profile). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    struct sqlite_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &SQLITE_OPS;
+    s->temp = mode == P3S_STORE_TEMP;
+    snprintf(s->base.path, sizeof s->base.path, "%s", path ? path : "");
+    if (open_file(s, path, mode) || prepare_inserts(s, "record") ||
+        prepare(s, &s->ins_finding,
+                "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
+                "VALUES (?, ?, ?, ?)") ||
+        prepare(s, &s->upd_count,
+                "UPDATE scan SET records = records + ?, pop3 = pop3 + ? WHERE id = ?")) {
+        snprintf(err, errlen, "%s", s->base.err);
+        close_store(&s->base);
+        return NULL;
+    }
+    return &s->base;
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* The finding lines of a row ("id severity\n…") into the finding table. */
+static int insert_findings(struct sqlite_store *s, int64_t record_id, int64_t scan_id,
+                           const char *lines)
+{
+    while (lines && *lines) {
+        const char *nl = strchr(lines, '\n');
+        size_t n = nl ? (size_t)(nl - lines) : strlen(lines);
+        const char *sp = memchr(lines, ' ', n);
+        if (sp) {
+            sqlite3_stmt *st = s->ins_finding;
+            sqlite3_bind_int64(st, 1, record_id);
+            sqlite3_bind_int64(st, 2, scan_id);
+            sqlite3_bind_text(st, 3, lines, (int)(sp - lines), SQLITE_STATIC);
+            sqlite3_bind_text(st, 4, sp + 1, (int)(n - (size_t)(sp - lines) - 1), SQLITE_STATIC);
+            int rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (rc != SQLITE_DONE)
+                return fail_db(s, "storing a finding");
+        }
+        lines = nl ? nl + 1 : lines + n;
+    }
+    return 0;
+}
+
+/* One record; id 0 lets SQLite choose. */
+static int insert_row(struct sqlite_store *s, int64_t scan_id, const struct p3s_row *r,
+                      int64_t id)
+{
+    sqlite3_stmt *st = s->ins_record;
+    sqlite3_bind_int64(st, 1, scan_id);
+    sqlite3_bind_int(st, 2, r->port);
+    for (int i = 0; i < P3S_COL_COUNT; i++)
+        bind_text(st, 3 + i, r->col[i]);
+    if (r->json)
+        sqlite3_bind_text(st, 3 + P3S_COL_COUNT, r->json, (int)r->json_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(st, 3 + P3S_COL_COUNT, "", 0, SQLITE_STATIC);
+    if (id)
+        sqlite3_bind_int64(st, 4 + P3S_COL_COUNT, id);
+    else
+        sqlite3_bind_null(st, 4 + P3S_COL_COUNT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return fail_db(s, "storing a record");
+    return s->temp ? 0 : insert_findings(s, sqlite3_last_insert_rowid(s->db), scan_id,
+                                         r->col[P3S_COL_FINDINGS]);
+}
+
+static int add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
+                    size_t n)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    if (exec(s, "BEGIN IMMEDIATE", "starting a transaction"))
+        return -1;
+    int64_t pop3 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (insert_row(s, scan_id, rows[i], 0))
+            goto fail;
+        pop3 += rows[i]->col[P3S_COL_STATE] && strcmp(rows[i]->col[P3S_COL_STATE], "pop3") == 0;
+    }
+    sqlite3_bind_int64(s->upd_count, 1, (int64_t)n);
+    sqlite3_bind_int64(s->upd_count, 2, pop3);
+    sqlite3_bind_int64(s->upd_count, 3, scan_id);
+    int rc = sqlite3_step(s->upd_count);
+    sqlite3_reset(s->upd_count);
+    if (rc != SQLITE_DONE) {
+        fail_db(s, "counting the records");
+        goto fail;
+    }
+    if (exec(s, "COMMIT", "committing records"))
+        goto fail;
+    return 0;
+fail:;
+    char keep[sizeof s->base.err];
+    memcpy(keep, s->base.err, sizeof keep);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    memcpy(s->base.err, keep, sizeof keep);
+    return -1;
+}
+
+static int begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "INSERT INTO scan (started_at, status, command_line, targets, options, "
+                        "shard, host, pid, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+        return -1;
+    bind_text(st, 1, info->started);
+    bind_text(st, 2, P3S_SCAN_RUNNING);
+    bind_text(st, 3, info->command ? info->command : "[]");
+    bind_text(st, 4, info->targets ? info->targets : "{}");
+    bind_text(st, 5, info->options ? info->options : "{}");
+    bind_text(st, 6, info->shard);
+    bind_text(st, 7, info->host ? info->host : "");
+    sqlite3_bind_int64(st, 8, info->pid);
+    bind_text(st, 9, info->version ? info->version : "");
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail_db(s, "recording the scan");
+    info->id = sqlite3_last_insert_rowid(s->db);
+    snprintf(info->status, sizeof info->status, "%s", P3S_SCAN_RUNNING);
+    return 0;
+}
+
+static int end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    (void)records; /* counted as the records were stored */
+    char now[32];
+    p3s_store_iso_time(-1, now, sizeof now);
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "UPDATE scan SET ended_at = ?, status = ? WHERE id = ?"))
+        return -1;
+    bind_text(st, 1, now);
+    bind_text(st, 2, status);
+    sqlite3_bind_int64(st, 3, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail_db(s, "recording the end of the scan");
+    return 0;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+#define SCAN_COLUMNS                                                                         \
+    "scan.id, scan.started_at, scan.ended_at, scan.status, scan.command_line, scan.targets, " \
+    "scan.options, scan.shard, scan.host, scan.pid, scan.version, scan.records, scan.pop3"
+#define SCAN_NCOLS 13
+
+/* The scan's texts point into the statement's row: valid until it steps again. */
+static void read_scan(sqlite3_stmt *st, int at, struct p3s_scan_info *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = sqlite3_column_int64(st, at);
+    const char *t = (const char *)sqlite3_column_text(st, at + 1);
+    snprintf(o->started, sizeof o->started, "%s", t ? t : "");
+    t = (const char *)sqlite3_column_text(st, at + 2);
+    snprintf(o->ended, sizeof o->ended, "%s", t ? t : "");
+    t = (const char *)sqlite3_column_text(st, at + 3);
+    snprintf(o->status, sizeof o->status, "%s", t ? t : "");
+    o->command = (const char *)sqlite3_column_text(st, at + 4);
+    o->targets = (const char *)sqlite3_column_text(st, at + 5);
+    o->options = (const char *)sqlite3_column_text(st, at + 6);
+    o->shard = (const char *)sqlite3_column_text(st, at + 7);
+    o->host = (const char *)sqlite3_column_text(st, at + 8);
+    o->pid = sqlite3_column_int64(st, at + 9);
+    o->version = (const char *)sqlite3_column_text(st, at + 10);
+    o->records = sqlite3_column_int64(st, at + 11);
+    o->pop3 = sqlite3_column_int64(st, at + 12);
+}
+
+static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT " SCAN_COLUMNS " FROM scan ORDER BY id DESC LIMIT ?1"))
+        return -1;
+    sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+    int rc, out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct p3s_scan_info info;
+        read_scan(st, 0, &info);
+        if ((out = cb(arg, &info)) != 0)
+            break;
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = fail_db(s, "listing scans");
+    sqlite3_finalize(st);
+    return out;
+}
+
+static int get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT " SCAN_COLUMNS " FROM scan WHERE id = ?"))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        read_scan(st, 0, out);
+        if (p3s_scan_info_own(out)) {
+            sqlite3_finalize(st);
+            snprintf(s->base.err, sizeof s->base.err, "out of memory");
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return fail_db(s, "reading a scan");
+}
+
+static int pick_ids(struct sqlite_store *s, const char *sql, int64_t bind, int64_t *a,
+                    int64_t *b, const char *what)
+{
+    sqlite3_stmt *st;
+    if (prepare(s, &st, sql))
+        return -1;
+    sqlite3_bind_int64(st, 1, bind);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *a = sqlite3_column_int64(st, 0);
+        if (b)
+            *b = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : fail_db(s, what);
+}
+
+static int latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
+{
+    return pick_ids((struct sqlite_store *)base,
+                    "SELECT (SELECT o.id FROM scan o WHERE o.status = 'complete' AND "
+                    "o.targets = n.targets AND o.id < n.id ORDER BY o.id DESC LIMIT 1) AS old, "
+                    "n.id FROM scan n WHERE n.status = 'complete' AND old IS NOT NULL "
+                    "ORDER BY n.id DESC LIMIT 1",
+                    0, old_id, new_id, "finding the last two scans");
+}
+
+static int latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
+{
+    return pick_ids((struct sqlite_store *)base,
+                    "SELECT id FROM scan WHERE status = 'complete' AND id != ?1 ORDER BY id DESC "
+                    "LIMIT 1",
+                    not_id, id, NULL, "finding the last scan");
+}
+
+/* SELECT port, <columns> FROM record … */
+static void row_select(char *sql, size_t cap, const char *prefix, const char *rest)
+{
+    size_t n = (size_t)snprintf(sql, cap, "SELECT %s%sport", prefix ? prefix : "",
+                                prefix ? ", " : "");
+    for (int i = 0; i < P3S_COL_COUNT; i++)
+        n += (size_t)snprintf(sql + n, cap - n, ", record.%s", P3S_COL_NAMES[i]);
+    snprintf(sql + n, cap - n, "%s%s", rest[0] == ',' ? "" : " ", rest);
+}
+
+static void read_row(sqlite3_stmt *st, int at, struct p3s_row *row)
+{
+    row->port = sqlite3_column_int(st, at);
+    for (int i = 0; i < P3S_COL_COUNT; i++)
+        row->col[i] = (const char *)sqlite3_column_text(st, at + 1 + i);
+    /* The key columns are NOT NULL in the schema; guard all the same. */
+    for (int i = P3S_COL_TARGET; i <= P3S_COL_TRANSPORT; i++)
+        if (!row->col[i])
+            row->col[i] = "";
+    row->json = NULL;
+    row->json_len = 0;
+}
+
+static struct p3s_store_cursor *open_rows(struct p3s_store *base, int64_t scan_id)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct p3s_store_cursor *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(s->base.err, sizeof s->base.err, "out of memory");
+        return NULL;
+    }
+    c->s = s;
+    char sql[2048];
+    row_select(sql, sizeof sql, NULL,
+               "FROM record WHERE scan_id = ? ORDER BY target, ip, port, transport");
+    if (prepare(s, &c->st, sql)) {
+        free(c);
+        return NULL;
+    }
+    sqlite3_bind_int64(c->st, 1, scan_id);
+    return c;
+}
+
+static int next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
+{
+    int rc = sqlite3_step(c->st);
+    if (rc == SQLITE_ROW) {
+        read_row(c->st, 0, &c->row);
+        *row = &c->row;
+        return 1;
+    }
+    if (rc == SQLITE_DONE)
+        return 0;
+    return fail_db(c->s, "reading records");
+}
+
+static void close_rows(struct p3s_store_cursor *c)
+{
+    if (!c)
+        return;
+    sqlite3_finalize(c->st);
+    free(c);
+}
+
+static int target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    char sql[4096];
+    /* scan by scan, each through record_key (scan_id, target, …): CROSS JOIN keeps that
+     * order of the loops */
+    row_select(sql, sizeof sql, SCAN_COLUMNS,
+               ", record.json FROM scan CROSS JOIN record ON record.scan_id = scan.id WHERE "
+               "record.target = ?1 UNION ALL SELECT " SCAN_COLUMNS ", port");
+    /* The second half of the UNION: records of that address under another target name. */
+    size_t n = strlen(sql);
+    for (int i = 0; i < P3S_COL_COUNT; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, ", record.%s", P3S_COL_NAMES[i]);
+    snprintf(sql + n, sizeof sql - n,
+             ", record.json FROM scan CROSS JOIN record ON record.scan_id = scan.id WHERE "
+             "record.ip = ?1 AND "
+             "record.target != ?1 ORDER BY 1, %d, %d, %d, %d",
+             SCAN_NCOLS + 1 + P3S_COL_TARGET + 1, SCAN_NCOLS + 1 + P3S_COL_IP + 1, SCAN_NCOLS + 1,
+             SCAN_NCOLS + 1 + P3S_COL_TRANSPORT + 1);
+    sqlite3_stmt *st;
+    if (prepare(s, &st, sql))
+        return -1;
+    sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+    int rc, out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct p3s_scan_info info;
+        struct p3s_row row;
+        read_scan(st, 0, &info);
+        read_row(st, SCAN_NCOLS, &row);
+        row.json = (const char *)sqlite3_column_text(st, SCAN_NCOLS + 1 + P3S_COL_COUNT);
+        row.json_len = (size_t)sqlite3_column_bytes(st, SCAN_NCOLS + 1 + P3S_COL_COUNT);
+        if ((out = cb(arg, &info, &row)) != 0)
+            break;
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = fail_db(s, "reading the target's records");
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* ---- maintenance ------------------------------------------------------------------------- */
+
+static int delete_scan(struct sqlite_store *s, int64_t id, int64_t *records)
+{
+    static const char *const SQL[] = {"DELETE FROM finding WHERE scan_id = ?",
+                                      "DELETE FROM record WHERE scan_id = ?",
+                                      "DELETE FROM scan WHERE id = ?"};
+    for (int i = 0; i < 3; i++) {
+        sqlite3_stmt *st;
+        if (prepare(s, &st, SQL[i]))
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return fail_db(s, "deleting a scan");
+        if (i == 1)
+            *records += sqlite3_changes(s->db);
+    }
+    return 0;
+}
+
+static int prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
+                 int64_t *records)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    *scans = *records = 0;
+    if (exec(s, "BEGIN IMMEDIATE", "locking the database"))
+        return -1;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT " SCAN_COLUMNS " FROM scan ORDER BY id DESC"))
+        goto fail;
+    /* Collect first, delete after: the ids are few (one per scan). */
+    int64_t *doomed = NULL;
+    size_t ndoomed = 0, cap = 0;
+    int rc, index = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct p3s_scan_info info;
+        read_scan(st, 0, &info);
+        /* A scan still running is kept, and not counted among the newest N. */
+        if (strcmp(info.status, P3S_SCAN_RUNNING) == 0 && !p3s_scan_is_dead(&info))
+            continue;
+        int newest = keep >= 0 && index++ < keep;
+        int recent = before && strcmp(info.started, before) >= 0;
+        if (newest || recent || (keep < 0 && !before))
+            continue;
+        if (ndoomed == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *p = realloc(doomed, cap * sizeof *p);
+            if (!p)
+                break;
+            doomed = p;
+        }
+        doomed[ndoomed++] = info.id;
+    }
+    int bad = rc != SQLITE_DONE;
+    if (bad)
+        fail_db(s, "listing scans");
+    sqlite3_finalize(st);
+    for (size_t i = 0; !bad && i < ndoomed; i++) {
+        if (delete_scan(s, doomed[i], records))
+            bad = 1;
+        else
+            ++*scans;
+    }
+    free(doomed);
+    if (bad || exec(s, "COMMIT", "committing the deletions"))
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    *scans = *records = 0;
+    return -1;
+}
+
+static int vacuum(struct p3s_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    /* VACUUM goes through the WAL; the checkpoints move it into the file and empty the WAL. */
+    if (exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpointing") ||
+        exec(s, "VACUUM", "vacuuming") ||
+        exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", "checkpointing"))
+        return -1;
+    return 0;
+}
+
+static int64_t db_size(struct p3s_store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    long long pages, size;
+    if (query_int(s, "PRAGMA page_count", &pages, "reading the size") ||
+        query_int(s, "PRAGMA page_size", &size, "reading the size"))
+        return -1;
+    return pages * size;
+}
+
+/* ---- migration 2: rebuild the record table from the JSON of each row ------------------- */
+
+static int migrate_2(struct sqlite_store *s)
+{
+    if (exec(s, MIGRATION_2_SQL, "upgrading the schema to version 2") ||
+        prepare_inserts(s, "record_v2") ||
+        prepare(s, &s->ins_finding,
+                "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
+                "VALUES (?, ?, ?, ?)"))
+        return -1;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT id, scan_id, json, target, ip, port, transport, state "
+                        "FROM record ORDER BY id"))
+        return -1;
+    struct p3s_rowbuf b;
+    p3s_rowbuf_init(&b);
+    int rc, bad = 0;
+    while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0), scan_id = sqlite3_column_int64(st, 1);
+        const char *json = (const char *)sqlite3_column_text(st, 2);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        json_error_t jerr;
+        json_t *j = json ? json_loadb(json, len, JSON_ALLOW_NUL, &jerr) : NULL;
+        char why[128];
+        struct p3s_row row;
+        if (j && p3s_rowbuf_from_json(&b, j, json, len, why, sizeof why) == 0) {
+            p3s_rowbuf_view(&b, &row);
+        } else {
+            /* A row whose JSON cannot be read keeps what version 1 had of the key and state. */
+            memset(&row, 0, sizeof row);
+            row.col[P3S_COL_TARGET] = (const char *)sqlite3_column_text(st, 3);
+            row.col[P3S_COL_IP] = (const char *)sqlite3_column_text(st, 4);
+            row.port = sqlite3_column_int(st, 5);
+            row.col[P3S_COL_TRANSPORT] = (const char *)sqlite3_column_text(st, 6);
+            row.col[P3S_COL_STATE] = (const char *)sqlite3_column_text(st, 7);
+            row.json = json;
+            row.json_len = len;
+        }
+        json_decref(j);
+        if (insert_row(s, scan_id, &row, id))
+            bad = 1;
+    }
+    p3s_rowbuf_free(&b);
+    if (!bad && rc != SQLITE_DONE)
+        bad = fail_db(s, "reading the records to upgrade");
+    sqlite3_finalize(st);
+    /* These name record_v2, renamed below: the caller prepares its own afterwards. */
+    sqlite3_finalize(s->ins_record);
+    sqlite3_finalize(s->ins_finding);
+    s->ins_record = s->ins_finding = NULL;
+    if (bad)
+        return -1;
+    return exec(s, MIGRATION_2_DONE, "upgrading the schema to version 2");
+}
+
+static const struct p3s_store_ops SQLITE_OPS = {
+    .name = "sqlite",
+    .begin_scan = begin_scan,
+    .add_rows = add_rows,
+    .end_scan = end_scan,
+    .list_scans = list_scans,
+    .get_scan = get_scan,
+    .latest_pair = latest_pair,
+    .latest_complete = latest_complete,
+    .open_rows = open_rows,
+    .next_row = next_row,
+    .close_rows = close_rows,
+    .target_rows = target_rows,
+    .prune = prune,
+    .vacuum = vacuum,
+    .size = db_size,
+    .close = close_store,
+};
