@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "report.h"
 #include "targetgen.h"
 #include "record.h"
 #include "resume.h"
@@ -46,7 +47,8 @@ enum {
     OPT_NTLM,
     OPT_NO_TLS_VERSIONS,
     OPT_NO_STLS_INJECTION,
-    OPT_FINGERPRINTS
+    OPT_FINGERPRINTS,
+    OPT_REPORT
 };
 
 static const struct option LONG_OPTS[] = {
@@ -80,6 +82,7 @@ static const struct option LONG_OPTS[] = {
     {"no-tls-versions", no_argument, NULL, OPT_NO_TLS_VERSIONS},
     {"no-stls-injection", no_argument, NULL, OPT_NO_STLS_INJECTION},
     {"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -88,6 +91,7 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "Usage: pop3scan [OPTIONS] TARGET...\n"
+            "       pop3scan report [OPTIONS] FILE...   (see pop3scan report --help)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -98,6 +102,8 @@ static void usage(FILE *fp)
             "                            (default 110,995; 995 is always implicit TLS)\n"
             "  -f, --format FORMAT       output format: %s (default text)\n"
             "  -o, --output [FORMAT:]FILE  write to FILE (repeatable; - is standard output)\n"
+            "      --report FILE         at the end, write a report of the scan to FILE: one\n"
+            "                            HTML page, or Markdown when FILE ends in .md\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
             "      --connect-timeout T   per connect (default 5s; 500ms, 2.5 and 3s work)\n"
             "      --read-timeout T      per answer (default 5s)\n"
@@ -306,6 +312,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     const char *ports = "110,995";
     const char *outputs[P3S_MAX_OUTPUTS + 1];
     size_t nout = 0;
+    const char *reports[P3S_MAX_OUTPUTS]; /* --report: html or markdown outputs */
+    size_t nreports = 0;
     char err[256];
     int c;
     opterr = 0;
@@ -457,6 +465,18 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                          "--fingerprints"))
                 return 2;
             break;
+        case OPT_REPORT:
+            if (!*optarg)
+                return bad("--report", optarg, "expected a file name");
+            if (nreports == P3S_MAX_OUTPUTS)
+                return bad("--report", optarg, "too many outputs");
+            for (const char *const *f = (const char *const[]){"text:", "jsonl:", "csv:",
+                                                              "nuclei:", NULL};
+                 *f; f++)
+                if (strncmp(optarg, *f, strlen(*f)) == 0)
+                    return bad("--report", optarg, "a report is html or markdown");
+            reports[nreports++] = optarg;
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -487,6 +507,9 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         outputs[nout++] = "-";
     for (size_t i = 0; i < nout; i++)
         if (add_output(cfg, outputs[i], format))
+            return 2;
+    for (size_t i = 0; i < nreports; i++)
+        if (add_output(cfg, reports[i], p3s_report_format_of(reports[i])))
             return 2;
     if (optind >= argc && cfg->ninput_files == 0) {
         fprintf(stderr, "pop3scan: no targets given\nTry 'pop3scan --help'.\n");

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_report.h"
 #include "output.h"
+#include "report.h"
 #include "scan.h"
 #include "scan_internal.h"
 #include "targetgen.h"
@@ -79,6 +81,9 @@ static int dry_run(struct p3s_config *cfg)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "report") == 0) /* pop3scan report: cmd_report.c */
+        return p3s_cmd_report(argc - 1, argv + 1);
+    p3s_report_argv(argc, argv); /* --report: how the scan ran */
     struct p3s_config cfg;
     int rc = p3s_cli_parse(argc, argv, &cfg);
     if (rc != 0) {

@@ -8,7 +8,8 @@
 #include "jsonw.h"
 
 static const struct p3s_output_module *const MODULES[] = {
-    &p3s_output_text, &p3s_output_jsonl, &p3s_output_csv, &p3s_output_nuclei, NULL};
+    &p3s_output_text,  &p3s_output_jsonl, &p3s_output_csv, &p3s_output_nuclei,
+    &p3s_output_html, &p3s_output_markdown, NULL};
 
 const struct p3s_output_module *p3s_output_find(const char *name)
 {
@@ -74,5 +75,5 @@ void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m)
 
 const char *p3s_output_names(void)
 {
-    return "text, jsonl, csv, nuclei";
+    return "text, jsonl, csv, nuclei, html, markdown";
 }

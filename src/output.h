@@ -50,6 +50,10 @@ struct p3s_jw;
 /* {"rule", "sources", "conflict"}: what an identification rests on (docs/output.md). */
 void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m);
 
+/* One record as a JSONL object (no newline), appended to w: what the jsonl module writes, and
+ * what the report modules read (src/report/output_report.c). */
+void p3s_jsonl_record(struct p3s_jw *w, const struct p3s_record *r);
+
 /* Names of every module, for --help and error messages. */
 const char *p3s_output_names(void);
 
@@ -57,5 +61,7 @@ extern const struct p3s_output_module p3s_output_text;
 extern const struct p3s_output_module p3s_output_jsonl;
 extern const struct p3s_output_module p3s_output_csv;
 extern const struct p3s_output_module p3s_output_nuclei;
+extern const struct p3s_output_module p3s_output_html;     /* src/report/output_report.c */
+extern const struct p3s_output_module p3s_output_markdown;
 
 #endif

@@ -414,5 +414,10 @@ static int jsonl_record(struct p3s_output *o, const struct p3s_record *r)
     return p3s_output_jw_write(o);
 }
 
+void p3s_jsonl_record(struct p3s_jw *w, const struct p3s_record *r)
+{
+    record_json(w, r);
+}
+
 const struct p3s_output_module p3s_output_jsonl = {"jsonl", p3s_output_jw_begin, jsonl_record,
                                                    p3s_output_jw_end};
