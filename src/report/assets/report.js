@@ -85,6 +85,19 @@
     }
     return detailText[d];
   }
+  /* The words of a record's findings, once per distinct set. */
+  var fsetText = [];
+  function findingsOf(k) {
+    if (fsetText[k] === undefined) {
+      var fs = D.fs[k], out = [];
+      for (var i = 0; i < fs.length; i += 2) {
+        var d = D.fd[fs[i]];
+        out.push(SEVS[d[1]], str(d[0]), str(d[2]), str(d[3]), str(fs[i + 1]));
+      }
+      fsetText[k] = out.join('\n').toLowerCase();
+    }
+    return fsetText[k];
+  }
   function findingIds(row) {
     if (row[FSET] < 0) return '';
     var fs = D.fs[row[FSET]], ids = [];
@@ -145,7 +158,7 @@
       if (!o.pass(i, sel)) continue;
       var ok = true;
       for (var w = 0; w < want.length && ok; w++)
-        ok = this.text(i).indexOf(want[w]) >= 0 || (o.more && o.more(i).indexOf(want[w]) >= 0);
+        ok = this.text(i).indexOf(want[w]) >= 0 || (o.more && o.more(i, want[w]));
       if (ok) out.push(i);
     }
     var key = this.sortKey, dir = this.sortDir, cmp = key && o.cmp[key];
@@ -317,13 +330,17 @@
       return [addrOf(row), S[row[TARGET]], STATES[row[STATE]], productText(row),
         str(row[GREETING]), str(row[TLSV]), findingIds(row)].join('\n');
     },
-    more: function (i) { return detailOf(D.r[i][DETAIL]); },
+    more: function (i, word) {
+      var row = D.r[i];
+      return detailOf(row[DETAIL]).indexOf(word) >= 0 ||
+        (row[FSET] >= 0 && findingsOf(row[FSET]).indexOf(word) >= 0);
+    },
     cmp: {
       addr: function (a, b) { return a - b; },
       state: byNumber(function (i) { return D.r[i][STATE]; }),
       product: byText(function (i) { return productText(D.r[i]).toLowerCase(); }),
       tls: byText(function (i) { return str(D.r[i][TLSV]); }),
-      sev: byNumber(function (i) { return -D.r[i][MAXSEV]; }),
+      sev: byNumber(function (i) { return D.r[i][MAXSEV]; }),
       greeting: byText(function (i) { return str(D.r[i][GREETING]); })
     },
     render: serviceRow
@@ -338,7 +355,7 @@
   }
 
   findings = new Table('f', {
-    n: nF, noun: 'findings', sortKey: 'sev', sortDir: 1,
+    n: nF, noun: 'findings', sortKey: 'sev', sortDir: -1,
     options: [['all', 'All severities']].concat([3, 2, 1, 0].map(function (s) {
       return [String(s), SEVS[s] + ' only'];
     })),
@@ -348,7 +365,7 @@
       return [SEVS[d[1]], str(d[0]), str(d[2]), addrOf(row), S[row[TARGET]], str(fEv[f])].join('\n');
     },
     cmp: {
-      sev: byNumber(function (f) { return -defSev(f); }),
+      sev: byNumber(defSev),
       id: byText(defId),
       addr: byNumber(function (f) { return fRec[f]; }),
       evidence: byText(function (f) { return str(fEv[f]); }),
