@@ -110,14 +110,15 @@ static void summary(struct out *o, const struct p3s_report *r)
     static const char *const SEV_CLS[] = {"sev-info", "sev-low", "sev-medium", "sev-high"};
     for (int s = P3S_RP_NSEVS - 1; s >= 0; s--)
         tile(o, SEV_IDS[s], r->findings_by_sev[s], SEV_WHAT[s], SEV_CLS[s]);
-    p3s_rbuf_puts(&o->b, "</div>\n<table class=\"states\"><caption>Records by state</caption>"
-                         "<tbody>");
+    p3s_rbuf_puts(&o->b, "</div>\n<ul class=\"states\" aria-label=\"Records by state\">"
+                         "<li class=\"head\"><span class=\"k\">Records by state:</span></li>");
     for (int s = 0; s < P3S_RP_NSTATES; s++)
         p3s_rbuf_printf(&o->b,
-                        "<tr><th scope=\"row\">%s</th><td id=\"state-%s\" data-count=\"%zu\">%zu"
-                        "</td></tr>",
-                        P3S_RP_STATES[s], P3S_RP_STATES[s], r->by_state[s], r->by_state[s]);
-    p3s_rbuf_puts(&o->b, "</tbody></table>\n");
+                        "<li%s><span class=\"k\">%s</span><span id=\"state-%s\" "
+                        "data-count=\"%zu\">%zu</span></li>",
+                        r->by_state[s] ? "" : " class=\"zero\"", P3S_RP_STATES[s],
+                        P3S_RP_STATES[s], r->by_state[s], r->by_state[s]);
+    p3s_rbuf_puts(&o->b, "</ul>\n");
     if (r->left_out)
         p3s_rbuf_printf(&o->b,
                         "<p class=\"warn\">%zu server strings or records were left out of this "
@@ -220,7 +221,8 @@ static void findings(struct out *o, const struct p3s_report *r)
                       "<tbody>\n");
         for (uint32_t i = 0; i < r->ndefs; i++) {
             const struct p3s_rp_def *d = &r->defs[order[i]];
-            p3s_rbuf_printf(&o->b, "<tr><td><span class=\"sev sev-%s\">%s</span></td><td>",
+            p3s_rbuf_printf(&o->b, "<tr><td data-label=\"Severity\"><span class=\"sev sev-%s\">%s"
+                                   "</span></td><td data-label=\"Finding\">",
                             P3S_RP_SEVS[d->sev], P3S_RP_SEVS[d->sev]);
             p3s_rbuf_puts(&o->b, "<button type=\"button\" class=\"kind\" data-fid=\"");
             esc_str(o, r, d->id);
@@ -229,7 +231,8 @@ static void findings(struct out *o, const struct p3s_report *r)
             p3s_rbuf_puts(&o->b, "</code></button><br><span class=\"title\">");
             if (d->title != P3S_NONE)
                 esc_str(o, r, d->title);
-            p3s_rbuf_printf(&o->b, "</span></td><td class=\"num\" data-count=\"%zu\">%zu</td><td>",
+            p3s_rbuf_printf(&o->b, "</span></td><td class=\"num\" data-label=\"Services\" "
+                                   "data-count=\"%zu\">%zu</td><td data-label=\"Remediation\">",
                             d->services, d->services);
             if (d->remediation != P3S_NONE)
                 esc_str(o, r, d->remediation);

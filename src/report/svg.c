@@ -14,12 +14,12 @@
 #include "report_internal.h"
 #include "util.h"
 
-#define W 480          /* viewBox width */
+#define W 360          /* viewBox width: a phone shows it at about its size */
 #define ROW 26         /* bar chart row height */
-#define LABEL_X 172    /* labels end here */
-#define BAR_X 180      /* bars start here */
-#define BAR_MAX 240    /* longest bar */
-#define LABEL_CHARS 26 /* longer labels are cut (the title has them whole) */
+#define LABEL_X 136    /* labels end here */
+#define BAR_X 142      /* bars start here */
+#define BAR_MAX 170    /* longest bar */
+#define LABEL_CHARS 20 /* longer labels are cut (the title has them whole) */
 
 struct bar {
     const char *label; /* display form */
@@ -199,7 +199,7 @@ void p3s_svg_expiry(struct p3s_rbuf *b, const struct p3s_report *r, int64_t now)
         p3s_rbuf_puts(b, "</figure>\n");
         return;
     }
-    const int left = 16, colw = 11, top = 8, hmax = 120, base = top + hmax;
+    const int left = 14, colw = 8, top = 8, hmax = 110, base = top + hmax;
     p3s_rbuf_printf(b,
                     "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"Certificates by the "
                     "month they end\">\n",
@@ -279,7 +279,7 @@ void p3s_svg_history(struct p3s_rbuf *b, const struct p3s_report *r)
         if (high[i] > max)
             max = high[i];
     }
-    const int left = 44, right = W - 12, top = 12, base = 150;
+    const int left = 40, right = W - 12, top = 12, base = 140;
     double step = n > 1 ? (double)(right - left) / (double)(n - 1) : 0;
     p3s_rbuf_printf(b,
                     "<svg viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"POP3 services and high "
@@ -339,7 +339,7 @@ void p3s_svg_history(struct p3s_rbuf *b, const struct p3s_report *r)
                     "width=\"12\" height=\"4\"/><text x=\"%d\" y=\"%d\">POP3 services</text>"
                     "<rect class=\"line-high\" x=\"%d\" y=\"%d\" width=\"12\" height=\"4\"/>"
                     "<text x=\"%d\" y=\"%d\">high findings</text></g>",
-                    left, base + 28, left + 16, base + 33, left + 140, base + 28, left + 156,
+                    left, base + 28, left + 16, base + 33, left + 130, base + 28, left + 146,
                     base + 33);
     p3s_rbuf_puts(b, "</svg></figure>\n");
     free(svc);

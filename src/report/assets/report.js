@@ -125,6 +125,9 @@
     this.sortDir = o.sortDir || 1;
     this.view = [];
     this.shown = PAGE;
+    this.heads = Array.prototype.map.call(this.table.tHead.rows[0].cells, function (th) {
+      return th.textContent;
+    });
     var t = this;
     o.options.forEach(function (opt) {
       var e = el('option', null, opt[1]);
@@ -177,6 +180,10 @@
   Table.prototype.render = function () {
     var frag = document.createDocumentFragment(), n = Math.min(this.shown, this.view.length);
     for (var k = 0; k < n; k++) this.o.render(this.view[k], frag);
+    /* each cell names its column: on a phone the rows become cards without a header row */
+    for (var tr = frag.firstChild; tr; tr = tr.nextSibling)
+      if (tr.className !== 'detail')
+        for (var c = 0; c < tr.cells.length; c++) tr.cells[c].setAttribute('data-label', this.heads[c]);
     this.tbody.textContent = '';
     this.tbody.appendChild(frag);
     this.count.textContent = this.view.length + ' of ' + this.o.n + ' ' + this.o.noun;
