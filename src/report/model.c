@@ -363,7 +363,7 @@ static int add_record(struct p3s_report *r, const json_t *j, char *err, size_t e
           (json_is_integer(port) && json_integer_value(port) > 0 &&
            json_integer_value(port) < 65536)))
         return fail(err, errlen, "a record whose \"port\" is not a port number");
-    if (!json_is_null(ip) && !json_is_string(ip))
+    if (ip && !json_is_null(ip) && !json_is_string(ip))
         return fail(err, errlen, "a record whose \"ip\" is not a string");
 
     struct p3s_rp_rec *rec = new_record(r);
