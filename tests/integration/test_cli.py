@@ -63,7 +63,8 @@ class DocumentationTest(unittest.TestCase):
         "color", "concurrency", "connect-timeout", "deadline", "dns-concurrency", "dry-run",
         "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help", "input-list",
         "no-stls", "no-stls-injection", "no-tls-versions", "no-user-probe", "ntlm", "output", "ports", "progress",
-        "randomize", "rate", "read-timeout", "resolver", "resume", "retries", "seed", "shard",
+        "randomize", "rate", "read-timeout", "report", "resolver", "resume", "retries", "seed",
+        "shard",
         "version",
     ]
 
