@@ -664,6 +664,40 @@ class ReportOfARealScan(unittest.TestCase):
             self.assertGreater(os.path.getsize(p), 10000, p)
         d.set_window_size(1280, 900)
 
+    def test_dark_mode_and_print(self):
+        d = self.chromium()
+        open_page(d, self.html2)
+        bg = lambda: self.js("return getComputedStyle(document.body).backgroundColor")
+        luma = lambda c: sum(int(x) for x in re.findall(r"\d+", c)[:3])
+        light = bg()
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+            "features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        try:
+            dark = bg()
+            self.assertLess(luma(dark), 150, dark)
+            self.assertGreater(luma(light), 600, light)
+            # server text and the charts follow: dark text would vanish on a dark page
+            fg = self.js("return getComputedStyle(document.querySelector('#chart-findings "
+                         "text')).fill")
+            self.assertGreater(luma(fg), 400, fg)
+            shot(d, "report-dark-desktop.png", 1280)
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print", "features": [
+                {"name": "prefers-color-scheme", "value": "dark"}]})
+            # printed: white paper whatever the screen's mode, no controls, nothing cut off
+            self.assertGreater(luma(bg()), 600)
+            for sel in ("nav.toc", "#findings .controls", "#services .more"):
+                self.assertEqual(self.js("return getComputedStyle(document.querySelector("
+                                         "arguments[0])).display", sel), "none", sel)
+            pdf = d.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
+            import base64
+            data = base64.b64decode(pdf["data"])
+            self.assertTrue(data.startswith(b"%PDF"))
+            with open(os.path.join(ARTIFACTS, "report-print.pdf"), "wb") as f:
+                f.write(data)
+            self.assertGreaterEqual(len(re.findall(rb"/Type\s*/Page[^s]", data)), 2)
+        finally:
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+
     # ---- the report without the browser ----
 
     def test_the_scan_and_the_jsonl_give_the_same_report(self):
@@ -800,6 +834,15 @@ class ReportCli(unittest.TestCase):
                                  capture_output=True, timeout=60 * p3s.SLOW)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn(b"| POP3 services | 1 |", res.stdout)
+
+    def test_html_and_markdown_are_output_formats(self):
+        with p3s.TestServer('start send "+OK hi\\r\\n"\non * send "-ERR\\r\\n"\n') as srv:
+            md = p3s.scan("-f", "markdown", "-p", srv.plain[0], "127.0.0.1", jsonl=False)
+            html = p3s.scan("-o", "html:-", "-p", srv.plain[0], "127.0.0.1", jsonl=False)
+        self.assertEqual((md.rc, html.rc), (0, 0), md.stderr + html.stderr)
+        self.assertIn(b"| POP3 services | 1 |", md.stdout)
+        self.assertTrue(html.stdout.startswith(b"<!DOCTYPE html>"))
+        self.assertIn(b'id="n-services" data-count="1"', html.stdout)
 
     def umask(self):
         mask = os.umask(0)
