@@ -262,6 +262,8 @@ def tally(entries, p3s, nm):
     one row per entry (entry, expected text, pop3scan verdict and text, nmap verdict and text)."""
     stats = {t: {"product_right": 0, "wrong_name": 0, "version_right": 0, "wrong_version": 0,
                  "named": 0, "missing": 0} for t in ("pop3scan", "nmap")}
+    # pop3scan's wrong names by the confidence it gave them (the goal: none at certain or likely)
+    stats["pop3scan"]["wrong_by_confidence"] = {"certain": 0, "likely": 0, "guess": 0}
     rows = []
     for e in entries:
         exp = f"{e['vendor']} | {e['product']} | {e['version']}" + (
@@ -276,6 +278,8 @@ def tally(entries, p3s, nm):
             if p and p.get("name"):
                 ok = p.get("vendor") == e["vendor"] and p.get("name") == e["product"]
                 pr = judge(e, True, ok, p.get("version"))
+                if pr["wrong_name"] and p.get("confidence") in ("certain", "likely", "guess"):
+                    stats["pop3scan"]["wrong_by_confidence"][p["confidence"]] += 1
                 p_txt = (f"{p.get('vendor')} | {p.get('name')} | {p.get('version') or '-'}  "
                          f"({p.get('rule')}, {p.get('confidence')})")
             else:
@@ -315,6 +319,9 @@ def summary(entries, stats, n_what="entries"):
               f"{s['version_right']:4}/{n_ver} {pct(s['version_right'], n_ver)} "
               f"{s['wrong_name']:11} {s['wrong_version']:14} {s['named']:6}"
               + (f"   ({s['missing']} {n_what} without a result)" if s["missing"] else ""))
+    w = stats["pop3scan"]["wrong_by_confidence"]
+    print(f"  pop3scan's wrong names by confidence: certain {w['certain']}, likely "
+          f"{w['likely']}, guess {w['guess']}")
 
 
 def unmapped_note(nm):

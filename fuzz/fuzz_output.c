@@ -21,6 +21,7 @@
 #include "findings.h"
 #include "output.h"
 #include "record.h"
+#include "report.h"
 
 #define CHECK(c)                                                                               \
     do {                                                                                       \
@@ -208,7 +209,8 @@ static void check_markdown(const char *p, size_t n)
     }
 }
 
-static void run_module(const struct p3s_output_module *m, const struct p3s_record *r)
+/* ascii: the text report where the locale is not UTF-8, which must write ASCII only. */
+static void run_module(const struct p3s_output_module *m, const struct p3s_record *r, int ascii)
 {
     char *mem = NULL;
     size_t len = 0;
@@ -217,6 +219,7 @@ static void run_module(const struct p3s_output_module *m, const struct p3s_recor
     struct p3s_output o = {0};
     o.module = m;
     o.fp = fp;
+    o.ascii = ascii;
     struct p3s_summary sum;
     memset(&sum, 0, sizeof sum);
     sum.targets = sum.records = 1;
@@ -234,6 +237,8 @@ static void run_module(const struct p3s_output_module *m, const struct p3s_recor
         check_markdown(mem, len);
     } else {
         check_text(mem, len, "\n");
+        for (size_t i = 0; ascii && i < len; i++)
+            CHECK((unsigned char)mem[i] < 0x80);
     }
     free(mem);
 }
@@ -242,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 64 * 1024)
         return 0;
+    p3s_report_register(0, NULL); /* the html and markdown modules (once) */
     unsigned flags = data[0];
     const char *sec[SECTIONS] = {0};
     size_t slen[SECTIONS] = {0};
@@ -303,12 +309,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     p3s_findings_evaluate(r);
 
-    run_module(&p3s_output_text, r);
-    run_module(&p3s_output_jsonl, r);
-    run_module(&p3s_output_csv, r);
-    run_module(&p3s_output_nuclei, r);
-    run_module(&p3s_output_html, r);
-    run_module(&p3s_output_markdown, r);
+    run_module(&p3s_output_text, r, 0);
+    run_module(&p3s_output_text, r, 1);
+    run_module(&p3s_output_jsonl, r, 0);
+    run_module(&p3s_output_csv, r, 0);
+    run_module(&p3s_output_nuclei, r, 0);
+    run_module(p3s_output_find("html"), r, 0);
+    run_module(p3s_output_find("markdown"), r, 0);
     p3s_record_free(r);
     return 0;
 }

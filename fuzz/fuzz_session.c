@@ -9,7 +9,7 @@
  *           answers — then arrive before the command, while settling or after it.
  *   byte 1: how the bytes arrive: bits 0-1 the chunk sizes (0: everything at once, 1: one byte
  *           at a time, 2: 1 to 16 bytes, 3: 1 to 1500 bytes), bits 2-7 seed their sequence.
- * The driver behaves like src/conn.c: it shows the core at most P3_LINE_MAX + 2 buffered bytes,
+ * The driver behaves like src/engine/conn.c: it shows the core at most P3_LINE_MAX + 2 buffered bytes,
  * drains what the core consumed, sends what it asks for, drops the buffer on STARTTLS and calls
  * p3_session_tls_started() (unless the handshake fails), and at the end of the input calls
  * p3_session_eof(). Out of step (issue 19): a line that starts in stale bytes is never a reply,

@@ -174,19 +174,22 @@ static void check_ports(const char *spec)
         CHECK(memchr(err, '\0', sizeof err) != NULL && err[0] != '\0');
         return;
     }
-    CHECK(pl.n >= 1 && pl.n <= 65535);
+    CHECK(pl.n >= 1 && pl.n <= 2 * 65535);
+    /* Each (port, way) once; a port may be listed plain and tls: both. */
     static unsigned char seen[65536];
     memset(seen, 0, sizeof seen);
     for (size_t i = 0; i < pl.n; i++) {
         uint16_t p = pl.v[i].port;
-        CHECK(p != 0 && !seen[p]);
-        seen[p] = 1;
         CHECK(pl.v[i].tls <= 1);
+        unsigned way = pl.v[i].tls ? P3S_PORT_TLS : P3S_PORT_PLAIN;
+        CHECK(p != 0 && !(seen[p] & way));
+        seen[p] |= (unsigned char)way;
         if (p == 995)
             CHECK(pl.v[i].tls);
-        if (i < 64) /* a linear search each: the first ones */
-            CHECK(p3s_ports_is_tls(&pl, p) == pl.v[i].tls);
+        CHECK(p3s_ports_kinds(&pl, p) & way);
     }
+    for (size_t i = 0; i < pl.n; i++)
+        CHECK(p3s_ports_kinds(&pl, pl.v[i].port) == seen[pl.v[i].port]);
     if (!strstr(spec, "tls:"))
         for (size_t i = 0; i < pl.n; i++)
             CHECK(pl.v[i].tls == (pl.v[i].port == 995));

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh — installs, with apt-get, the Debian 12 packages pop3scan needs and nothing that
-# is already there. `build` is enough to build and scan; `test` adds the real servers and tools
-# the test suite starts on loopback; `bench` adds nmap and hyperfine for bench/.
+# is already there. `build` is enough to build and scan (and nothing more: tests/CMakeLists.txt
+# leaves out a suite whose packages are missing); `test` adds the real servers and tools the test
+# suite starts on loopback, the packaging tools (make deb, lintian), mmdebstrap for the
+# bare-machine check (tests/bare/run.sh) and zsh for the completion test; `bench` adds nmap.
 #
 #   scripts/install-deps.sh build|test|bench
 set -euo pipefail
@@ -25,8 +27,9 @@ TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clan
       libsqlite3-0 libicu72 libxml2 libkrb5-3 libcom-err2 libpcre3
       courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30
       libpython3.11-testsuite mailutils-pop3d perdition python3-twisted liblockfile1 libpam0g
+      git zsh dpkg-dev debhelper fakeroot lintian mmdebstrap
       chromium chromium-driver python3-selenium cmark-gfm python3-cryptography"
-BENCH="nmap hyperfine"
+BENCH="nmap"
 
 case "${1:-build}" in
   build) want="$BUILD" ;;

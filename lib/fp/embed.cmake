@@ -1,6 +1,6 @@
 # embed.cmake — turns the fingerprint files into C: run as
 #   cmake -DOUT=file.c -DFILES="a.fp;b.fp" -P embed.cmake
-# Writes p3fp_builtin (the first file, normally pop3.fp), p3fp_builtin_len, p3fp_builtin_name and
+# Writes p3fp_builtin (the first file in name order), p3fp_builtin_len, p3fp_builtin_name and
 # p3fp_builtin_files[] (every file, in the order given: name order), each text NUL-terminated
 # (the NUL is not counted in the length). Declarations: lib/fp/p3fp_builtin.h.
 cmake_minimum_required(VERSION 3.18)

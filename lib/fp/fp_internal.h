@@ -18,6 +18,9 @@
 #include "fp.h"
 
 #define MAX_CONDS 8 /* conditions per rule */
+#define P3FP_LITERAL_MAX 15 /* longest required literal kept per pattern (its prefix is kept) */
+#define P3FP_LITERAL_ALTS 8 /* a pattern may require one of up to this many literals */
+#define P3FP_TRIGRAM_BITS 12 /* a subject's three-byte sequences hashed into 4096 bits */
 
 /* ---- data --------------------------------------------------------------------------------- */
 
@@ -48,6 +51,19 @@ struct cond {
     int src;
     enum cond_kind kind;
     pcre2_code *re; /* COND_MATCH, COND_NOT */
+    int jit;        /* re was JIT-compiled: matched with pcre2_jit_match (no per-call checks) */
+    struct litfilter *lf; /* the prefilter's literals (fp_literal.c); NULL: none known, the
+                             pattern always runs */
+};
+
+/* Every match of a pattern contains one of nlit literals, lower-cased; tri holds each literal's
+ * three-byte sequences as hashed by the prefilter (len - 2 of them). Kept out of struct cond so
+ * the rule array the matcher walks stays small. */
+struct litfilter {
+    size_t nlit;
+    size_t len[P3FP_LITERAL_ALTS];
+    char lit[P3FP_LITERAL_ALTS][P3FP_LITERAL_MAX + 1];
+    uint16_t tri[P3FP_LITERAL_ALTS][P3FP_LITERAL_MAX - 2];
 };
 
 struct example {
@@ -104,15 +120,50 @@ static inline int p3fp_word_eq(const char *s, size_t n, const char *w)
 /* fp_load.c: the OUT_ index of a field name, -1 when it names none. */
 int p3fp_out_index(const char *s, size_t n);
 
+/* ---- the prefilter (fp_literal.c) ------------------------------------------------------------ */
+
+/* What every match of pattern p[0..n) contains: one of the returned number of literals (each
+ * at least 3 bytes, at most P3FP_LITERAL_MAX — a longer one is cut to its prefix — lower-cased
+ * and NUL-terminated in out, their lengths in len); 0 when nothing is known. The alternatives of
+ * the pattern, and of groups that must match (not optional, not assertions), each give theirs;
+ * otherwise only text outside groups and classes and not under a quantifier counts. Conservative:
+ * an alternative without a literal, the x option, conditionals, back references or an escape
+ * the reader does not know give nothing. */
+size_t p3fp_required_literals(const char *p, size_t n,
+                              char out[P3FP_LITERAL_ALTS][P3FP_LITERAL_MAX + 1],
+                              size_t len[P3FP_LITERAL_ALTS]);
+/* The same when the pattern needs one literal (no alternatives): its length, else 0. */
+size_t p3fp_required_literal(const char *p, size_t n, char out[P3FP_LITERAL_MAX + 1]);
+
+/* The set of a text's three-byte sequences (ASCII letters lower-cased), as hashed bits: a
+ * literal with a sequence not in the set is certainly not in the text. */
+struct p3fp_trigrams {
+    uint64_t bit[(1u << P3FP_TRIGRAM_BITS) / 64];
+};
+void p3fp_trigrams_build(struct p3fp_trigrams *t, const char *s, size_t n);
+int p3fp_trigrams_may_contain(const struct p3fp_trigrams *t, const char *lit, size_t n);
+/* The literals of pattern p[0..n) with their sequences hashed, or NULL when none is known (or
+ * out of memory: the pattern then always runs). Freed with free(). */
+struct litfilter *p3fp_litfilter_new(const char *p, size_t n);
+/* May a text with trigram set t match a pattern with filter lf? */
+int p3fp_litfilter_may_match(const struct litfilter *lf, const struct p3fp_trigrams *t);
+
+/* The trigram sets of one input's sources, built on first use during one identification. */
+struct p3fp_prefilter {
+    unsigned built; /* bit (1u << SRC_x): src[SRC_x] is built */
+    struct p3fp_trigrams src[SRC_N];
+};
+
 /* ---- evaluation (fp_match.c) --------------------------------------------------------------- */
 
 /* The sources of an input as texts (NULL: not seen), each cut at P3FP_SUBJECT_MAX. */
 void p3fp_input_fields(const struct p3fp_input *in, const char *f[SRC_N], size_t l[SRC_N]);
 
 /* Does rule r hold for the fields? Fills out (when not NULL) when it does. md holds
- * db->max_pairs pairs. */
+ * db->max_pairs pairs; pf is the prefilter of these fields (pf->built 0 before the first rule). */
 int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f[SRC_N],
-                   const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_match *out);
+                   const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_prefilter *pf,
+                   struct p3fp_match *out);
 
 /* The field of m numbered by OUT_ index i. */
 char *p3fp_out_field(struct p3fp_match *m, int i);

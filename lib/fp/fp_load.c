@@ -82,8 +82,10 @@ static void rule_free(struct rule *r)
     free(r->id);
     for (int i = 0; i < OUT_N; i++)
         free(r->out[i]);
-    for (size_t i = 0; i < r->ncond; i++)
+    for (size_t i = 0; i < r->ncond; i++) {
         pcre2_code_free(r->cond[i].re);
+        free(r->cond[i].lf);
+    }
     for (size_t i = 0; i < r->nex; i++)
         example_free(&r->ex[i]);
     free(r->ex);
@@ -431,7 +433,9 @@ static int finish_rule(struct parser *p)
         char desc[128];
         example_input(e, &in);
         p3fp_input_fields(&in, f, l);
-        int hit = p3fp_eval_rule(p->db, r, f, l, md, &m);
+        struct p3fp_prefilter pf;
+        pf.built = 0;
+        int hit = p3fp_eval_rule(p->db, r, f, l, md, &pf, &m);
         if (e->counter) {
             if (hit)
                 rc = fail(p, e->line, "rule %s matches its counterexample %s", r->id,
@@ -475,7 +479,9 @@ static int compile_cond(struct parser *p, unsigned line, struct rule *r, int src
             pcre2_get_error_message(ec, msg, sizeof msg);
             return fail(p, line, "bad pattern at offset %zu: %s", (size_t)off, (char *)msg);
         }
-        (void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE); /* best effort: interpreter else */
+        /* best effort: the interpreter else */
+        c->jit = pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE) == 0;
+        c->lf = p3fp_litfilter_new(pat, plen);
         uint32_t groups = 0;
         pcre2_pattern_info(c->re, PCRE2_INFO_CAPTURECOUNT, &groups);
         if (groups + 1 > p->db->max_pairs)

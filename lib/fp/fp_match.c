@@ -1,8 +1,9 @@
 /* fp_match.c — the matching half of the fingerprint matcher: evaluates the rules fp_load.c loaded
  * against what a dialogue saw (conditions, named captures, templates and their filter, CPE
  * escaping) and picks the best rule (p3fp_identify) or tries one (p3fp_rule_match). The loader
- * also uses p3fp_eval_rule() to check each rule's examples. See fp.h for the contract,
- * fp_internal.h for the shared structs. */
+ * also uses p3fp_eval_rule() to check each rule's examples. A pattern runs only when the text of
+ * its source has the literal the pattern needs (the prefilter, fp_literal.c). See fp.h for the
+ * contract, fp_internal.h for the shared structs. */
 #include <stdint.h>
 #include <string.h>
 
@@ -280,11 +281,17 @@ void p3fp_input_fields(const struct p3fp_input *in, const char *f[SRC_N], size_t
             l[i] = P3FP_SUBJECT_MAX;
 }
 
-/* 1 match, 0 no match, -1 a limit was hit or another matching error. */
-static int run(const struct p3fp_db *db, const pcre2_code *re, const char *s, size_t len,
+/* 1 match, 0 no match, -1 a limit was hit or another matching error. A JIT-compiled pattern
+ * goes straight to its machine code: pcre2_match's own checks and dispatch were as much CPU as
+ * the matching itself with a few hundred short patterns (bench/fpcost.c). The match limit
+ * holds either way; the depth limit is the interpreter's (JIT code has its own stack). */
+static int run(const struct p3fp_db *db, const struct cond *c, const char *s, size_t len,
                pcre2_match_data *md)
 {
-    int rc = pcre2_match(re, (PCRE2_SPTR)(s ? s : ""), s ? len : 0, 0, 0, md, db->mctx);
+    PCRE2_SPTR subject = (PCRE2_SPTR)(s ? s : "");
+    size_t n = s ? len : 0;
+    int rc = c->jit ? pcre2_jit_match(c->re, subject, n, 0, 0, md, db->mctx)
+                    : pcre2_match(c->re, subject, n, 0, 0, md, db->mctx);
     if (rc >= 0)
         return 1;
     return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
@@ -340,9 +347,41 @@ char *p3fp_out_field(struct p3fp_match *m, int i)
     }
 }
 
+/* Whether condition c's pattern can match the text of its source at all: false when the text
+ * certainly lacks every literal one of which the pattern needs (fp_literal.c). */
+static int may_match(const struct cond *c, const char *s, size_t len, struct p3fp_prefilter *pf)
+{
+    if (!c->lf)
+        return 1;
+    unsigned bit = 1u << c->src;
+    if (!(pf->built & bit)) {
+        p3fp_trigrams_build(&pf->src[c->src], s, len);
+        pf->built |= bit;
+    }
+    return p3fp_litfilter_may_match(c->lf, &pf->src[c->src]);
+}
+
+/* The cheap half of p3fp_eval_rule: false when a condition certainly fails (a source it needs
+ * was not seen, one it forbids was, a pattern's literal is missing). Called before the rule is
+ * evaluated, it spares most rules the evaluation's set-up as well as the pattern matching. */
+static int rule_may_match(const struct rule *r, const char *f[SRC_N], const size_t l[SRC_N],
+                          struct p3fp_prefilter *pf)
+{
+    for (size_t i = 0; i < r->ncond; i++) {
+        const struct cond *c = &r->cond[i];
+        const char *s = f[c->src];
+        if ((c->kind == COND_ABSENT && s) || (c->kind == COND_PRESENT && !s))
+            return 0;
+        if (c->kind == COND_MATCH && (!s || !may_match(c, s, l[c->src], pf)))
+            return 0;
+    }
+    return 1;
+}
+
 /* Does rule r hold for the fields? Fills out when it does. */
 int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f[SRC_N],
-                   const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_match *out)
+                   const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_prefilter *pf,
+                   struct p3fp_match *out)
 {
     struct capset cs;
     cs.n = 0;
@@ -359,11 +398,11 @@ int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f
                 return 0;
             break;
         case COND_NOT:
-            if (s && run(db, c->re, s, l[c->src], md) != 0)
+            if (s && may_match(c, s, l[c->src], pf) && run(db, c, s, l[c->src], md) != 0)
                 return 0; /* matched, or a limit was hit: the rule does not apply */
             break;
         case COND_MATCH:
-            if (!s || run(db, c->re, s, l[c->src], md) != 1)
+            if (!s || !may_match(c, s, l[c->src], pf) || run(db, c, s, l[c->src], md) != 1)
                 return 0;
             collect_caps(c->re, s, md, &cs);
             break;
@@ -411,10 +450,11 @@ int p3fp_eval_rule(const struct p3fp_db *db, const struct rule *r, const char *f
  * rules, or n when none matches. */
 static size_t match_first(const struct p3fp_db *db, const size_t *rules, size_t n,
                           const char *f[SRC_N], const size_t l[SRC_N], pcre2_match_data *md,
-                          struct p3fp_match *out)
+                          struct p3fp_prefilter *pf, struct p3fp_match *out)
 {
     for (size_t k = 0; k < n; k++)
-        if (p3fp_eval_rule(db, &db->rules[rules[k]], f, l, md, out))
+        if (rule_may_match(&db->rules[rules[k]], f, l, pf) &&
+            p3fp_eval_rule(db, &db->rules[rules[k]], f, l, md, pf, out))
             return k;
     match_clear(out);
     return n;
@@ -434,13 +474,15 @@ static int may_contradict(const struct rule *r, const struct rule *w)
 /* Lowers out's confidence one step when a later rule (in evaluation order) that may contradict
  * the winner matches and names another vendor; keeps the first such rule as the reason. */
 static void check_conflicts(const struct p3fp_db *db, size_t won, const char *f[SRC_N],
-                            const size_t l[SRC_N], pcre2_match_data *md, struct p3fp_match *out)
+                            const size_t l[SRC_N], pcre2_match_data *md,
+                            struct p3fp_prefilter *pf, struct p3fp_match *out)
 {
     const struct rule *w = &db->rules[db->order[won]];
     struct p3fp_match other;
     for (size_t k = won + 1; k < db->n; k++) {
         const struct rule *r = &db->rules[db->order[k]];
-        if (!may_contradict(r, w) || !p3fp_eval_rule(db, r, f, l, md, &other) ||
+        if (!may_contradict(r, w) || !rule_may_match(r, f, l, pf) ||
+            !p3fp_eval_rule(db, r, f, l, md, pf, &other) ||
             strcmp(other.vendor, out->vendor) == 0)
             continue;
         out->conflict_rule = r->id;
@@ -462,9 +504,11 @@ int p3fp_identify(const struct p3fp_db *db, const struct p3fp_input *in, struct 
     const char *f[SRC_N];
     size_t l[SRC_N];
     p3fp_input_fields(in, f, l);
-    size_t won = match_first(db, db->order, db->n, f, l, md, out);
+    struct p3fp_prefilter pf;
+    pf.built = 0;
+    size_t won = match_first(db, db->order, db->n, f, l, md, &pf, out);
     if (won < db->n)
-        check_conflicts(db, won, f, l, md, out);
+        check_conflicts(db, won, f, l, md, &pf, out);
     pcre2_match_data_free(md);
     if (won == db->n || out->confidence == P3FP_CONF_NONE) {
         match_clear(out);
@@ -485,7 +529,9 @@ int p3fp_rule_match(const struct p3fp_db *db, size_t rule, const struct p3fp_inp
     const char *f[SRC_N];
     size_t l[SRC_N];
     p3fp_input_fields(in, f, l);
-    size_t k = match_first(db, &rule, 1, f, l, md, out);
+    struct p3fp_prefilter pf;
+    pf.built = 0;
+    size_t k = match_first(db, &rule, 1, f, l, md, &pf, out);
     pcre2_match_data_free(md);
     return k == 0;
 }

@@ -10,7 +10,8 @@
 
 #include "fp.h"
 
-/* The main file, fingerprints/pop3.fp (the first in name order). */
+/* The first file in name order (fingerprints/appliances.fp today); every file is in
+ * p3fp_builtin_files below. */
 extern const char p3fp_builtin[];
 extern const size_t p3fp_builtin_len;
 extern const char p3fp_builtin_name[];

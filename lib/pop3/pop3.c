@@ -172,6 +172,29 @@ const char *p3_status_name(enum p3_status st)
     }
 }
 
+size_t p3_reply_text(const char *text, size_t len)
+{
+    size_t skip = has_status_word(text, len, "+OK")    ? 3
+                  : has_status_word(text, len, "-ERR") ? 4
+                                                       : 0;
+    if (skip && skip < len && (text[skip] == ' ' || text[skip] == '\t'))
+        skip++;
+    return skip;
+}
+
+int p3_capa_argument(const char *text, size_t len, const char *kw, size_t *at)
+{
+    size_t n = p3_word_len(text, len);
+    if (n != strlen(kw) || !has_prefix_ci(text, n, kw))
+        return 0;
+    while (n < len && (text[n] == ' ' || text[n] == '\t'))
+        n++;
+    if (n == len)
+        return 0;
+    *at = n;
+    return 1;
+}
+
 int p3_apop_timestamp(const char *text, size_t len, size_t *start, size_t *tlen)
 {
     for (size_t i = 0; i < len; i++) {

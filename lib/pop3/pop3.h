@@ -1,7 +1,7 @@
 /* pop3.h — the pure POP3 protocol core of pop3scan.
  *
  * Bytes in, decisions out: no sockets, no clock, no allocation, no global state. The I/O engine
- * (src/conn.c) owns the buffer of bytes received from a server and hands it to
+ * (src/engine/conn.c) owns the buffer of bytes received from a server and hands it to
  * p3_session_feed(), which consumes at most one line per call and returns an event saying what the
  * line was and what the engine must do next (send a command, start TLS, finish). The engine keeps
  * what it wants from each event; the core keeps only the few bits it needs to choose the next step.
@@ -25,7 +25,7 @@
  *      in flight when we sent it is the one case rule 1 cannot see — rules 2 and 3 are for it.)
  *   2. Before STLS, and after a USER probe the server accepted (the reply a high finding rests
  *      on), the core settles (P3_NEXT_SETTLE): the engine waits a short while (a few round
- *      trips, src/conn.c) and every line that arrives meanwhile is P3_EV_UNSOLICITED — the late
+ *      trips, src/engine/conn.c) and every line that arrives meanwhile is P3_EV_UNSOLICITED — the late
  *      second answer, or the real answer to a command whose taken reply was a stray line. Only
  *      then does p3_session_settled() send the next command. Nothing else waits, so a server
  *      that refuses USER and offers no STLS (most of a large scan) costs no time.
@@ -36,7 +36,7 @@
  *      before it was stray (an extra greeting line that crossed our CAPA): it is taken as the
  *      real answer (P3_EV_REPLY with resync set; the engine records the earlier one as
  *      unsolicited). A status line further down a list is P3_EV_UNSOLICITED.
- * The engine records every unsolicited line; src/findings.c withholds the findings that rest on
+ * The engine records every unsolicited line; src/record/findings.c withholds the findings that rest on
  * a reply of a session that was out of step (pop3-plaintext-login, pop3-stls-broken) and says so.
  */
 #ifndef POP3SCAN_POP3_H
@@ -99,6 +99,16 @@ enum p3_service p3_classify_greeting(const char *text, size_t len);
 const char *p3_service_name(enum p3_service svc);
 enum p3_status p3_reply_status(const char *text, size_t len);
 const char *p3_status_name(enum p3_status st);
+
+/* Where the text of a reply starts: after its status word (+OK or -ERR, any case) and the blank
+ * that follows it ("+OK Dovecot ready." -> "Dovecot ready."); 0 when the line has no status
+ * word. */
+size_t p3_reply_text(const char *text, size_t len);
+
+/* The argument of a capability line whose keyword is kw, any case ("IMPLEMENTATION Courier Mail
+ * Server" -> "Courier Mail Server"). Returns 1 and sets *at to where it starts, or 0 when the
+ * keyword differs or nothing follows it. */
+int p3_capa_argument(const char *text, size_t len, const char *kw, size_t *at);
 
 /* The APOP timestamp of a greeting (RFC 1939 §7: "<" … "@" … ">"). Returns 1 and sets *start and
  * *tlen to it, brackets included, or returns 0. */

@@ -2,7 +2,7 @@
  * the protocol version and cipher suite its ServerHello chose, its refusal (an alert), or that it
  * does not speak TLS at all.
  *
- * The TLS version probes (src/tlsprobe.c) send one ClientHello offering a single version and need
+ * The TLS version probes (src/engine/tlsprobe.c) send one ClientHello offering a single version and need
  * only this answer: a version is accepted or refused as soon as the ServerHello or an alert
  * arrives, so nothing after it — certificate, key exchange, Finished — is read, computed or kept.
  *

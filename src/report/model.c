@@ -108,12 +108,14 @@ static int fail(char *err, size_t errlen, const char *why)
 
 /* ---- a record's details: the JSON object its expanded view shows ------------------------- */
 
-/* The members that have columns of their own, or that differ on every record without saying
- * anything about the server (the timing, the random USER name of the probe). */
+/* The members that have columns of their own (the timing and the timestamp among them: they
+ * differ on every record), and the random USER name of the probe, which says nothing about the
+ * server. */
 static int detail_skips(const char *key, int depth, const char *parent)
 {
-    static const char *const TOP[] = {"schema", "target", "ip", "port", "transport", "state",
-                                      "greeting", "findings", "timing_ms", NULL};
+    static const char *const TOP[] = {"schema",   "target",   "ip",        "port",
+                                      "transport", "state",   "greeting",  "findings",
+                                      "timing_ms", "timestamp", NULL};
     if (depth == 0) {
         for (size_t i = 0; TOP[i]; i++)
             if (strcmp(key, TOP[i]) == 0)
@@ -341,7 +343,7 @@ static struct p3s_rp_rec *new_record(struct p3s_report *r)
     struct p3s_rp_rec *rec = &r->recs[r->nrecs];
     memset(rec, 0, sizeof *rec);
     rec->ip = rec->greeting = rec->product = rec->tls_version = rec->fset = P3S_NONE;
-    rec->cert_end = P3S_RP_NO_TIME;
+    rec->cert_end = rec->started_ms = P3S_RP_NO_TIME;
     return rec;
 }
 
@@ -384,6 +386,7 @@ static int add_record(struct p3s_report *r, const json_t *j, char *err, size_t e
     const json_t *timing = json_object_get(j, "timing_ms");
     rec->connect_ms = ms_member(timing, "connect");
     rec->total_ms = ms_member(timing, "total");
+    rec->started_ms = p3s_rp_parse_time_ms(member_str(j, "timestamp"));
     const json_t *findings = json_object_get(j, "findings");
     if (json_is_array(findings) && add_findings(r, rec, findings, err, errlen) < 0)
         return -1;
@@ -615,9 +618,14 @@ int p3s_report_set_meta(struct p3s_report *r, json_t *meta, char *err, size_t er
 {
     if (!json_is_object(meta))
         return fail(err, errlen, "the scan's description is not a JSON object");
-    json_incref(meta);
+    /* `pop3scan --meta` writes start and end; the history started and ended: one set of names */
+    json_t *m = json_copy(meta);
+    static const char *const SAME[][2] = {{"start", "started"}, {"end", "ended"}};
+    for (size_t i = 0; i < 2; i++)
+        if (!json_object_get(m, SAME[i][1]) && json_object_get(m, SAME[i][0]))
+            json_object_set(m, SAME[i][1], json_object_get(m, SAME[i][0]));
     json_decref(r->meta);
-    r->meta = meta;
+    r->meta = m;
     return 0;
 }
 
@@ -700,6 +708,19 @@ int64_t p3s_rp_parse_time(const char *s)
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     int64_t days = era * 146097 + doe - 719468;
     return days * 86400 + h * 3600 + mi * 60 + sec;
+}
+
+int64_t p3s_rp_parse_time_ms(const char *s)
+{
+    int64_t t = p3s_rp_parse_time(s);
+    if (t == P3S_RP_NO_TIME)
+        return t;
+    const char *dot = strchr(s, '.');
+    int ms = 0;
+    if (dot && (size_t)(dot - s) == 19)
+        for (int i = 1, scale = 100; i <= 3 && dot[i] >= '0' && dot[i] <= '9'; i++, scale /= 10)
+            ms += (dot[i] - '0') * scale;
+    return t * 1000 + ms;
 }
 
 void p3s_rp_fmt_time(int64_t t, char *out, size_t n)

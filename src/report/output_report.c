@@ -25,10 +25,14 @@
 static int g_argc;
 static char **g_argv;
 
-void p3s_report_argv(int argc, char **argv)
+extern const struct p3s_output_module p3s_output_html, p3s_output_markdown;
+
+void p3s_report_register(int argc, char **argv)
 {
     g_argc = argc;
     g_argv = argv;
+    p3s_output_register(&p3s_output_html);
+    p3s_output_register(&p3s_output_markdown);
 }
 
 struct report_out {
@@ -56,7 +60,7 @@ static int report_begin(struct p3s_output *o, int markdown)
      * a browser showing the first. A file pop3scan opened is started again (standard output,
      * which the shell may have opened with >>, is left alone). */
     struct stat st;
-    if (o->fp != stdout && fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size) {
+    if (!o->on_stdout && fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size) {
         if (ftruncate(fileno(o->fp), 0) == 0)
             rewind(o->fp);
     }
@@ -104,8 +108,8 @@ static json_t *command_json(void)
 static json_t *meta_json(const struct report_out *s, const struct p3s_summary *sum)
 {
     char started[32], ended[32], host[256];
-    iso(s->started, started, sizeof started);
-    iso(time(NULL), ended, sizeof ended);
+    iso(sum->start_wall > 0 ? (time_t)sum->start_wall : s->started, started, sizeof started);
+    iso(sum->end_wall > 0 ? (time_t)sum->end_wall : time(NULL), ended, sizeof ended);
     json_t *m = json_object();
     json_object_set_new(m, "command", command_json());
     json_object_set_new(m, "started", json_string(started));

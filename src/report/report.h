@@ -57,7 +57,8 @@ int p3s_report_write_markdown(struct p3s_report *r, FILE *fp, const struct p3s_r
 /* The format a file name asks for: "markdown" for .md and .markdown, else "html". */
 const char *p3s_report_format_of(const char *path);
 
-/* --report: the scan's command line, for the report's "how the scan ran" (main.c sets it). */
-void p3s_report_argv(int argc, char **argv);
+/* Registers the html and markdown output modules (output.h) and keeps the scan's command line
+ * for the report's "how the scan ran". main.c calls it first. */
+void p3s_report_register(int argc, char **argv);
 
 #endif

@@ -59,9 +59,11 @@ static void csp_hash(const char *s, size_t n, char *out)
 
 static void head(struct out *o, const char *title)
 {
-    char script[64 + 8], style[64 + 8];
-    csp_hash(p3s_report_js, p3s_report_js_len, script);
-    csp_hash(p3s_report_css, p3s_report_css_len, style);
+    static char script[64 + 8], style[64 + 8]; /* the assets do not change: hashed once */
+    if (!script[0]) {
+        csp_hash(p3s_report_js, p3s_report_js_len, script);
+        csp_hash(p3s_report_css, p3s_report_css_len, style);
+    }
     p3s_rbuf_printf(&o->b,
                     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -296,11 +298,21 @@ static void how(struct out *o, const struct p3s_report *r, const struct p3s_repo
         fact(o, "Duration", d);
     }
     meta_fact(o, r, "status", "Status", 0);
+    meta_fact(o, r, "exit_status", "Exit status", 0);
     const json_t *intr = json_object_get(r->meta, "interrupted");
-    if (json_is_integer(intr) && json_integer_value(intr) > 0)
-        p3s_rbuf_printf(&o->b, "<dt>Interrupted</dt><dd>by signal %lld: the records of the "
-                               "targets not finished are missing</dd>\n",
-                        (long long)json_integer_value(intr));
+    if ((json_is_integer(intr) && json_integer_value(intr) > 0) || json_is_true(intr)) {
+        struct p3s_rbuf sig = {0};
+        if (!p3s_rp_meta(r, "signal", &sig) && json_is_integer(intr))
+            p3s_rbuf_printf(&sig, "signal %lld", (long long)json_integer_value(intr));
+        p3s_rbuf_puts(&o->b, "<dt>Interrupted</dt><dd>");
+        if (sig.n) {
+            p3s_rbuf_puts(&o->b, "by ");
+            p3s_esc_html(&o->b, sig.p, sig.n);
+            p3s_rbuf_puts(&o->b, ": ");
+        }
+        p3s_rbuf_puts(&o->b, "the records of the targets not finished are missing</dd>\n");
+        p3s_rbuf_free(&sig);
+    }
     meta_fact(o, r, "id", "Scan id", 0);
     meta_fact(o, r, "host", "Host", 0);
     meta_fact(o, r, "version", "pop3scan version", 0);
@@ -373,7 +385,15 @@ static void data_block(struct out *o, const struct p3s_report *r, const uint32_t
         p3s_rbuf_put(b, s, n);
         spill(o);
     }
-    p3s_rbuf_puts(b, "],\n\"r\":[");
+    int64_t t0 = INT64_MAX; /* timestamps are written as milliseconds after the first */
+    for (size_t k = 0; k < r->nrecs; k++)
+        if (r->recs[k].started_ms != P3S_RP_NO_TIME && r->recs[k].started_ms < t0)
+            t0 = r->recs[k].started_ms;
+    if (t0 != INT64_MAX)
+        p3s_rbuf_printf(b, "],\n\"t0\":%lld", (long long)t0);
+    else
+        p3s_rbuf_puts(b, "]");
+    p3s_rbuf_puts(b, ",\n\"r\":[");
     for (size_t k = 0; k < r->nrecs; k++) {
         const struct p3s_rp_rec *x = &r->recs[order[k]];
         p3s_rbuf_printf(b, "%s[%lld,%lld,%u,%u,%u,%u,%lld,%lld,%u,%lld,%u,%lld,%u,", k ? ",\n" : "",
@@ -384,6 +404,8 @@ static void data_block(struct out *o, const struct p3s_report *r, const uint32_t
         num_or_null(b, x->connect_ms);
         p3s_rbuf_putc(b, ',');
         num_or_null(b, x->total_ms);
+        if (x->started_ms != P3S_RP_NO_TIME)
+            p3s_rbuf_printf(b, ",%lld", (long long)(x->started_ms - t0));
         p3s_rbuf_putc(b, ']');
         spill(o);
     }

@@ -40,6 +40,7 @@ struct p3s_rp_rec {
     uint32_t detail;       /* id in r->detail */
     uint32_t fset;         /* id in r->fsets, P3S_NONE: no findings */
     int64_t cert_end;      /* the certificate's not_after (seconds), P3S_RP_NO_TIME */
+    int64_t started_ms;    /* the record's timestamp (milliseconds), P3S_RP_NO_TIME */
     float connect_ms, total_ms; /* negative: not known */
     uint16_t port;         /* 0: none */
     uint8_t state;         /* index in P3S_RP_STATES */
@@ -117,6 +118,8 @@ size_t p3s_rp_count_distinct(const struct p3s_report *r, int of_ip);
 /* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ" (fractions and offsets allowed), or
  * P3S_RP_NO_TIME. */
 int64_t p3s_rp_parse_time(const char *s);
+/* The same with milliseconds ("…T10:00:00.123Z"), in milliseconds since the epoch. */
+int64_t p3s_rp_parse_time_ms(const char *s);
 /* "2026-11-26 10:00 UTC" for t. */
 void p3s_rp_fmt_time(int64_t t, char *out, size_t n);
 /* The label a findings severity or a product confidence goes by. */

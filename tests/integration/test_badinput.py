@@ -130,7 +130,8 @@ class BadInputTest(unittest.TestCase):
                   'on QUIT send "+OK\\r\\n" ; close\non * send "-ERR\\r\\n"\n')
         with p3s.TestServer(script, listen=(f"0.0.0.0:{port}",)):
             # Timeouts stretched under valgrind (SLOW), where 500 connects take seconds.
-            res = p3s.scan("-c", 500, "--connect-timeout", f"{SLOW:g}s",
+            # -q: standard error holds the bad lines only, no summary.
+            res = p3s.scan("-q", "-c", 500, "--connect-timeout", f"{SLOW:g}s",
                            "--read-timeout", f"{SLOW:g}s", "--deadline", f"{3 * SLOW:g}s",
                            "-p", port, "-iL", name, timeout=120 * SLOW)
         self.assertEqual(res.rc, 0, res.stderr[-2000:])
@@ -259,7 +260,14 @@ class BadInputTest(unittest.TestCase):
         (["--resolver", "nonsense"], ["--resolver", "nonsense"]),
         (["--resolver", "127.0.0.1:99999"], ["--resolver"]),
         (["--resolver", "dns.example"], ["--resolver"]),
-        (["--fail-on", "critical"], ["--fail-on", "critical"]),
+        (["--fail-on", "severe"], ["--fail-on", "severe"]),
+        (["--fail-on", "CRITICAL"], ["--fail-on", "CRITICAL"]),
+        (["-f", "json"], ["--format", "'json'", "text, jsonl, csv, nuclei"]),
+        (["-o", "xml:/tmp/p3s-never.xml"], ["--output", "'xml'", "text, jsonl, csv, nuclei"]),
+        (["--read-timeout", "2h"], ["--read-timeout", "2h"]),
+        (["--deadline", "61m"], ["--deadline", "61m"]),
+        (["--meta", ""], ["--meta"]),
+        (["--meta", "/nonexistent/dir/meta.json"], ["/nonexistent/dir/meta.json"]),
         (["--color", "sometimes"], ["--color", "sometimes"]),
         (["--dns-concurrency", "0"], ["--dns-concurrency"]),
         (["--exclude", "300.1.1.1"], ["--exclude", "300.1.1.1"]),

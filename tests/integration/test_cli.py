@@ -1,8 +1,13 @@
 """Bad input gets exit status 2 and a message naming it; a name that does not resolve gets its
 own record (state error, the DNS reason) while the other targets are still scanned. DNS goes to a
-local dnsmasq on a loopback port (tests/servers/dnsmasq.sh), never to the system's resolver."""
+local dnsmasq on a loopback port (tests/servers/dnsmasq.sh), never to the system's resolver.
+--help and the man page list the same options; --version names the commit and the libraries."""
+import ctypes
 import os
 import p3s
+import re
+import shutil
+import subprocess
 import unittest
 
 
@@ -39,7 +44,7 @@ class BadInputTest(unittest.TestCase):
 
     def test_bad_values(self):
         self.check_usage_error(["--deadline", "soon", "127.0.0.1"], "'soon'")
-        self.check_usage_error(["--fail-on", "critical", "127.0.0.1"], "'critical'")
+        self.check_usage_error(["--fail-on", "severe", "127.0.0.1"], "'severe'")
         self.check_usage_error(["--format", "xml", "127.0.0.1"], "'xml'")
         self.check_usage_error(["--resolver", "dns.example", "127.0.0.1"], "'dns.example'")
         self.check_usage_error(["-c", "0", "127.0.0.1"], "'0'")
@@ -60,11 +65,12 @@ class DocumentationTest(unittest.TestCase):
     # Every long option --help names, sorted: adding, renaming or removing an option must
     # update this list (and so the man page, which the test below holds to it).
     LONG_OPTIONS = [
-        "color", "concurrency", "connect-timeout", "deadline", "dns-concurrency", "dry-run",
-        "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help", "input-list",
-        "no-stls", "no-stls-injection", "no-tls-versions", "no-user-probe", "ntlm", "output", "ports", "progress",
+        "all", "color", "concurrency", "connect-timeout", "deadline", "dns-concurrency",
+        "dry-run", "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help",
+        "input-list", "meta", "no-color", "no-stls", "no-stls-injection", "no-tls-detect",
+        "no-tls-versions", "no-user-probe", "ntlm", "open", "output", "ports", "progress", "quiet",
         "randomize", "rate", "read-timeout", "report", "resolver", "resume", "retries", "seed",
-        "shard",
+        "shard", "verbose",
         "version",
     ]
 
@@ -84,6 +90,62 @@ class DocumentationTest(unittest.TestCase):
             self.assertIn("--" + opt, man, f"--{opt} is not in man/pop3scan.1")
         self.assertEqual(sorted(documented - opts - {"no-color", "iL"}), [])
 
+
+class VersionTest(unittest.TestCase):
+    """--version names the version, the commit the binary was built from and the libraries it
+    runs with: each library version must be the one that library itself reports when loaded
+    from where the binary loads it (ldd), not a version copied from a header at build time."""
+
+    def version_lines(self):
+        res = p3s.scan("--version", jsonl=False)
+        self.assertEqual(res.rc, 0, res.stderr)
+        self.assertEqual(res.stderr, b"")
+        return res.stdout.decode().splitlines()
+
+    def test_program_version_and_commit(self):
+        with open(os.path.join(p3s.SRC, "CMakeLists.txt")) as f:
+            version = re.search(r"^project\(pop3scan VERSION ([0-9.]+)", f.read(), re.M).group(1)
+        first = self.version_lines()[0]
+        m = re.fullmatch(r"pop3scan (\S+) \(commit (\S+)\)", first)
+        self.assertIsNotNone(m, first)
+        self.assertEqual(m.group(1), version)
+        head = None
+        if os.path.exists(os.path.join(p3s.SRC, ".git")) and shutil.which("git"):
+            git = subprocess.run(["git", "-C", p3s.SRC, "rev-parse", "HEAD"],
+                                 capture_output=True, text=True)
+            head = git.stdout.strip() if git.returncode == 0 else None
+        if head is None:  # a tarball or a tree without git: nothing to name
+            self.assertEqual(m.group(2), "unknown")
+        else:  # the build is of this checkout (rebuild after committing)
+            self.assertRegex(m.group(2), r"^[0-9a-f]{12}(-dirty)?$")
+            self.assertTrue(head.startswith(m.group(2)[:12]), (m.group(2), head))
+
+    def test_library_versions_are_those_loaded(self):
+        ldd = subprocess.run(["ldd", os.environ.get("P3S_BIN", p3s.BIN)], capture_output=True,
+                             text=True, check=True).stdout
+        libs = dict(re.findall(r"^\s*(\S+) => (/\S+)", ldd, re.M))
+
+        def lib(soname_prefix):
+            paths = [p for name, p in libs.items() if name.startswith(soname_prefix)]
+            self.assertEqual(len(paths), 1, (soname_prefix, ldd))
+            return ctypes.CDLL(paths[0])
+
+        def call(fn, *args):
+            fn.restype = ctypes.c_char_p
+            return fn(*args).decode()
+
+        pcre2_buf = ctypes.create_string_buffer(64)
+        self.assertGreater(lib("libpcre2-8.so").pcre2_config_8(11, pcre2_buf), 0)  # _VERSION
+        expected = [
+            "libraries in use:",
+            "  " + call(lib("libcrypto.so").OpenSSL_version, 0),  # OPENSSL_VERSION
+            "  libevent " + call(lib("libevent_core").event_get_version),
+            "  c-ares " + call(lib("libcares.so").ares_version, None),
+            "  PCRE2 " + pcre2_buf.value.decode(),
+            "  jansson " + call(lib("libjansson.so").jansson_version_str),
+        ]
+        self.assertEqual(self.version_lines()[1:], expected)
+        self.assertRegex(expected[1], r"^  OpenSSL 3\.")
 
 class DnsTest(unittest.TestCase):
     @classmethod
@@ -106,7 +168,9 @@ class DnsTest(unittest.TestCase):
         return p3s.scan("--resolver", f"127.0.0.1:{self.dns_port}", "-p", self.pop_port, *args)
 
     def test_unresolvable_name_gets_its_record(self):
-        res = self.scan("nosuch.test", "127.0.0.1", "v4.test")
+        # (::1 rather than 127.0.0.1 beside v4.test: that is 127.0.0.1, and an address given
+        # both ways is scanned once.)
+        res = self.scan("nosuch.test", "::1", "v4.test")
         self.assertEqual(res.rc, 0, res.stderr)
         self.assertEqual(len(res.records), 3)
         bad = [r for r in res.records if r["target"] == "nosuch.test"]

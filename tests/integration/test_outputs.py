@@ -22,8 +22,8 @@ READ_TIMEOUT = f"{3 * p3s.SLOW:g}s"
 
 HEADER = ["target", "ip", "port", "transport", "state", "confidence", "service", "vendor",
           "product", "version", "cpe", "os", "host", "product_confidence", "tls_version",
-          "tls_cipher", "stls",
-          "plaintext_login", "findings", "max_severity", "greeting", "error"]
+          "tls_cipher", "stls", "plaintext_login", "findings", "max_severity", "greeting", "error",
+          "timestamp"]
 
 FORMULA = "=cmd|' /C calc'!A0"
 
@@ -226,6 +226,7 @@ class OutputsTest(unittest.TestCase):
                 self.assertEqual(row["service"], rec["service"] or "")
                 self.assertEqual(row["greeting"], csv_text(rec["greeting"]))
                 self.assertEqual(row["error"], csv_text(rec["error"]))
+                self.assertEqual(row["timestamp"], rec["timestamp"])
                 self.assertEqual(row["findings"], " ".join(f["id"] for f in rec["findings"]))
                 sev = ["info", "low", "medium", "high"]
                 top = max((sev.index(f["severity"]) for f in rec["findings"]), default=-1)

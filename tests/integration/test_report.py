@@ -557,7 +557,7 @@ class ReportOfARealScan(unittest.TestCase):
         button.click()
         detail = d.find_element(By.CSS_SELECTOR, "#s-table tr.detail").text
         rec = next(r for r in self.records if r["port"] == port)
-        for want in ("Capabilities under TLS", "Certificate", rec["greeting"],
+        for want in ("Capabilities under TLS", "Certificate", rec["greeting"], rec["timestamp"],
                      rec["tls"]["certificate"]["subject"], rec["tls"]["version"],
                      rec["product"]["name"], "certain", "pop3-detected"):
             self.assertIn(want, detail)
@@ -843,6 +843,24 @@ class ReportCli(unittest.TestCase):
         self.assertIn(b"| POP3 services | 1 |", md.stdout)
         self.assertTrue(html.stdout.startswith(b"<!DOCTYPE html>"))
         self.assertIn(b'id="n-services" data-count="1"', html.stdout)
+
+    def test_how_the_scan_ran_from_its_meta_file(self):
+        meta, jsonl = os.path.join(self.tmp, "m.json"), os.path.join(self.tmp, "m.jsonl")
+        with p3s.TestServer('start send "+OK hi\\r\\n"\non * send "-ERR\\r\\n"\n') as srv:
+            res = p3s.scan("-q", "--meta", meta, "-o", "jsonl:" + jsonl, "-p", srv.plain[0],
+                           "127.0.0.1", jsonl=False)
+        self.assertEqual(res.rc, 0, res.stderr)
+        with open(meta) as f:
+            m = json.load(f)
+        res = self.report("--scan", meta, jsonl)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        page = res.stdout.decode()
+        command = re.search(r'<dd id="meta-command"><code>(.*?)</code>', page).group(1)
+        self.assertIn("--meta", command)
+        self.assertIn(f"-p {srv.plain[0]} 127.0.0.1", command)
+        self.assertIn(f'<dd id="meta-started">{m["start"]}</dd>', page)
+        self.assertIn(f'<dd id="meta-exit_status">{m["exit_status"]}</dd>', page)
+        self.assertIn('<dd id="meta-sources"><code>' + jsonl, page)
 
     def umask(self):
         mask = os.umask(0)

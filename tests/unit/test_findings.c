@@ -1,4 +1,4 @@
-/* test_findings.c — unit tests of the findings rules (src/findings.c): records are built by hand
+/* test_findings.c — unit tests of the findings rules (src/record/findings.c): records are built by hand
  * with p3s_record_new, p3s_bytes_set and p3s_list_add, then p3s_findings_evaluate must raise
  * exactly the findings docs/findings.md describes, each with the server's own bytes as evidence,
  * and nothing at all for records that are not POP3. Also checks the catalog itself.

@@ -1,4 +1,4 @@
-/* test_resume.c — the --resume state (src/resume.c): marking out of order, the watermark, the
+/* test_resume.c — the --resume state (src/cli/resume.c): marking out of order, the watermark, the
  * file written and read back, keys that tell scans apart, and files that are not ours. */
 #include <setjmp.h>
 #include <stdarg.h>

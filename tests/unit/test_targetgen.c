@@ -1,4 +1,4 @@
-/* test_targetgen.c — unit tests of the target generator (src/targetgen.c): every expression
+/* test_targetgen.c — unit tests of the target generator (src/targets/targetgen.c): every expression
  * syntax (CIDRs, ranges, singles) and its errors, files (comments, blank lines, CRLF, bad lines
  * with their line numbers, standard input), open failures, exclusions, duplicate removal,
  * shards (disjoint, covering), --randomize (a reproducible permutation that avoids neighbours),

@@ -1,7 +1,7 @@
 /* test_targets.c — unit tests of what the user names on the command line: p3s_target_parse
  * (host names, IPv4, IPv6 bare and bracketed, with and without a port, and the malformed ones),
  * p3s_hostname_valid, p3s_ports_parse / p3s_ports_is_tls (lists, ranges, tls:, 995, duplicates,
- * errors) and p3s_parse_duration_ms (src/cli.c).
+ * errors) and p3s_parse_duration_ms (src/cli/cli.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,10 +254,22 @@ static const struct p3s_port *find_port(const struct p3s_portlist *pl, uint16_t 
     const struct p3s_port *found = NULL;
     for (size_t i = 0; i < pl->n; i++)
         if (pl->v[i].port == port) {
-            assert_null(found); /* each port at most once */
+            assert_null(found); /* each port at most once (unless listed both ways) */
             found = &pl->v[i];
         }
     return found;
+}
+
+/* The entries of port, in list order: 0, 1 or 2 of them. */
+static size_t port_entries(const struct p3s_portlist *pl, uint16_t port, int tls[2])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pl->n; i++)
+        if (pl->v[i].port == port) {
+            assert_true(n < 2);
+            tls[n++] = pl->v[i].tls;
+        }
+    return n;
 }
 
 static void test_ports_lists(void **state)
@@ -336,14 +348,31 @@ static void test_ports_duplicates(void **state)
         assert_non_null(find_port(&pl, p));
     p3s_ports_free(&pl);
 
-    /* tls: wins whichever comes first */
+    /* A port listed plain and tls: is scanned both ways (issue 18: tls: used to win silently),
+     * in the order given; each way once. */
+    int tls[2];
     ports_ok("110,tls:110", &pl);
-    assert_int_equal(pl.n, 1);
-    assert_int_equal(pl.v[0].tls, 1);
+    assert_int_equal(pl.n, 2);
+    assert_int_equal(port_entries(&pl, 110, tls), 2);
+    assert_int_equal(tls[0], 0);
+    assert_int_equal(tls[1], 1);
+    assert_int_equal(p3s_ports_kinds(&pl, 110), P3S_PORT_PLAIN | P3S_PORT_TLS);
     p3s_ports_free(&pl);
-    ports_ok("tls:110,110", &pl);
+    ports_ok("tls:110,110,tls:110,110", &pl);
+    assert_int_equal(pl.n, 2);
+    assert_int_equal(port_entries(&pl, 110, tls), 2);
+    assert_int_equal(tls[0], 1);
+    assert_int_equal(tls[1], 0);
+    p3s_ports_free(&pl);
+    ports_ok("100-200,tls:150", &pl);
+    assert_int_equal(pl.n, 102);
+    assert_int_equal(p3s_ports_kinds(&pl, 150), P3S_PORT_PLAIN | P3S_PORT_TLS);
+    assert_int_equal(p3s_ports_kinds(&pl, 149), P3S_PORT_PLAIN);
+    p3s_ports_free(&pl);
+    /* 995 is implicit TLS whichever way it is written: one entry. */
+    ports_ok("995,tls:995", &pl);
     assert_int_equal(pl.n, 1);
-    assert_int_equal(pl.v[0].tls, 1);
+    assert_int_equal(p3s_ports_kinds(&pl, 995), P3S_PORT_TLS);
     p3s_ports_free(&pl);
 
     ports_ok("995,995,990-999", &pl);
@@ -362,7 +391,7 @@ static void test_ports_errors(void **state)
         "110;995", "0x6e",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct p3s_portlist pl = {(struct p3s_port *)0x1, 77}; /* must be left alone on error */
+        struct p3s_portlist pl = {(struct p3s_port *)0x1, 77, NULL}; /* left alone on error */
         char err[256] = "";
         int rc = p3s_ports_parse(bad[i], &pl, err, sizeof err);
         if (rc == 0)
@@ -396,6 +425,9 @@ static void test_ports_is_tls(void **state)
     struct p3s_portlist empty = {0};
     assert_true(p3s_ports_is_tls(&empty, 995));
     assert_false(p3s_ports_is_tls(&empty, 110));
+    /* A port not in the list is cleartext (995 excepted). */
+    assert_int_equal(p3s_ports_kinds(&empty, 110), P3S_PORT_PLAIN);
+    assert_int_equal(p3s_ports_kinds(&empty, 995), P3S_PORT_TLS);
 }
 
 static void test_ports_full_range(void **state)
@@ -436,10 +468,18 @@ static void test_durations(void **state)
     duration_ok("0.25", 250);
     duration_ok("3600", 3600000);
     duration_ok("3600s", 3600000);
+    /* Minutes and hours (issue 18), still at most an hour. */
+    duration_ok("5m", 300000);
+    duration_ok("1.5m", 90000);
+    duration_ok("60m", 3600000);
+    duration_ok("1h", 3600000);
+    duration_ok("0.5h", 1800000);
 
     static const char *const bad[] = {"0",   "0s",  "0ms",  "0.0001", "0.5ms", "-1", "-1s",
-                                      "abc", "5m",  "5h",   "",       "s",     "ms", "5 s",
-                                      "5sec", "5ss", "5msx", "3601",  "3600001ms", "inf"};
+                                      "abc", "61m", "5h",   "",       "s",     "ms", "5 s",
+                                      "5sec", "5ss", "5msx", "3601",  "3600001ms", "inf",
+                                      "m",   "h",   "1hh",  "1mm",    "1.2.3s", "0m", "2h",
+                                      "1e1s", "0x5m", "1M", "1H"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int out = -12345;
         int rc = p3s_parse_duration_ms(bad[i], &out);

@@ -1,4 +1,4 @@
-/* test_tlsinfo.c — unit tests of the certificate inspection and the TLS summaries (src/tlsinfo.c).
+/* test_tlsinfo.c — unit tests of the certificate inspection and the TLS summaries (src/engine/tlsinfo.c).
  *
  * Every certificate is made here with the OpenSSL API: a test CA (RSA 2048) and leaves signed by
  * it or by themselves, with fixed dates, so each field, the chain verification (against a store
@@ -206,7 +206,7 @@ static void test_valid_leaf_fields(void **state)
     assert_int_equal(p3s_tls_cert_problems(&ci, buf, sizeof buf), 0);
     assert_string_equal(buf, "");
     assert_int_equal(p3s_tls_weaknesses("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, &ci,
-                                        P3S_TLSV_TLS12 | P3S_TLSV_TLS13, buf, sizeof buf),
+                                        P3S_TLSV_BIT(P3S_PROTO_TLS12) | P3S_TLSV_BIT(P3S_PROTO_TLS13), buf, sizeof buf),
                      0);
     assert_string_equal(buf, "");
     p3s_certinfo_free(&ci);
@@ -546,7 +546,7 @@ static void key_case(EVP_PKEY *key, const char *type, int bits, const char *weak
     assert_int_equal(ci.key_bits, bits);
     char buf[256];
     size_t n = p3s_tls_weaknesses("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256", 128, &ci,
-                                  P3S_TLSV_TLS12, buf, sizeof buf);
+                                  P3S_TLSV_BIT(P3S_PROTO_TLS12), buf, sizeof buf);
     assert_int_equal(n, weak ? 1 : 0);
     assert_string_equal(buf, weak ? weak : "");
     p3s_certinfo_free(&ci);
@@ -732,7 +732,7 @@ static void test_weak_versions(void **state)
     char buf[512];
     /* negotiated weak, others accepted: the negotiated one is not repeated */
     size_t n = p3s_tls_weaknesses("TLSv1", "DES-CBC3-SHA", 112, NULL,
-                                  P3S_TLSV_SSL3 | P3S_TLSV_TLS10 | P3S_TLSV_TLS11 | P3S_TLSV_TLS12,
+                                  P3S_TLSV_BIT(P3S_PROTO_SSL3) | P3S_TLSV_BIT(P3S_PROTO_TLS10) | P3S_TLSV_BIT(P3S_PROTO_TLS11) | P3S_TLSV_BIT(P3S_PROTO_TLS12),
                                   buf, sizeof buf);
     assert_int_equal(n, 4);
     assert_string_equal(buf, "TLSv1.0 negotiated; SSLv3 accepted; TLSv1.1 accepted; "
@@ -748,10 +748,10 @@ static void test_weak_versions(void **state)
     assert_string_equal(buf, "SSLv2 negotiated");
     /* a modern session on a server that still accepts TLS 1.0 */
     n = p3s_tls_weaknesses("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, NULL,
-                           P3S_TLSV_TLS10 | P3S_TLSV_TLS12 | P3S_TLSV_TLS13, buf, sizeof buf);
+                           P3S_TLSV_BIT(P3S_PROTO_TLS10) | P3S_TLSV_BIT(P3S_PROTO_TLS12) | P3S_TLSV_BIT(P3S_PROTO_TLS13), buf, sizeof buf);
     assert_int_equal(n, 1);
     assert_string_equal(buf, "TLSv1.0 accepted");
-    n = p3s_tls_weaknesses("TLSv1.2", NULL, 0, NULL, P3S_TLSV_TLS12 | P3S_TLSV_TLS13, buf,
+    n = p3s_tls_weaknesses("TLSv1.2", NULL, 0, NULL, P3S_TLSV_BIT(P3S_PROTO_TLS12) | P3S_TLSV_BIT(P3S_PROTO_TLS13), buf,
                            sizeof buf);
     assert_int_equal(n, 0);
     n = p3s_tls_weaknesses(NULL, NULL, 0, NULL, 0, buf, sizeof buf);
@@ -765,7 +765,7 @@ static void test_weak_versions(void **state)
     X509 *x = make_cert(&s);
     struct p3s_certinfo ci;
     inspect(x, NULL, NULL, ca_store, &ci);
-    n = p3s_tls_weaknesses("TLSv1.1", "RC4-SHA", 128, &ci, P3S_TLSV_TLS10 | P3S_TLSV_TLS11, buf,
+    n = p3s_tls_weaknesses("TLSv1.1", "RC4-SHA", 128, &ci, P3S_TLSV_BIT(P3S_PROTO_TLS10) | P3S_TLSV_BIT(P3S_PROTO_TLS11), buf,
                            sizeof buf);
     assert_int_equal(n, 5);
     assert_string_equal(buf, "TLSv1.1 negotiated; TLSv1.0 accepted; weak cipher RC4-SHA (RC4); "
@@ -777,7 +777,7 @@ static void test_weak_versions(void **state)
 static void test_summary_buffers(void **state)
 {
     (void)state;
-    unsigned all = P3S_TLSV_SSL3 | P3S_TLSV_TLS10 | P3S_TLSV_TLS11;
+    unsigned all = P3S_TLSV_BIT(P3S_PROTO_SSL3) | P3S_TLSV_BIT(P3S_PROTO_TLS10) | P3S_TLSV_BIT(P3S_PROTO_TLS11);
     /* counting only */
     assert_int_equal(p3s_tls_weaknesses("TLSv1.2", "RC4-MD5", 128, NULL, all, NULL, 0), 4);
     /* cut, with the count still complete */
@@ -796,26 +796,30 @@ static void test_summary_buffers(void **state)
     assert_string_equal(one, "");
     /* exactly fitting is not cut */
     char fit[sizeof "SSLv3 accepted"];
-    assert_int_equal(p3s_tls_weaknesses(NULL, NULL, 0, NULL, P3S_TLSV_SSL3, fit, sizeof fit), 1);
+    assert_int_equal(p3s_tls_weaknesses(NULL, NULL, 0, NULL, P3S_TLSV_BIT(P3S_PROTO_SSL3), fit, sizeof fit), 1);
     assert_string_equal(fit, "SSLv3 accepted");
 }
 
+/* The one list of versions (record/tls.h): wire codes, pop3scan's labels, OpenSSL's names (both
+ * spellings of TLS 1.0 found), and which are weak. */
 static void test_version_helpers(void **state)
 {
     (void)state;
-    assert_int_equal(p3s_tls_version_bit(SSL3_VERSION), P3S_TLSV_SSL3);
-    assert_int_equal(p3s_tls_version_bit(TLS1_VERSION), P3S_TLSV_TLS10);
-    assert_int_equal(p3s_tls_version_bit(TLS1_1_VERSION), P3S_TLSV_TLS11);
-    assert_int_equal(p3s_tls_version_bit(TLS1_2_VERSION), P3S_TLSV_TLS12);
-    assert_int_equal(p3s_tls_version_bit(TLS1_3_VERSION), P3S_TLSV_TLS13);
-    assert_int_equal(p3s_tls_version_bit(0x0002), 0);
-    assert_string_equal(p3s_tls_version_name(SSL3_VERSION), "SSLv3");
-    assert_string_equal(p3s_tls_version_name(TLS1_VERSION), "TLSv1.0");
-    assert_string_equal(p3s_tls_version_name(TLS1_1_VERSION), "TLSv1.1");
-    assert_string_equal(p3s_tls_version_name(TLS1_2_VERSION), "TLSv1.2");
-    assert_string_equal(p3s_tls_version_name(TLS1_3_VERSION), "TLSv1.3");
-    assert_string_equal(p3s_tls_version_name(0x7f00), "unknown");
-    assert_int_equal(P3S_TLSV_WEAK, P3S_TLSV_SSL3 | P3S_TLSV_TLS10 | P3S_TLSV_TLS11);
+    static const int codes[] = {SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
+                                TLS1_3_VERSION};
+    static const char *const labels[] = {"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+    for (int i = 0; i < P3S_PROTO_COUNT; i++) {
+        assert_int_equal(P3S_TLS_PROTOS[i].code, codes[i]);
+        assert_int_equal(p3s_tls_proto_of_code(codes[i]), i);
+        assert_string_equal(P3S_TLS_PROTOS[i].label, labels[i]);
+        assert_int_equal(p3s_tls_proto_of_name(labels[i]), i);
+        assert_int_equal(P3S_TLS_PROTOS[i].weak, i <= P3S_PROTO_TLS11);
+    }
+    assert_int_equal(p3s_tls_proto_of_name("TLSv1"), P3S_PROTO_TLS10);
+    assert_int_equal(p3s_tls_proto_of_name("SSLv2"), -1);
+    assert_int_equal(p3s_tls_proto_of_name(NULL), -1);
+    assert_int_equal(p3s_tls_proto_of_code(0x0002), -1);
+    assert_int_equal(P3S_TLSV_BIT(P3S_PROTO_TLS13), 1u << 4);
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-/* test_tlsprobe.c — the TLS version prober (src/tlsprobe.c) against in-process servers.
+/* test_tlsprobe.c — the TLS version prober (src/engine/tlsprobe.c) against in-process servers.
  *
  * Each test runs one libevent loop holding both sides: a TLS server on 127.0.0.1:0 (implicit TLS,
  * or a POP3 greeting and STLS first) with a self-signed P-256 certificate made here, whose

@@ -15,7 +15,8 @@
   var PAGE = 100;
   /* the columns of a record row (D.r) and of a change (D.c) */
   var TARGET = 0, IP = 1, PORT = 2, TLS = 3, STATE = 4, CONF = 5, GREETING = 6, PRODUCT = 7,
-    PCONF = 8, TLSV = 9, DETAIL = 10, FSET = 11, MAXSEV = 12, CONNECT = 13, TOTAL = 14;
+    PCONF = 8, TLSV = 9, DETAIL = 10, FSET = 11, MAXSEV = 12, CONNECT = 13, TOTAL = 14,
+    STARTED = 15;
   var C_KIND = 0, C_TARGET = 1, C_IP = 2, C_PORT = 3, C_TLS = 4, C_OLD = 5, C_NEW = 6, C_NOTE = 7;
   var PCONF_NAMES = ['', 'guess', 'likely', 'certain'];
 
@@ -276,6 +277,8 @@
     } else {
       add('Findings', value([]));
     }
+    if (row.length > STARTED && D.t0 !== undefined)
+      add('Started', new Date(D.t0 + row[STARTED]).toISOString());
     add('Timing', (row[CONNECT] !== null ? 'connect ' + row[CONNECT] + ' ms, ' : '') +
       (row[TOTAL] !== null ? 'total ' + row[TOTAL] + ' ms' : ''));
     box.appendChild(dl);

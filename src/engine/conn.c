@@ -1,0 +1,892 @@
+/* conn.c — one connection of the engine: connect, optional implicit TLS, the POP3 dialogue
+ * decided by the protocol core, STLS upgrade, timeouts and the per-target deadline.
+ *
+ * A connection moves through phases (connect → TLS handshake → dialogue → STLS handshake →
+ * dialogue). One timer per connection is armed for the current step: the connect timeout, the read
+ * timeout, or what is left of the deadline, whichever ends first. Whatever happens, the connection
+ * ends in conn_finish(), which hands exactly one record to the callback the engine gave.
+ *
+ * Cleartext is most of a large scan, so it is done with the fewest system calls: one
+ * edge-triggered event registered once for the socket's life, recv() into a fixed buffer and
+ * send() of each command. Only TLS (implicit, or after STLS) hands the socket to an OpenSSL
+ * bufferevent. Bufferevents for cleartext cost a FIONREAD ioctl per read and an epoll_ctl per
+ * enable/disable, which made the scan twice as expensive as the work itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "ntlm.h"
+#include "pop3.h"
+#include "record.h"
+#include "tlsinfo.h"
+#include "tlsstrip.h"
+#include "util.h"
+
+enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
+
+/* Received cleartext not yet consumed: the core needs a whole line (P3_LINE_MAX bytes and its
+ * terminator) in one piece to decide, never more. */
+#define IN_CAP (P3_LINE_MAX + 64)
+
+/* How long the core's settle step (P3_NEXT_SETTLE: before STLS, after an accepted USER) waits
+ * for a second or late answer: two round trips of the first exchange, at least
+ * P3S_SETTLE_MIN_MS. The floor is for near servers, where a round trip is far below the
+ * scheduling delays of a server that writes its two answers one after the other (CPython's test
+ * server makes two send() calls); it costs only the targets that offer STLS or accept USER. */
+#define SETTLE_MIN_MS P3S_SETTLE_MIN_MS
+
+struct p3s_conn {
+    const struct p3s_conn_env *env;
+    struct p3s_record *rec;
+    evutil_socket_t fd;      /* the socket while in cleartext; -1 once a bufferevent owns it */
+    struct event io;         /* cleartext: read/write readiness, edge-triggered */
+    int io_added;
+    struct bufferevent *bev; /* TLS: OpenSSL over the socket */
+    struct event timer;
+    char *out;               /* cleartext the socket did not take yet (rare) */
+    size_t out_len;
+    size_t in_len;
+    char in[IN_CAP];
+    struct p3_session sess;
+    enum phase phase;
+    enum p3_cmd waiting;  /* the command whose answer is awaited */
+    int settling;         /* the core's settle step: the timer ends it */
+    int kernel_empty;     /* read_plain() just read the socket to EAGAIN */
+    int timer_is_deadline; /* the armed timer is the deadline, not a step timeout */
+    double t_sent;        /* when the last command went out */
+    double rtt_ms;        /* the first exchange's round trip (-1: not measured yet) */
+    int sni;
+    int retries_left;
+    struct sockaddr_storage addr; /* where to connect (again, on a retry) */
+    socklen_t addrlen;
+    double t_start, t_deadline;
+    double connected_ms;  /* when the TCP connect completed, 0 before (TLS detection) */
+    int heard;            /* a byte of cleartext came from the server (TLS detection) */
+    p3s_conn_done_cb done;
+    void *done_arg;
+};
+
+static const char *cmd_name(enum p3_cmd cmd)
+{
+    return cmd == P3_CMD_NONE ? "the greeting" : p3s_cmd_name(cmd);
+}
+
+/* Arms the timer for a step of step_ms, never past the deadline. */
+static void arm(struct p3s_conn *c, int step_ms)
+{
+    double left = c->t_deadline - p3s_now_ms();
+    double ms = step_ms;
+    c->timer_is_deadline = left <= ms;
+    if (!c->timer_is_deadline) { /* the usual case: one of the engine's common timeouts */
+        const struct p3s_conn_env *env = c->env;
+        const struct timeval *common = step_ms == env->read_timeout_ms      ? env->read_tv
+                                       : step_ms == env->connect_timeout_ms ? env->connect_tv
+                                                                            : NULL;
+        if (common) {
+            evtimer_add(&c->timer, common);
+            return;
+        }
+    }
+    if (c->timer_is_deadline)
+        ms = left > 0 ? left : 0;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((long)ms % 1000 * 1000)};
+    evtimer_add(&c->timer, &tv);
+}
+
+/* Closes the cleartext socket (a bufferevent closes its own). */
+static void close_plain(struct p3s_conn *c)
+{
+    if (c->io_added)
+        event_del(&c->io);
+    c->io_added = 0;
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    free(c->out);
+    c->out = NULL;
+    c->out_len = 0;
+}
+
+static void conn_finish(struct p3s_conn *c)
+{
+    struct p3s_record *rec = c->rec;
+    rec->confirmed = rec->state == P3S_STATE_POP3 && c->sess.confirmed;
+    rec->total_ms = p3s_now_ms() - c->t_start;
+    if (c->bev)
+        bufferevent_free(c->bev);
+    close_plain(c);
+    event_del(&c->timer);
+    p3s_conn_done_cb done = c->done;
+    void *arg = c->done_arg;
+    free(c);
+    done(arg, rec);
+}
+
+/* Sends a last command (QUIT) without waiting for it, on cleartext only: the socket closes
+ * next, and a failure here changes nothing in the record. */
+static void send_last(struct p3s_conn *c, const char *cmd, size_t len)
+{
+    if (!cmd || c->fd < 0 || c->sess.tls || c->out_len)
+        return;
+    (void)!send(c->fd, cmd, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Sends cleartext; what the socket does not take now waits for it to be writable. A failed
+ * send is left to the read side, which sees the reset or the close. */
+static void send_plain(struct p3s_conn *c, const char *p, size_t n)
+{
+    if (!c->out_len) {
+        ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+            return;
+        if (k > 0) {
+            p += k;
+            n -= (size_t)k;
+        }
+        if (!n)
+            return;
+    }
+    c->out = p3s_xrealloc(c->out, c->out_len + n);
+    memcpy(c->out + c->out_len, p, n);
+    c->out_len += n;
+}
+
+static void flush_plain(struct p3s_conn *c)
+{
+    ssize_t k = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (k <= 0)
+        return;
+    c->out_len -= (size_t)k;
+    memmove(c->out, c->out + k, c->out_len);
+}
+
+static void conn_send(struct p3s_conn *c, const char *p, size_t n)
+{
+    if (c->bev)
+        bufferevent_write(c->bev, p, n);
+    else
+        send_plain(c, p, n);
+}
+
+/* What TLS was negotiated, and the certificate. Its name is checked (RFC 7817) only when the
+ * target is a name: scanning an address says nothing of the name clients use. */
+static void record_tls(struct p3s_conn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if (!ssl)
+        return;
+    struct p3s_record *r = c->rec;
+    snprintf(r->tls_version, sizeof r->tls_version, "%s", SSL_get_version(ssl));
+    snprintf(r->tls_cipher, sizeof r->tls_cipher, "%s", SSL_get_cipher_name(ssl));
+    r->tls_cipher_bits = SSL_get_cipher_bits(ssl, NULL);
+    if (!r->cert) {
+        r->cert = p3s_xcalloc(1, sizeof *r->cert);
+        p3s_cert_inspect_ssl(ssl, c->sni ? r->target : NULL, time(NULL), NULL, r->cert);
+    }
+}
+
+/* --ntlm: the CHALLENGE (the answer to the NEGOTIATE) says who the server is. */
+static void record_ntlm(struct p3s_conn *c, const struct p3_event *ev)
+{
+    struct p3s_record *r = c->rec;
+    size_t at;
+    if (!p3_continuation(ev->line.text, ev->line.len, &at)) {
+        r->ntlm_state = P3S_NTLM_REFUSED;
+        return;
+    }
+    if (ev->cmd == P3_CMD_AUTH_NTLM)
+        return; /* "+ ": go on */
+    r->ntlm_state = P3S_NTLM_DECODED;
+    if (!r->ntlm)
+        r->ntlm = p3s_xcalloc(1, sizeof *r->ntlm);
+    int rc = p3ntlm_decode_challenge_b64(ev->line.text + at, ev->line.len - at, r->ntlm);
+    if (rc != P3NTLM_OK || ev->line.truncated)
+        snprintf(r->ntlm_error, sizeof r->ntlm_error, "%s",
+                 rc != P3NTLM_OK ? p3ntlm_strerror(rc) : "challenge line cut at its cap");
+}
+
+static void set_tls_error(struct p3s_conn *c, const char *what)
+{
+    char buf[200];
+    unsigned long e = c->bev ? bufferevent_get_openssl_error(c->bev) : 0;
+    if (e) {
+        char reason[120];
+        ERR_error_string_n(e, reason, sizeof reason);
+        snprintf(buf, sizeof buf, "%s: %s", what, reason);
+    } else {
+        snprintf(buf, sizeof buf, "%s", what);
+    }
+    while (c->bev && bufferevent_get_openssl_error(c->bev))
+        ;
+    free(c->rec->tls_error);
+    c->rec->tls_error = p3s_xstrdup(buf);
+}
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+static int retry_connect(struct p3s_conn *c);
+
+/* A cleartext line after +OK to STLS that the TLS BIO set aside (tlsstrip.h). */
+static void on_stripped(void *arg, const char *line, size_t n)
+{
+    struct p3s_conn *c = arg;
+    c->rec->stls_extra_bytes = 1;
+    p3s_record_add_unsolicited(c->rec, P3_CMD_STLS, 0, line, n);
+}
+
+static void start_tls(struct p3s_conn *c, enum phase phase)
+{
+    SSL *ssl = SSL_new(c->env->ssl_ctx);
+    if (!ssl) {
+        set_tls_error(c, "cannot create a TLS session");
+        conn_finish(c);
+        return;
+    }
+    if (c->sni)
+        SSL_set_tlsext_host_name(ssl, c->rec->target);
+    if (phase == PH_STLS_TLS) { /* cleartext before the ServerHello is recorded, not read as TLS */
+        BIO *bio = p3s_strip_bio_new(c->fd, on_stripped, c);
+        if (!bio) {
+            SSL_free(ssl);
+            set_tls_error(c, "cannot start TLS");
+            conn_finish(c);
+            return;
+        }
+        SSL_set_bio(ssl, bio, bio);
+    }
+    if (c->io_added) /* from here the bufferevent watches the socket */
+        event_del(&c->io);
+    c->io_added = 0;
+    struct bufferevent *tls = bufferevent_openssl_socket_new(
+        c->env->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    if (!tls) { /* libevent has freed the SSL already on this path */
+        set_tls_error(c, "cannot start TLS");
+        conn_finish(c);
+        return;
+    }
+    c->fd = -1;
+    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+    c->bev = tls;
+    c->phase = phase;
+    bufferevent_setcb(tls, on_read, NULL, on_event, c);
+    bufferevent_enable(tls, EV_READ | EV_WRITE);
+    arm(c, c->env->read_timeout_ms);
+}
+
+/* Keeps what the record needs from one event of the core. Runs before the bytes are drained. */
+static void take_event(struct p3s_conn *c, const struct p3_event *ev)
+{
+    struct p3s_record *r = c->rec;
+    switch (ev->type) {
+    case P3_EV_GREETING:
+        p3s_bytes_set(r, &r->greeting, ev->line.text, ev->line.len);
+        r->greeting_truncated = ev->line.truncated;
+        r->service = ev->service;
+        r->state = p3_session_is_pop3(&c->sess) ? P3S_STATE_POP3 : P3S_STATE_OTHER;
+        break;
+    case P3_EV_REPLY:
+        if (ev->cmd == P3_CMD_CAPA) {
+            (ev->tls ? &r->capa_tls : &r->capa)->present = ev->status == P3_ST_OK;
+            struct p3s_bytes *reply = ev->tls && !r->implicit_tls ? &r->capa_tls_reply
+                                                                 : &r->capa_reply;
+            if (ev->resync && reply->p) /* the line taken for the answer was a stray one */
+                p3s_record_add_unsolicited(r, P3_CMD_CAPA, ev->tls, reply->p, reply->n);
+            p3s_bytes_set(r, reply, ev->line.text, ev->line.len);
+        } else if (ev->cmd == P3_CMD_USER) {
+            p3s_bytes_set(r, &r->user_reply, ev->line.text, ev->line.len);
+            r->login_accepted = ev->status == P3_ST_OK ? P3S_YES : P3S_NO;
+        } else if (ev->cmd == P3_CMD_STLS) {
+            p3s_bytes_set(r, &r->stls_reply, ev->line.text, ev->line.len);
+        } else if (ev->cmd == P3_CMD_QUIT) {
+            p3s_bytes_set(r, &r->quit_reply, ev->line.text, ev->line.len);
+        } else if (ev->cmd == P3_CMD_AUTH_NTLM || ev->cmd == P3_CMD_NTLM_NEGOTIATE) {
+            record_ntlm(c, ev);
+        }
+        break;
+    case P3_EV_CAPA_ITEM:
+        p3s_list_add(r, ev->tls ? &r->capa_tls : &r->capa, ev->line.text, ev->line.len);
+        break;
+    case P3_EV_UNSOLICITED:
+        p3s_record_add_unsolicited(r, ev->cmd, ev->tls, ev->line.text, ev->line.len);
+        if (ev->cmd == P3_CMD_STLS && !ev->tls)
+            r->stls_extra_bytes = 1;
+        break;
+    default:
+        break;
+    }
+    if (ev->type == P3_EV_REPLY && c->rtt_ms < 0 && c->t_sent > 0)
+        c->rtt_ms = p3s_now_ms() - c->t_sent;
+    r->capa_bits = c->sess.capa_bits;
+    r->capa_tls_bits = c->sess.capa_tls_bits;
+    if (!r->implicit_tls) {
+        r->stls_advertised = (r->capa_bits & P3_CAPA_STLS) != 0;
+        r->login_advertised =
+            (r->capa_bits & (P3_CAPA_USER | P3_CAPA_SASL_PLAIN | P3_CAPA_SASL_LOGIN)) != 0;
+    }
+}
+
+/* Bytes received so far and not consumed. */
+static size_t pending_input(struct p3s_conn *c)
+{
+    return c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : c->in_len;
+}
+
+/* Takes into the buffer what the socket holds now, without waiting: whatever arrived before a
+ * command goes out cannot answer it (pop3.h rule 1), so it must count as pending. Cleartext
+ * only (a TLS bufferevent reads for itself). An end or error is left to the read handler, made
+ * to run in the next loop pass, as is anything past a full buffer. */
+static void pull_pending(struct p3s_conn *c)
+{
+    if (c->bev || c->fd < 0 || c->kernel_empty)
+        return;
+    size_t before = c->in_len;
+    int ended = 0;
+    while (c->in_len < IN_CAP) {
+        ssize_t k = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, MSG_DONTWAIT);
+        if (k > 0) {
+            c->in_len += (size_t)k;
+            continue;
+        }
+        if (k < 0 && errno == EINTR)
+            continue;
+        ended = !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        break;
+    }
+    /* What was taken (and an end) is handled by the read handler, in the next loop pass. */
+    if (c->io_added && (ended || c->in_len > before))
+        event_active(&c->io, EV_READ, 0);
+}
+
+static void process_stale(struct p3s_conn *c);
+
+/* The settle step of the core: wait, reading; the timer (on_timer) ends it. */
+static void start_settle(struct p3s_conn *c)
+{
+    int ms = c->rtt_ms > 0 ? (int)(2 * c->rtt_ms) : 0;
+    if (ms < SETTLE_MIN_MS)
+        ms = SETTLE_MIN_MS;
+    if (ms > c->env->read_timeout_ms)
+        ms = c->env->read_timeout_ms;
+    c->settling = 1;
+    arm(c, ms);
+}
+
+/* Acts on what the core decided. Returns 0 when the connection goes on, -1 when it ended. */
+static int act(struct p3s_conn *c, const struct p3_event *ev)
+{
+    switch (ev->next) {
+    case P3_NEXT_READ:
+        return 0;
+    case P3_NEXT_SETTLE:
+        start_settle(c);
+        return 0;
+    case P3_NEXT_SEND:
+        pull_pending(c);
+        conn_send(c, ev->send, ev->send_len);
+        p3_session_sent(&c->sess, pending_input(c));
+        c->waiting = ev->send_cmd;
+        c->t_sent = p3s_now_ms();
+        if (c->waiting == P3_CMD_STLS)
+            c->rec->stls_attempted = 1;
+        arm(c, c->env->read_timeout_ms);
+        return 0;
+    case P3_NEXT_STARTTLS:
+        /* Bytes the server sent in cleartext after +OK are recorded, never read as TLS. */
+        pull_pending(c);
+        process_stale(c);
+        if (c->in_len) {
+            c->rec->stls_extra_bytes = 1;
+            c->in_len = 0;
+        }
+        start_tls(c, PH_STLS_TLS);
+        return -1; /* the read loop must stop: the old buffer is gone */
+    case P3_NEXT_FINISH:
+        if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_QUIT)
+            process_stale(c); /* lines past the last answer */
+        send_last(c, ev->send, ev->send_len);
+        conn_finish(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first bytes received and not yet consumed, at most cap of them, contiguous. */
+static const char *peek_input(struct p3s_conn *c, size_t cap, size_t *n)
+{
+    if (!c->bev) {
+        *n = c->in_len < cap ? c->in_len : cap;
+        return c->in;
+    }
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t len = evbuffer_get_length(in);
+    *n = len < cap ? len : cap;
+    return *n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)*n) : "";
+}
+
+static void drain_input(struct p3s_conn *c, size_t n)
+{
+    if (c->bev) {
+        evbuffer_drain(bufferevent_get_input(c->bev), n);
+        return;
+    }
+    c->in_len -= n;
+    memmove(c->in, c->in + n, c->in_len);
+}
+
+/* Lines still buffered when no reply is awaited any more (before TLS, at the end): the core
+ * reports each as unsolicited, and they are recorded. */
+static void process_stale(struct p3s_conn *c)
+{
+    for (;;) {
+        size_t n;
+        const char *buf = peek_input(c, P3_LINE_MAX + 2, &n);
+        struct p3_event ev;
+        size_t used = p3_session_feed(&c->sess, buf, n, &ev);
+        if (!used)
+            return;
+        take_event(c, &ev);
+        drain_input(c, used);
+    }
+}
+
+/* Hands the bytes received to the core, line by line, acting on each decision. Returns -1 when
+ * the connection ended or was handed to TLS (c may be freed), 0 when it waits for more. */
+static int process_input(struct p3s_conn *c)
+{
+    for (;;) {
+        size_t n;
+        const char *buf = peek_input(c, P3_LINE_MAX + 2, &n);
+        struct p3_event ev;
+        size_t used = p3_session_feed(&c->sess, buf, n, &ev);
+        take_event(c, &ev);
+        if (ev.type == P3_EV_NONE && used == 0)
+            return 0;
+        drain_input(c, used);
+        if (act(c, &ev) < 0)
+            return -1;
+    }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    process_input(arg);
+}
+
+static void on_connected(struct p3s_conn *c)
+{
+    if (c->phase == PH_CONNECT) {
+        c->rec->connect_ms = p3s_now_ms() - c->t_start;
+        c->connected_ms = c->t_start + c->rec->connect_ms;
+        if (c->rec->implicit_tls) {
+            start_tls(c, PH_TLS);
+            return;
+        }
+        c->phase = PH_DIALOGUE;
+        arm(c, c->env->read_timeout_ms);
+        return;
+    }
+    record_tls(c);
+    if (c->phase == PH_TLS) {
+        c->phase = PH_DIALOGUE;
+        arm(c, c->env->read_timeout_ms);
+        return;
+    }
+    /* PH_STLS_TLS */
+    c->rec->stls_upgraded = 1;
+    c->phase = PH_DIALOGUE;
+    struct p3_event ev;
+    p3_session_tls_started(&c->sess, &ev);
+    act(c, &ev);
+}
+
+/* The socket ended (EOF, reset, refused) before the dialogue finished. */
+static void on_closed(struct p3s_conn *c, short what, int err)
+{
+    struct p3s_record *r = c->rec;
+    const char *how = (what & BEV_EVENT_EOF) ? "connection closed by the server"
+                      : err                  ? strerror(err)
+                                             : "connection error";
+    switch (c->phase) {
+    case PH_CONNECT:
+        if (err == ECONNREFUSED)
+            p3s_record_set_error(r, P3S_STATE_CLOSED, "connection refused");
+        else if (err == ENETUNREACH || err == EHOSTUNREACH || err == ETIMEDOUT)
+            p3s_record_set_error(r, P3S_STATE_FILTERED, "%s", strerror(err));
+        else
+            p3s_record_set_error(r, P3S_STATE_ERROR, "connect: %s", how);
+        break;
+    case PH_TLS:
+        set_tls_error(c, (what & BEV_EVENT_EOF) ? "TLS handshake: connection closed"
+                                                : "TLS handshake failed");
+        p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "%s", r->tls_error);
+        break;
+    case PH_STLS_TLS:
+        set_tls_error(c, (what & BEV_EVENT_EOF) ? "TLS handshake after STLS: connection closed"
+                                                : "TLS handshake after STLS failed");
+        break;
+    case PH_DIALOGUE:
+        if (c->waiting == P3_CMD_NONE) { /* no complete greeting yet */
+            size_t n;
+            const char *buf = peek_input(c, P3_LINE_MAX, &n);
+            if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF)) {
+                if (n) {
+                    p3s_bytes_set(r, &r->greeting, buf, n);
+                    r->service = p3_classify_greeting(buf, n);
+                }
+                p3s_record_set_error(r, P3S_STATE_ERROR, "%s during the greeting", how);
+            } else if (n == 0 && !r->greeting.p) {
+                p3s_record_set_error(r, P3S_STATE_ERROR, "closed before any greeting");
+            } else {
+                struct p3_event ev;
+                p3_session_eof(&c->sess, buf, n, &ev);
+                take_event(c, &ev);
+                p3s_record_set_error(r, r->state, "closed after an unterminated greeting");
+            }
+        } else if (c->settling) {
+            p3s_record_set_error(r, r->state, "%s after the answer to %s", how,
+                                 cmd_name(c->waiting));
+        } else if (c->waiting == P3_CMD_STLS) {
+            r->tls_error = p3s_xstrdup("connection closed after STLS");
+        } else if (c->waiting != P3_CMD_QUIT) {
+            p3s_record_set_error(r, r->state, "%s while waiting for the answer to %s", how,
+                                 cmd_name(c->waiting));
+        }
+        break;
+    }
+    conn_finish(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct p3s_conn *c = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    if (what & BEV_EVENT_CONNECTED) {
+        on_connected(c);
+        return;
+    }
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        /* Bytes that arrived with the FIN are still to be read. */
+        if (c->phase == PH_DIALOGUE && evbuffer_get_length(bufferevent_get_input(c->bev)) &&
+            process_input(c) < 0)
+            return; /* the dialogue finished on those bytes */
+        on_closed(c, what, (what & BEV_EVENT_ERROR) ? err : 0);
+    }
+}
+
+/* Bytes read from one socket in one callback: a server that never stops sending must not keep
+ * the loop (and every other connection's timers) to itself. */
+#define READ_BUDGET (64 * 1024)
+
+/* What one recv of a cleartext socket gave (k bytes, or -1 and err): 1 read on, 0 the socket is
+ * drained, -1 the connection ended or went to TLS. Bytes are only buffered here; read_plain()
+ * hands them to the core once the socket has nothing more, so that whatever the server sent
+ * before our next command counts as received before it (pop3.h, rule 1) without a system call
+ * of its own. The event is edge-triggered, so reading goes on to EAGAIN: a short read is no
+ * proof of that, because libevent reports a reset that came in with the last bytes as plain
+ * readiness, and no later edge would come for it. An end is acted on after what came before
+ * it was processed. */
+static int take_read(struct p3s_conn *c, ssize_t k, int err)
+{
+    if (k > 0) {
+        c->heard = 1; /* it speaks: no TLS detection */
+        c->in_len += (size_t)k;
+        return 1;
+    }
+    if (k < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+        return 0;
+    if (k < 0 && err == EINTR)
+        return 1;
+    if (c->in_len && process_input(c) < 0)
+        return -1; /* the dialogue finished on those bytes */
+    on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
+    return -1;
+}
+
+/* Reads until the socket has nothing more (or the buffer is full), then hands what came to the
+ * core; past the budget, the event is made active again to go on in the next loop pass. While
+ * the core acts on bytes read up to EAGAIN the socket is known empty (kernel_empty): a command
+ * sent then needs no look for more first (pull_pending). */
+static void read_plain(struct p3s_conn *c)
+{
+    size_t budget = READ_BUDGET;
+    for (;;) {
+        size_t want = IN_CAP - c->in_len;
+        if (want > budget)
+            want = budget;
+        if (want == 0) { /* full buffer or budget spent: let the core consume first */
+            if (process_input(c) < 0)
+                return;
+            if (budget == 0) {
+                event_active(&c->io, EV_READ, 0);
+                return;
+            }
+            continue;
+        }
+        ssize_t k = recv(c->fd, c->in + c->in_len, want, 0);
+        int r = take_read(c, k, k < 0 ? errno : 0);
+        if (r < 0)
+            return;
+        if (r == 0) {
+            c->kernel_empty = 1;
+            if (process_input(c) == 0)
+                c->kernel_empty = 0;
+            return;
+        }
+        if (k > 0)
+            budget -= (size_t)k;
+    }
+}
+
+/* The first event of a cleartext connect. WRITE alone means it connected: every libevent
+ * backend reports an error or hang-up as READ and WRITE together. With READ, the first recv
+ * tells: bytes or an end mean it connected, and an error other than a reset is the connect's
+ * own, the one SO_ERROR would give (a reset means it did connect, then the server reset it).
+ * Either way one system call, where asking SO_ERROR and then reading took two. Returns as
+ * take_read(). */
+static int connect_done_plain(struct p3s_conn *c, short what)
+{
+    if (!(what & EV_READ)) {
+        on_connected(c);
+        return 0;
+    }
+    ssize_t k = recv(c->fd, c->in, IN_CAP, 0);
+    int err = k < 0 ? errno : 0;
+    if (k < 0 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNRESET &&
+        err != EPIPE) {
+        on_closed(c, BEV_EVENT_ERROR, err);
+        return -1;
+    }
+    on_connected(c);
+    return take_read(c, k, err);
+}
+
+/* The first event of an implicit-TLS connect: the bufferevent takes the socket from here, so
+ * the error is asked for (only when READ says there may be one) rather than read. */
+static void connect_done_tls(struct p3s_conn *c, short what)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if ((what & EV_READ) && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err && err != ECONNRESET && err != EPIPE) { /* a reset: it did connect */
+        on_closed(c, BEV_EVENT_ERROR, err);
+        return;
+    }
+    on_connected(c);
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    struct p3s_conn *c = arg;
+    if (c->phase == PH_CONNECT) {
+        if (c->rec->implicit_tls) {
+            connect_done_tls(c, what);
+            return;
+        }
+        if (connect_done_plain(c, what) <= 0)
+            return;
+    } else if ((what & EV_WRITE) && c->out_len) {
+        flush_plain(c);
+    }
+    if (what & EV_READ)
+        read_plain(c);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct p3s_conn *c = arg;
+    struct p3s_record *r = c->rec;
+    const struct p3s_conn_env *cfg = c->env;
+    char limit[64];
+    if (c->settling && c->phase == PH_DIALOGUE) { /* the settle step is over */
+        c->settling = 0;
+        if (!c->timer_is_deadline) {
+            struct p3_event ev;
+            p3_session_settled(&c->sess, &ev);
+            act(c, &ev);
+            return;
+        }
+        p3s_record_set_error(r, r->state, "deadline of %d ms reached after the answer to %s",
+                             cfg->deadline_ms, cmd_name(c->waiting));
+        conn_finish(c);
+        return;
+    }
+    if (c->timer_is_deadline)
+        snprintf(limit, sizeof limit, "deadline of %d ms", cfg->deadline_ms);
+    else
+        snprintf(limit, sizeof limit, "%d ms",
+                 c->phase == PH_CONNECT ? cfg->connect_timeout_ms : cfg->read_timeout_ms);
+    switch (c->phase) {
+    case PH_CONNECT:
+        if (retry_connect(c) == 0)
+            return;
+        p3s_record_set_error(r, P3S_STATE_FILTERED, "no answer to connect within %s", limit);
+        break;
+    case PH_TLS:
+        r->tls_error = p3s_xstrdup("TLS handshake timed out");
+        p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "TLS handshake timed out (%s)", limit);
+        break;
+    case PH_STLS_TLS:
+        r->tls_error = p3s_xstrdup("TLS handshake after STLS timed out");
+        p3s_record_set_error(r, r->state, "TLS handshake after STLS timed out (%s)", limit);
+        break;
+    case PH_DIALOGUE:
+        if (c->waiting == P3_CMD_NONE) {
+            size_t n;
+            const char *buf = peek_input(c, P3_LINE_MAX, &n);
+            if (n) {
+                p3s_bytes_set(r, &r->greeting, buf, n);
+                r->service = p3_classify_greeting(r->greeting.p, r->greeting.n);
+            }
+            p3s_record_set_error(r, P3S_STATE_TIMEOUT, "no complete greeting within %s", limit);
+        } else if (c->waiting != P3_CMD_QUIT) {
+            p3s_record_set_error(r, r->state, "no answer to %s within %s", cmd_name(c->waiting),
+                                 limit);
+        }
+        break;
+    }
+    conn_finish(c);
+}
+
+/* Opens the socket and starts the non-blocking connect. Returns 0 when it runs, 1 when it
+ * ended at once (c is gone: its record went to the callback), -1 with errno when no socket could
+ * be made (out of descriptors: the caller keeps the job and retries later). */
+static int open_and_connect(struct p3s_conn *c)
+{
+    int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    c->fd = fd;
+    c->phase = PH_CONNECT;
+    arm(c, c->env->connect_timeout_ms);
+    if (connect(fd, (struct sockaddr *)&c->addr, c->addrlen) < 0 && errno != EINPROGRESS) {
+        on_closed(c, BEV_EVENT_ERROR, errno);
+        return 1;
+    }
+    /* Registered once for the socket's life: edges say when to connect-check, read or send. */
+    event_assign(&c->io, c->env->base, fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET, on_io, c);
+    if (event_add(&c->io, NULL) < 0) {
+        on_closed(c, BEV_EVENT_ERROR, ENOMEM);
+        return 1;
+    }
+    c->io_added = 1;
+    return 0;
+}
+
+/* A connect that timed out is tried again (--retries) while the deadline allows. Returns 0 when
+ * the connection goes on (or ended on its own), -1 when it is not retried. */
+static int retry_connect(struct p3s_conn *c)
+{
+    if (c->retries_left <= 0 || p3s_now_ms() >= c->t_deadline)
+        return -1;
+    c->retries_left--;
+    close_plain(c);
+    return open_and_connect(c) < 0 ? -1 : 0;
+}
+
+/* "p3s" and 48 random bits in 12 hex digits: a user name no server has, new per target. */
+static void probe_user_name(char out[static 16], uint64_t rnd)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "p3s", 3);
+    for (int i = 0; i < 12; i++)
+        out[3 + i] = hex[(rnd >> (44 - 4 * i)) & 15];
+    out[15] = '\0';
+}
+
+int p3s_conn_start(const struct p3s_conn_env *env, const struct p3s_conn_job *job,
+                   p3s_conn_done_cb done, void *arg, struct p3s_conn **out)
+{
+    if (job->addrlen > sizeof(struct sockaddr_storage)) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct p3s_conn *c = p3s_xcalloc(1, sizeof *c);
+    c->env = env;
+    c->done = done;
+    c->done_arg = arg;
+    memcpy(&c->addr, job->addr, job->addrlen);
+    c->addrlen = job->addrlen;
+    uint16_t port = ntohs(c->addr.ss_family == AF_INET6
+                              ? ((struct sockaddr_in6 *)&c->addr)->sin6_port
+                              : ((struct sockaddr_in *)&c->addr)->sin_port);
+    c->rec = p3s_record_new(job->target, job->ip, port, job->tls);
+    c->sni = job->sni;
+    c->retries_left = env->retries;
+    c->t_start = p3s_now_ms();
+    c->t_deadline = c->t_start + env->deadline_ms;
+    c->rtt_ms = -1;
+    c->fd = -1;
+    evtimer_assign(&c->timer, env->base, on_timer, c);
+    event_priority_set(&c->timer, 0); /* a deadline goes before any I/O (p3s_engine_base_new) */
+    probe_user_name(c->rec->probe_user, job->rnd);
+    unsigned opts = (job->tls ? P3_OPT_IMPLICIT_TLS : 0) | env->dialogue;
+    p3_session_init(&c->sess, opts, c->rec->probe_user);
+    *out = c;
+    int rc = open_and_connect(c);
+    if (rc > 0) { /* refused at once: its record went to the callback */
+        *out = NULL;
+        return 0;
+    }
+    if (rc < 0) {
+        int err = errno;
+        if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+            /* Not this target's fault: the caller keeps the job, to start it later. */
+            event_del(&c->timer);
+            p3s_record_free(c->rec);
+            free(c);
+            *out = NULL;
+            errno = err;
+            return -1;
+        }
+        p3s_record_set_error(c->rec, P3S_STATE_ERROR, "cannot connect: %s", strerror(err));
+        *out = NULL;
+        conn_finish(c);
+    }
+    return 0;
+}
+
+void p3s_conn_end_for_tls(struct p3s_conn *c)
+{
+    p3s_record_set_error(c->rec, P3S_STATE_TIMEOUT, "no greeting; the port speaks TLS");
+    conn_finish(c);
+}
+
+void p3s_conn_abort(struct p3s_conn *c)
+{
+    struct p3s_record *r = c->rec;
+    if (r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER)
+        p3s_record_set_error(r, r->state, "scan interrupted");
+    else
+        p3s_record_set_error(r, P3S_STATE_ERROR, "scan interrupted");
+    conn_finish(c);
+}
+
+double p3s_conn_connected_ms(const struct p3s_conn *c)
+{
+    return c->connected_ms;
+}
+
+int p3s_conn_heard(const struct p3s_conn *c)
+{
+    return c->heard;
+}

@@ -1,0 +1,60 @@
+/* conn.h — one connection of the engine: the POP3 dialogue with one address and port, ended by
+ * exactly one record handed to a callback (see conn.c). The engine (engine.c) starts them and
+ * keeps them in slots; a connection knows nothing of the engine but what env and its callback
+ * give it.
+ */
+#ifndef POP3SCAN_CONN_H
+#define POP3SCAN_CONN_H
+
+#include <openssl/ssl.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct timeval;
+struct p3s_conn;
+struct p3s_record;
+
+/* What the connections of one engine share; owned by the engine, alive as long as they are. */
+struct p3s_conn_env {
+    struct event_base *base;
+    SSL_CTX *ssl_ctx;
+    int connect_timeout_ms, read_timeout_ms, deadline_ms;
+    int retries;
+    const struct timeval *read_tv, *connect_tv; /* common timeouts of those two durations */
+    unsigned dialogue;   /* P3_OPT_USER_PROBE, P3_OPT_STLS, P3_OPT_NTLM (lib/pop3/pop3.h) */
+};
+
+/* The one thing to scan. Copied: nothing here must outlive p3s_conn_start(). */
+struct p3s_conn_job {
+    const char *target;              /* the record's target */
+    const char *ip;                  /* the address as text, for the record */
+    const struct sockaddr *addr;     /* the address and port to connect to */
+    socklen_t addrlen;
+    int tls;                         /* implicit TLS */
+    int sni;                         /* target is a name: send it as SNI, check the certificate */
+    uint64_t rnd;                    /* randomness for the probe's user name */
+};
+
+/* The connection ended: rec is the caller's now. */
+typedef void (*p3s_conn_done_cb)(void *arg, struct p3s_record *rec);
+
+/* The shortest settle wait (lib/pop3/pop3.h rule 2; conn.c says how long it is). */
+#define P3S_SETTLE_MIN_MS 100
+
+/* Opens the connection and starts the dialogue. Returns 0 and sets *out (NULL when it ended at
+ * once — a refused connect — and done was called already), or -1 with errno when no socket could
+ * be made (EMFILE, ENFILE, ENOBUFS, ENOMEM: the caller keeps the job for later; done is not
+ * called). */
+int p3s_conn_start(const struct p3s_conn_env *env, const struct p3s_conn_job *job,
+                   p3s_conn_done_cb done, void *arg, struct p3s_conn **out);
+/* Ends the connection now with its record marked "scan interrupted" (done is called). */
+void p3s_conn_abort(struct p3s_conn *c);
+/* Ends the connection now: TLS detection found TLS on its port (done is called). */
+void p3s_conn_end_for_tls(struct p3s_conn *c);
+/* When the TCP connect completed (monotonic ms), 0 before. */
+double p3s_conn_connected_ms(const struct p3s_conn *c);
+/* Whether the server sent a byte in cleartext. */
+int p3s_conn_heard(const struct p3s_conn *c);
+
+#endif
