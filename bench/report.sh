@@ -93,7 +93,7 @@ for i in $(seq "$runs"); do
     -p "$port" "$cidr"
 done
 # once more with the JSONL kept: the check of the records, and the input of pop3scan report
-"$bin" -c "$conc" -f jsonl -o "$dir/scan.jsonl" -p "$port" "$cidr" >/dev/null
+"$bin" -c "$conc" -f jsonl -o "$dir/scan.jsonl" -p "$port" "$cidr" >/dev/null 2>&1
 records=$(wc -l <"$dir/scan.jsonl")
 pop3=$(grep -c '"state":"pop3"' "$dir/scan.jsonl" || true)
 [ "$records" -eq "$n_targets" ] && [ "$pop3" -eq "$n_targets" ] ||
