@@ -26,9 +26,10 @@ struct p3s_report *p3s_report_new(void)
     p3s_pool_init(&r->str);
     p3s_pool_init(&r->detail);
     p3s_pool_init(&r->fsets);
-    static const char NOTE[] = "[left out: this report already holds 48 MiB of distinct server "
-                               "text; the JSONL record has it]";
+    static const char NOTE[] = "[left out: this report already holds all the distinct server "
+                               "text it keeps; the JSONL record has it]";
     r->left_out_id = p3s_pool_add(&r->str, NOTE, sizeof NOTE - 1);
+    r->budget = P3S_RP_BUDGET;
     return r;
 }
 
@@ -65,7 +66,7 @@ const char *p3s_rp_str(const struct p3s_report *r, uint32_t id, size_t *n)
 
 static int over_budget(const struct p3s_report *r)
 {
-    return r->str.len + r->detail.len > P3S_RP_BUDGET;
+    return r->str.len + r->detail.len > r->budget;
 }
 
 /* Interns the display form of n bytes of server text. */

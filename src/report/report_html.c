@@ -123,10 +123,10 @@ static void summary(struct out *o, const struct p3s_report *r)
     p3s_rbuf_puts(&o->b, "</ul>\n");
     if (r->left_out)
         p3s_rbuf_printf(&o->b,
-                        "<p class=\"warn\">%zu server strings or records were left out of this "
-                        "page to keep it small: it holds at most 48 MiB of distinct server "
-                        "text. The JSONL has everything.</p>\n",
-                        r->left_out);
+                        "<p class=\"warn\" id=\"left-out\">%zu server strings or records were "
+                        "left out of this page to keep it small: it holds at most %zu MiB of "
+                        "distinct server text. The JSONL has everything.</p>\n",
+                        r->left_out, r->budget >> 20);
     p3s_rbuf_puts(&o->b, "</section>\n");
 }
 

@@ -96,6 +96,7 @@ struct p3s_report {
     size_t with_cert;
     struct p3s_idmap change_kinds; /* kind -> changes */
     size_t left_out;               /* strings or details replaced by the budget's note */
+    size_t budget;                 /* P3S_RP_BUDGET; smaller in the unit tests */
 
     struct p3s_rbuf tmp, tmp2; /* scratch for the model */
     uint32_t left_out_id;      /* the note that replaces them */

@@ -437,6 +437,36 @@ static void test_history_and_changes(void **state)
     p3s_report_free(r);
 }
 
+static void test_the_budget_bounds_what_is_kept(void **state)
+{
+    (void)state;
+    struct p3s_report *r = p3s_report_new();
+    r->budget = 1 << 20; /* 1 MiB instead of 48 */
+    char line[8192], err[256], pad[4001];
+    memset(pad, 'x', 4000);
+    pad[4000] = '\0';
+    for (int i = 0; i < 400; i++) { /* 400 different greetings of 4 KiB: 1.6 MiB */
+        int n = snprintf(line, sizeof line,
+                         "{\"schema\":\"pop3scan/record/1\",\"target\":\"127.0.0.%d\","
+                         "\"ip\":\"127.0.0.%d\",\"port\":110,\"transport\":\"plain\","
+                         "\"state\":\"pop3\",\"greeting\":\"+OK %04d %s\",\"findings\":[]}",
+                         i % 256, i % 256, i, pad);
+        assert_int_equal(p3s_report_add_text(r, P3S_REPORT_RECORD, line, (size_t)n, err,
+                                             sizeof err),
+                         0);
+    }
+    assert_int_equal(p3s_report_records(r), 400);
+    assert_true(r->left_out > 100);                     /* later greetings were left out */
+    assert_true(r->str.len + r->detail.len < 2u << 20); /* and memory stayed near the budget */
+    assert_int_equal(r->recs[399].greeting, r->left_out_id);
+    assert_int_not_equal(r->recs[0].greeting, r->left_out_id);
+    size_t len;
+    char *doc = write_doc(r, 0, &len);
+    assert_non_null(strstr(doc, "id=\"left-out\""));
+    free(doc);
+    p3s_report_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_html_holds_no_server_markup),
         cmocka_unit_test(test_markdown_holds_no_server_markup),
         cmocka_unit_test(test_history_and_changes),
+        cmocka_unit_test(test_the_budget_bounds_what_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
