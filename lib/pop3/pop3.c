@@ -416,6 +416,8 @@ static void on_ntlm_reply(struct p3_session *s, struct p3_event *ev, enum p3_cmd
     ev->cmd = cmd;
     int more = p3_continuation(ev->line.text, ev->line.len, &at);
     ev->status = more ? P3_ST_OTHER : p3_reply_status(ev->line.text, ev->line.len);
+    ev->continuation = more;
+    ev->payload = more ? at : 0;
     if (cmd == P3_CMD_AUTH_NTLM && more) {
         s->step = STEP_NTLM_NEGOTIATE;
         set_send(s, ev, P3_NEXT_SEND, P3_CMD_NTLM_NEGOTIATE);

@@ -181,6 +181,9 @@ struct p3_event {
     struct p3_line line;
     int tls;      /* the line came over TLS */
     int overflow; /* a multi-line answer passed its caps */
+    int continuation; /* a REPLY of the NTLM exchange is a SASL continuation ("+ ..."): its
+                         payload (the base64 CHALLENGE) starts at line.text + payload */
+    size_t payload;
     int resync;   /* this REPLY is the real answer to cmd: the line taken for it before was a
                      stray one (a status line where the CAPA list should start) */
     enum p3_next next;

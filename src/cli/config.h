@@ -5,17 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "output.h"
 #include "targets.h"
 
-struct p3s_output_spec {
-    const char *format; /* a module name: text, jsonl, csv, nuclei */
-    const char *path;   /* "-" for standard output */
-};
 
 /* Which records an output shows. */
 enum p3s_show { P3S_SHOW_DEFAULT = -1, P3S_SHOW_ALL = 0, P3S_SHOW_OPEN = 1 };
 
-#define P3S_MAX_OUTPUTS 8
 #define P3S_FAIL_ON_CRITICAL 4 /* --fail-on critical: above every severity a finding has */
 #define P3S_MAX_LISTS 64 /* -iL, --exclude, --exclude-file given at most this often each */
 

@@ -250,7 +250,9 @@ int main(int argc, char **argv)
     struct p3s_output outs[P3S_MAX_DESTS], meta;
     size_t nouts = 0;
     int got = first_target(&cfg, &sum);
-    rc = got > 0 ? p3s_outputs_open(&cfg, outs, &nouts, &meta) : 2;
+    struct p3s_output_request req = {cfg.outputs, cfg.noutputs, cfg.meta_path, cfg.resuming,
+                                     cfg.quiet};
+    rc = got > 0 ? p3s_outputs_open(&req, outs, &nouts, &meta) : 2;
     if (rc == 0 && (rc = p3s_cli_save_new_resume(&cfg)) != 0) {
         p3s_outputs_close(outs, nouts, P3S_KEEP_NONE);
         p3s_outputs_close(&meta, 1, P3S_KEEP_NONE);

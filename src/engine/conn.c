@@ -203,11 +203,11 @@ static void record_tls(struct p3s_conn *c)
 static void record_ntlm(struct p3s_conn *c, const struct p3_event *ev)
 {
     struct p3s_record *r = c->rec;
-    size_t at;
-    if (!p3_continuation(ev->line.text, ev->line.len, &at)) {
+    if (!ev->continuation) {
         r->ntlm_state = P3S_NTLM_REFUSED;
         return;
     }
+    size_t at = ev->payload;
     if (ev->cmd == P3_CMD_AUTH_NTLM)
         return; /* "+ ": go on */
     r->ntlm_state = P3S_NTLM_DECODED;
@@ -514,6 +514,20 @@ static void on_connected(struct p3s_conn *c)
     act(c, &ev);
 }
 
+/* What came of a greeting that never ended (a close, a reset, a timeout): the core judges the
+ * bytes (p3_session_eof) and the record keeps them. Returns how many there were. */
+static size_t take_partial_greeting(struct p3s_conn *c)
+{
+    size_t n;
+    const char *buf = peek_input(c, P3_LINE_MAX + 1, &n);
+    if (n) {
+        struct p3_event ev;
+        p3_session_eof(&c->sess, buf, n, &ev);
+        take_event(c, &ev);
+    }
+    return n;
+}
+
 /* The socket ended (EOF, reset, refused) before the dialogue finished. */
 static void on_closed(struct p3s_conn *c, short what, int err)
 {
@@ -541,22 +555,13 @@ static void on_closed(struct p3s_conn *c, short what, int err)
         break;
     case PH_DIALOGUE:
         if (c->waiting == P3_CMD_NONE) { /* no complete greeting yet */
-            size_t n;
-            const char *buf = peek_input(c, P3_LINE_MAX, &n);
-            if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF)) {
-                if (n) {
-                    p3s_bytes_set(r, &r->greeting, buf, n);
-                    r->service = p3_classify_greeting(buf, n);
-                }
+            size_t n = take_partial_greeting(c);
+            if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF))
                 p3s_record_set_error(r, P3S_STATE_ERROR, "%s during the greeting", how);
-            } else if (n == 0 && !r->greeting.p) {
+            else if (n == 0 && !r->greeting.p)
                 p3s_record_set_error(r, P3S_STATE_ERROR, "closed before any greeting");
-            } else {
-                struct p3_event ev;
-                p3_session_eof(&c->sess, buf, n, &ev);
-                take_event(c, &ev);
+            else
                 p3s_record_set_error(r, r->state, "closed after an unterminated greeting");
-            }
         } else if (c->settling) {
             p3s_record_set_error(r, r->state, "%s after the answer to %s", how,
                                  cmd_name(c->waiting));
@@ -751,12 +756,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         break;
     case PH_DIALOGUE:
         if (c->waiting == P3_CMD_NONE) {
-            size_t n;
-            const char *buf = peek_input(c, P3_LINE_MAX, &n);
-            if (n) {
-                p3s_bytes_set(r, &r->greeting, buf, n);
-                r->service = p3_classify_greeting(r->greeting.p, r->greeting.n);
-            }
+            take_partial_greeting(c);
             p3s_record_set_error(r, P3S_STATE_TIMEOUT, "no complete greeting within %s", limit);
         } else if (c->waiting != P3_CMD_QUIT) {
             p3s_record_set_error(r, r->state, "no answer to %s within %s", cmd_name(c->waiting),

@@ -261,11 +261,11 @@ static void discard(struct p3s_output *o)
 /* The text report on the terminal (as nmap prints its report while -oX writes a file): when
  * standard output is a terminal that no output writes to already ("-", or the terminal by
  * another name such as /dev/stdout), and not -q. */
-static int wants_terminal_report(const struct p3s_config *cfg, const struct plan *plans,
+static int wants_terminal_report(const struct p3s_output_request *req, const struct plan *plans,
                                  size_t n)
 {
     struct stat st;
-    if (cfg->quiet || !isatty(STDOUT_FILENO) || fstat(STDOUT_FILENO, &st) < 0)
+    if (req->quiet || !isatty(STDOUT_FILENO) || fstat(STDOUT_FILENO, &st) < 0)
         return 0;
     struct dest_id tty = {.exists = 1, .dev = st.st_dev, .ino = st.st_ino};
     for (size_t i = 0; i < n; i++)
@@ -274,30 +274,30 @@ static int wants_terminal_report(const struct p3s_config *cfg, const struct plan
     return 1;
 }
 
-int p3s_outputs_open(const struct p3s_config *cfg, struct p3s_output *outs, size_t *n,
+int p3s_outputs_open(const struct p3s_output_request *req, struct p3s_output *outs, size_t *n,
                      struct p3s_output *meta)
 {
     struct plan plans[P3S_MAX_DESTS];
     size_t np = 0;
     memset(plans, 0, sizeof plans);
     *n = 0;
-    for (size_t i = 0; i < cfg->noutputs; i++) {
+    for (size_t i = 0; i < req->n; i++) {
         struct p3s_output *o = &outs[(*n)++];
         memset(o, 0, sizeof *o);
-        o->module = p3s_output_find(cfg->outputs[i].format);
-        o->name = cfg->outputs[i].path;
+        o->module = p3s_output_find(req->specs[i].format);
+        o->name = req->specs[i].path;
         plans[np++] = (struct plan){.o = o, .label = o->module->name};
     }
     if (meta) {
         memset(meta, 0, sizeof *meta);
-        if (cfg->meta_path) {
-            meta->name = cfg->meta_path;
+        if (req->meta_path) {
+            meta->name = req->meta_path;
             plans[np++] = (struct plan){.o = meta, .label = "--meta"};
         }
     }
     int rc = 0;
     for (size_t i = 0; i < np && rc == 0; i++)
-        rc = plan_one(&plans[i], cfg->resuming && plans[i].o != meta);
+        rc = plan_one(&plans[i], req->resuming && plans[i].o != meta);
     if (rc == 0)
         rc = check_distinct(plans, np);
     struct stat out;
@@ -306,7 +306,7 @@ int p3s_outputs_open(const struct p3s_config *cfg, struct p3s_output *outs, size
         for (size_t i = 0; i < np; i++)
             plans[i].o->on_stdout = same_dest(&plans[i].id, &id);
     }
-    if (rc == 0 && wants_terminal_report(cfg, plans, np)) {
+    if (rc == 0 && wants_terminal_report(req, plans, np)) {
         struct p3s_output *o = &outs[(*n)++];
         memset(o, 0, sizeof *o);
         o->module = &p3s_output_text;

@@ -18,7 +18,6 @@
 
 #include <stddef.h>
 
-#include "config.h"
 #include "output.h"
 
 /* Room for every -o, the terminal report and --meta. */
@@ -28,7 +27,17 @@
  * writes to standard output, unless -q), filling outs and *n. meta, when cfg->meta_path is set,
  * is opened as a destination too (module NULL). Returns 0, or 2 after saying why on stderr;
  * on 2 nothing was created or truncated. */
-int p3s_outputs_open(const struct p3s_config *cfg, struct p3s_output *outs, size_t *n,
+/* What to open: the outputs named, the --meta file (NULL: none), whether a --resume run goes on
+ * (its files are appended to), and -q (no text report added on the terminal). */
+struct p3s_output_request {
+    const struct p3s_output_spec *specs;
+    size_t n;
+    const char *meta_path;
+    int resuming;
+    int quiet;
+};
+
+int p3s_outputs_open(const struct p3s_output_request *req, struct p3s_output *outs, size_t *n,
                      struct p3s_output *meta);
 
 /* Records that writing to o failed with errno err (0: unknown) and says so once. */

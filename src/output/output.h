@@ -37,6 +37,13 @@ struct p3s_summary {
 
 struct p3s_output;
 
+/* An output as the command line names it (-o [FORMAT:]FILE). */
+struct p3s_output_spec {
+    const char *format; /* a module name: text, jsonl, csv, nuclei */
+    const char *path;   /* "-" for standard output */
+};
+#define P3S_MAX_OUTPUTS 8
+
 struct p3s_output_module {
     const char *name;
     int (*begin)(struct p3s_output *o);

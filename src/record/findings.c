@@ -234,3 +234,12 @@ const struct p3s_finding *p3s_record_finding(const struct p3s_record *r, const c
             return &r->findings[i];
     return NULL;
 }
+
+int p3s_record_max_severity(const struct p3s_record *r)
+{
+    int max = -1;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if ((int)r->findings[i].def->severity > max)
+            max = (int)r->findings[i].def->severity;
+    return max;
+}

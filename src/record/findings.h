@@ -34,4 +34,7 @@ extern const struct p3s_finding_def *const P3S_FINDINGS[];
 void p3s_findings_evaluate(struct p3s_record *r);
 const struct p3s_finding *p3s_record_finding(const struct p3s_record *r, const char *id);
 
+/* Highest severity among the record's findings, or -1 when it has none. */
+int p3s_record_max_severity(const struct p3s_record *r);
+
 #endif

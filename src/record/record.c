@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "findings.h"
 #include "util.h"
 
 struct p3s_record_block {
@@ -181,14 +180,6 @@ int p3s_severity_parse(const char *s, enum p3s_severity *out)
     return -1;
 }
 
-int p3s_record_max_severity(const struct p3s_record *r)
-{
-    int max = -1;
-    for (size_t i = 0; i < r->nfindings; i++)
-        if ((int)r->findings[i].def->severity > max)
-            max = (int)r->findings[i].def->severity;
-    return max;
-}
 
 int p3s_record_answered(const struct p3s_record *r)
 {

@@ -182,8 +182,6 @@ void p3s_record_set_error(struct p3s_record *r, enum p3s_state st, const char *f
 const char *p3s_state_name(enum p3s_state st);
 const char *p3s_severity_name(enum p3s_severity sev);
 int p3s_severity_parse(const char *s, enum p3s_severity *out);
-/* Highest severity among the record's findings, or -1 when it has none. */
-int p3s_record_max_severity(const struct p3s_record *r);
 /* Whether a service answered on the port (what --open shows): POP3 or another service, any
  * bytes received, or a TLS handshake that failed on an answer rather than a timeout. */
 int p3s_record_answered(const struct p3s_record *r);

@@ -1,6 +1,6 @@
 /* targetfile.c — see targetfile.h. Each file has one block of TFILE_BLOCK bytes; a line is
  * copied out of it into the file's text buffer, or skipped and reported when longer than
- * P3S_TGEN_LINE_MAX. */
+ * P3S_TFILE_LINE_MAX. */
 #include "targetfile.h"
 
 #include <ctype.h>
@@ -89,7 +89,7 @@ static int tfile_raw_line(struct p3s_tfile *s, size_t *lenp)
         }
         char *start = s->buf + s->pos, *nl = memchr(start, '\n', s->len - s->pos);
         size_t chunk = nl ? (size_t)(nl - start) : s->len - s->pos;
-        if (n + chunk <= P3S_TGEN_LINE_MAX + 1)
+        if (n + chunk <= P3S_TFILE_LINE_MAX + 1)
             memcpy(s->text + n, start, chunk);
         else
             toolong = 1;
@@ -104,7 +104,7 @@ static int tfile_raw_line(struct p3s_tfile *s, size_t *lenp)
     s->line++;
     if (n && s->text[n - 1] == '\r')
         n--;
-    *lenp = toolong || n > P3S_TGEN_LINE_MAX ? SIZE_MAX : n;
+    *lenp = toolong || n > P3S_TFILE_LINE_MAX ? SIZE_MAX : n;
     return 1;
 }
 
@@ -148,7 +148,7 @@ int p3s_tfile_next(struct p3s_tfile *s, char **expr, char *err, size_t errsz)
         }
         if (len == SIZE_MAX) {
             snprintf(err, errsz, "%s:%lu: line longer than %u bytes", s->name, s->line,
-                     P3S_TGEN_LINE_MAX);
+                     P3S_TFILE_LINE_MAX);
             return -1;
         }
         if (memchr(s->text, '\0', len)) {

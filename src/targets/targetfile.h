@@ -8,7 +8,9 @@
 
 #include <stddef.h>
 
-#include "targetgen.h"
+/* Longest line read, terminator excluded; a longer one is an error of its own. */
+#define P3S_TFILE_LINE_MAX 4096u
+
 
 struct p3s_tfile {
     int fd, is_stdin;
@@ -17,7 +19,7 @@ struct p3s_tfile {
     char *buf;          /* one block, allocated on first read */
     size_t pos, len;
     int eof;
-    char text[P3S_TGEN_LINE_MAX + 2]; /* the line, room for a CR and the NUL */
+    char text[P3S_TFILE_LINE_MAX + 2]; /* the line, room for a CR and the NUL */
 };
 
 /* Opens path ("-": standard input) and reads its first block. Returns 0, or -1 with err set;

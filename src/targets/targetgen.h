@@ -54,11 +54,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "targetfile.h"
 #include "targets.h"
 
 #define P3S_TGEN_SEEN_MAX 1000000u       /* single targets remembered from files */
 #define P3S_TGEN_FILE_RANGES_MAX 65536u  /* merged intervals remembered from files */
-#define P3S_TGEN_LINE_MAX 4096u          /* longest file line, terminator excluded */
+#define P3S_TGEN_LINE_MAX P3S_TFILE_LINE_MAX /* longest file line, terminator excluded */
 #define P3S_TGEN_V6_CAP_DEFAULT 16u
 #define P3S_TGEN_V6_CAP_MAX 32u
 
