@@ -805,6 +805,31 @@ double p3s_rp_elapsed_ms(const struct p3s_report *r)
     return -1;
 }
 
+static const struct p3s_report *pairs_report;
+static int pairs_by_count;
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+    const struct p3s_rp_pair *a = pa, *b = pb;
+    if (pairs_by_count && a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(p3s_rp_str(pairs_report, a->key, NULL), p3s_rp_str(pairs_report, b->key, NULL));
+}
+
+struct p3s_rp_pair *p3s_rp_pairs(const struct p3s_report *r, const struct p3s_idmap *m,
+                                 int by_count, size_t *n)
+{
+    struct p3s_rp_pair *pairs = p3s_xcalloc(m->n ? m->n : 1, sizeof *pairs);
+    *n = 0;
+    for (uint32_t i = 0; i < m->cap; i++)
+        if (m->keys[i])
+            pairs[(*n)++] = (struct p3s_rp_pair){m->keys[i] - 1, m->vals[i]};
+    pairs_report = r;
+    pairs_by_count = by_count;
+    qsort(pairs, *n, sizeof *pairs, cmp_pair);
+    return pairs;
+}
+
 const char *p3s_rp_pconf_name(int pconf)
 {
     static const char *const NAMES[] = {"", "guess", "likely", "certain"};

@@ -179,15 +179,14 @@ static void changes(struct out *o, const struct p3s_report *r)
     }
     p3s_rbuf_printf(&o->b, "<p><span id=\"n-changes\" data-count=\"%zu\">%zu</span> change%s:",
                     r->nchanges, r->nchanges, r->nchanges == 1 ? "" : "s");
-    const char *sep = " ";
-    for (uint32_t i = 0; i < r->change_kinds.cap; i++) {
-        if (!r->change_kinds.keys[i])
-            continue;
-        p3s_rbuf_puts(&o->b, sep);
-        esc_str(o, r, r->change_kinds.keys[i] - 1);
-        p3s_rbuf_printf(&o->b, " %u", r->change_kinds.vals[i]);
-        sep = ", ";
+    size_t nk;
+    struct p3s_rp_pair *kinds = p3s_rp_pairs(r, &r->change_kinds, 0, &nk);
+    for (size_t i = 0; i < nk; i++) {
+        p3s_rbuf_puts(&o->b, i ? ", " : " ");
+        esc_str(o, r, kinds[i].key);
+        p3s_rbuf_printf(&o->b, " %u", kinds[i].count);
     }
+    free(kinds);
     p3s_rbuf_puts(&o->b, ".</p>\n");
     static const char *const HEADS[] = {"Change", "Service", "Before", "After", "Note"};
     static const char *const KEYS[] = {"kind", "addr", "old", "new", "note"};

@@ -123,6 +123,13 @@ int64_t p3s_rp_parse_time(const char *s);
 int64_t p3s_rp_parse_time_ms(const char *s);
 /* "2026-11-26 10:00 UTC" for t. */
 void p3s_rp_fmt_time(int64_t t, char *out, size_t n);
+/* The entries of a tally (products, kinds of change) as {string, count}, sorted by count (most
+ * first) then name, or by name only; the caller frees the array. */
+struct p3s_rp_pair {
+    uint32_t key, count;
+};
+struct p3s_rp_pair *p3s_rp_pairs(const struct p3s_report *r, const struct p3s_idmap *m,
+                                 int by_count, size_t *n);
 /* The label a findings severity or a product confidence goes by. */
 const char *p3s_rp_pconf_name(int pconf);
 

@@ -158,15 +158,14 @@ static void changes(struct p3s_rbuf *b, const struct p3s_report *r, size_t limit
         return;
     p3s_rbuf_printf(b, "## Changes since the last scan\n\n%zu change%s:", r->nchanges,
                     r->nchanges == 1 ? "" : "s");
-    const char *sep = " ";
-    for (uint32_t i = 0; i < r->change_kinds.cap; i++) {
-        if (!r->change_kinds.keys[i])
-            continue;
-        p3s_rbuf_puts(b, sep);
-        md(b, r, r->change_kinds.keys[i] - 1);
-        p3s_rbuf_printf(b, " %u", r->change_kinds.vals[i]);
-        sep = ", ";
+    size_t nk;
+    struct p3s_rp_pair *kinds = p3s_rp_pairs(r, &r->change_kinds, 0, &nk);
+    for (size_t i = 0; i < nk; i++) {
+        p3s_rbuf_puts(b, i ? ", " : " ");
+        md(b, r, kinds[i].key);
+        p3s_rbuf_printf(b, " %u", kinds[i].count);
     }
+    free(kinds);
     p3s_rbuf_puts(b, ".\n\n| Change | Service | Before | After |\n|---|---|---|---|\n");
     size_t shown = 0;
     for (size_t k = 0; k < r->nchanges && (!limit || shown < limit); k++, shown++) {
@@ -197,35 +196,18 @@ static void changes(struct p3s_rbuf *b, const struct p3s_report *r, size_t limit
     more(b, r->nchanges - shown, "changes");
 }
 
-static int cmp_count(const void *pa, const void *pb, void *arg)
-{
-    const struct p3s_report *r = arg;
-    const uint32_t *a = pa, *b = pb;
-    if (a[1] != b[1])
-        return a[1] > b[1] ? -1 : 1;
-    return strcmp(p3s_rp_str(r, a[0], NULL), p3s_rp_str(r, b[0], NULL));
-}
-
 static void products(struct p3s_rbuf *b, const struct p3s_report *r, size_t limit)
 {
     if (!r->by_state[0])
         return;
-    const struct p3s_idmap *m = &r->products;
-    uint32_t(*pairs)[2] = p3s_xcalloc(m->n ? m->n : 1, sizeof *pairs);
-    size_t n = 0;
-    for (uint32_t i = 0; i < m->cap; i++)
-        if (m->keys[i]) {
-            pairs[n][0] = m->keys[i] - 1;
-            pairs[n][1] = m->vals[i];
-            n++;
-        }
-    qsort_r(pairs, n, sizeof *pairs, cmp_count, (void *)r);
+    size_t n;
+    struct p3s_rp_pair *pairs = p3s_rp_pairs(r, &r->products, 1, &n);
     p3s_rbuf_puts(b, "## POP3 services by product\n\n| Product | Services |\n|---|---:|\n");
     size_t shown = 0;
     for (; shown < n && (!limit || shown < limit); shown++) {
         p3s_rbuf_puts(b, "| ");
-        md(b, r, pairs[shown][0]);
-        p3s_rbuf_printf(b, " | %u |\n", pairs[shown][1]);
+        md(b, r, pairs[shown].key);
+        p3s_rbuf_printf(b, " | %u |\n", pairs[shown].count);
     }
     if (r->unidentified)
         p3s_rbuf_printf(b, "| *not identified* | %zu |\n", r->unidentified);

@@ -93,40 +93,21 @@ void p3s_svg_findings(struct p3s_rbuf *b, const struct p3s_report *r)
     p3s_rbuf_puts(b, "</figure>\n");
 }
 
-static const struct p3s_report *cmp_report;
-
-static int cmp_product(const void *pa, const void *pb)
-{
-    const uint32_t *a = pa, *b = pb; /* {label, count} */
-    if (a[1] != b[1])
-        return a[1] > b[1] ? -1 : 1;
-    return strcmp(p3s_rp_str(cmp_report, a[0], NULL), p3s_rp_str(cmp_report, b[0], NULL));
-}
-
 #define TOP_PRODUCTS 10
 
 void p3s_svg_products(struct p3s_rbuf *b, const struct p3s_report *r)
 {
-    const struct p3s_idmap *m = &r->products;
-    uint32_t(*pairs)[2] = p3s_xcalloc(m->n ? m->n : 1, sizeof *pairs);
-    size_t n = 0;
-    for (uint32_t i = 0; i < m->cap; i++)
-        if (m->keys[i]) {
-            pairs[n][0] = m->keys[i] - 1;
-            pairs[n][1] = m->vals[i];
-            n++;
-        }
-    cmp_report = r;
-    qsort(pairs, n, sizeof *pairs, cmp_product);
+    size_t n;
+    struct p3s_rp_pair *pairs = p3s_rp_pairs(r, &r->products, 1, &n);
     struct bar bars[TOP_PRODUCTS + 2];
     size_t nb = 0, rest = 0, rest_kinds = 0;
     for (size_t i = 0; i < n; i++) {
         if (nb < TOP_PRODUCTS) {
             size_t len;
-            const char *s = p3s_rp_str(r, pairs[i][0], &len);
-            bars[nb++] = (struct bar){s, len, pairs[i][1], "prod"};
+            const char *s = p3s_rp_str(r, pairs[i].key, &len);
+            bars[nb++] = (struct bar){s, len, pairs[i].count, "prod"};
         } else {
-            rest += pairs[i][1];
+            rest += pairs[i].count;
             rest_kinds++;
         }
     }
