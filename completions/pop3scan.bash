@@ -8,8 +8,12 @@
 _pop3scan() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev='' before=''
     ((COMP_CWORD >= 1)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    if ((COMP_CWORD >= 2)) && [[ ${COMP_WORDS[1]} == report ]]; then
+        _pop3scan_report
+        return
+    fi
     ((COMP_CWORD >= 2)) && before=${COMP_WORDS[COMP_CWORD - 2]}
-    local formats='text jsonl csv nuclei'
+    local formats='text jsonl csv nuclei html markdown'
     local IFS=$' \t\n'
     # --opt=value: bash splits at '=' (COMP_WORDBREAKS), so the option is one word further back.
     if [[ $cur == = ]]; then
@@ -44,6 +48,12 @@ _pop3scan() {
     -iL | --input-list | --exclude-file | --resume | --fingerprints | --meta | --db)
         _pop3scan_files
         return ;;
+    --report)
+        _pop3scan_files
+        [[ html: == "$cur"* ]] && COMPREPLY+=(html:)
+        [[ markdown: == "$cur"* ]] && COMPREPLY+=(markdown:)
+        compopt -o nospace 2>/dev/null
+        return ;;
     -p | --ports | -c | --concurrency | --connect-timeout | --read-timeout | --deadline | \
         --rate | --retries | --exclude | --shard | --seed | --resolver | --dns-concurrency)
         # A value only the user knows (a number, a list, an address): nothing to offer.
@@ -57,13 +67,32 @@ _pop3scan() {
             --resume -4 -6 --resolver --dns-concurrency --no-user-probe --no-stls
             --no-tls-versions --no-stls-injection --no-tls-detect --ntlm --fingerprints
             --fail-on --color --no-color --open --all -q --quiet -v --verbose --meta
-            --db --no-db
+            --db --no-db --report
             -h --help -V --version' \
             -- "$cur"))
         return
     fi
-    # A target: the host names the system knows (/etc/hosts).
+    # A target: the host names the system knows (/etc/hosts); first, the subcommand too.
     COMPREPLY=($(compgen -A hostname -- "$cur"))
+    ((COMP_CWORD == 1)) && [[ report == "$cur"* ]] && COMPREPLY+=(report)
+}
+
+# pop3scan report [OPTIONS] FILE...: its options (pop3scan report --help), JSONL files.
+_pop3scan_report() {
+    case $prev in
+    -f | --format)
+        COMPREPLY=($(compgen -W 'html markdown' -- "$cur"))
+        return ;;
+    --title | --rows)
+        COMPREPLY=()
+        return ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W '-f --format -o --output --title --scan --history --changes
+            --rows -h --help' -- "$cur"))
+        return
+    fi
+    _pop3scan_files
 }
 
 # File names (directories get their '/'), as the default completion would give.

@@ -1,4 +1,5 @@
-/* fuzz_output.c — hostile server bytes through every output format (text, jsonl, csv, nuclei).
+/* fuzz_output.c — hostile server bytes through every output format (text, jsonl, csv, nuclei,
+ * and the html and markdown reports).
  *
  * Input: a flags byte, then sections separated by the byte 0xff: the target name, the greeting,
  * CAPA items (separated by 0xfe), the USER reply, the STLS reply, the error text, the TLS error,
@@ -8,7 +9,8 @@
  * Checks: jsonl and nuclei lines are JSON objects (jansson); csv is valid UTF-8 with only CRLF
  * as control bytes, parses as RFC 4180 into rows as wide as the header, and no field starts with
  * = + - @ (formula injection); text is valid UTF-8 with no control byte but LF, no DEL, no C1
- * control and no bidirectional override.
+ * control and no bidirectional override; the html and markdown reports hold no markup a server
+ * made (check_html, check_markdown).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include "findings.h"
 #include "output.h"
 #include "record.h"
+#include "report.h"
 
 #define CHECK(c)                                                                               \
     do {                                                                                       \
@@ -148,6 +151,64 @@ static size_t check_csv(const char *p, size_t n)
     return rows;
 }
 
+/* The HTML report (src/report/): every '<' outside the page's own <style> and <script> starts
+ * one of the tags pop3scan writes, so no server text became markup; the data block holds no
+ * '<' at all and parses as JSON; the page is valid UTF-8 without a control byte but LF. */
+static void check_html(const char *p, size_t n)
+{
+    static const char *const TAGS[] = {
+        "!DOCTYPE html>", "html", "head>", "meta ", "title>", "link ", "body>", "header ", "h1>",
+        "h2>", "p>", "p ", "nav ", "a ", "main>", "section ", "strong ", "div ", "span ", "ul ",
+        "li>", "li ", "figure ", "figcaption>", "svg ", "g ", "text ", "rect ", "line ",
+        "polyline ", "circle ", "input ", "select ", "table ", "thead>", "tbody>", "tr>", "th ",
+        "td>", "td ", "caption>", "button ", "code>", "br>", "dl ", "dt>", "dd>", "dd ",
+        "noscript>", "footer>", "title", NULL};
+    check_text(p, n, "\n");
+    const char *end = p + n, *data = NULL;
+    for (const char *c = p; (c = memchr(c, '<', (size_t)(end - c))); c++) {
+        if (strncmp(c, "<style>", 7) == 0 || strncmp(c, "<script>", 8) == 0) {
+            const char *close = strstr(c, c[1] == 's' && c[2] == 't' ? "</style>" : "</script>");
+            CHECK(close != NULL);
+            c = close + 1;
+            continue;
+        }
+        static const char DATA[] = "<script type=\"application/json\" id=\"p3s-data\">";
+        if (strncmp(c, DATA, sizeof DATA - 1) == 0) {
+            data = c + sizeof DATA - 1;
+            c = strstr(data, "</script>");
+            CHECK(c != NULL);
+            CHECK(memchr(data, '<', (size_t)(c - data)) == NULL);
+            json_error_t err;
+            json_t *j = json_loadb(data, (size_t)(c - data), 0, &err);
+            CHECK(j != NULL);
+            json_decref(j);
+            continue;
+        }
+        const char *t = c + 1 + (c[1] == '/');
+        int known = 0;
+        for (size_t k = 0; TAGS[k] && !known; k++)
+            known = strncmp(t, TAGS[k], strlen(TAGS[k])) == 0 ||
+                    (c[1] == '/' && strncmp(t, TAGS[k], strcspn(TAGS[k], " >")) == 0 &&
+                     t[strcspn(TAGS[k], " >")] == '>');
+        if (!known)
+            fprintf(stderr, "unknown markup: %.40s\n", c);
+        CHECK(known);
+    }
+    CHECK(data != NULL);
+}
+
+/* The Markdown report: every '<' not escaped is one of our line breaks, every backtick is. */
+static void check_markdown(const char *p, size_t n)
+{
+    check_text(p, n, "\n");
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '<' && (i == 0 || p[i - 1] != '\\'))
+            CHECK(n - i >= 4 && memcmp(p + i, "<br>", 4) == 0);
+        if (p[i] == '`')
+            CHECK(i > 0 && p[i - 1] == '\\');
+    }
+}
+
 /* ascii: the text report where the locale is not UTF-8, which must write ASCII only. */
 static void run_module(const struct p3s_output_module *m, const struct p3s_record *r, int ascii)
 {
@@ -170,6 +231,10 @@ static void run_module(const struct p3s_output_module *m, const struct p3s_recor
         check_json_lines(mem, len);
     } else if (strcmp(m->name, "csv") == 0) {
         CHECK(check_csv(mem, len) == 2); /* the header and the record */
+    } else if (strcmp(m->name, "html") == 0) {
+        check_html(mem, len);
+    } else if (strcmp(m->name, "markdown") == 0) {
+        check_markdown(mem, len);
     } else {
         check_text(mem, len, "\n");
         for (size_t i = 0; ascii && i < len; i++)
@@ -182,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 64 * 1024)
         return 0;
+    p3s_report_register(0, NULL); /* the html and markdown modules (once) */
     unsigned flags = data[0];
     const char *sec[SECTIONS] = {0};
     size_t slen[SECTIONS] = {0};
@@ -248,6 +314,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run_module(&p3s_output_jsonl, r, 0);
     run_module(&p3s_output_csv, r, 0);
     run_module(&p3s_output_nuclei, r, 0);
+    run_module(p3s_output_find("html"), r, 0);
+    run_module(p3s_output_find("markdown"), r, 0);
     p3s_record_free(r);
     return 0;
 }

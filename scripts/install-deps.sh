@@ -18,13 +18,17 @@ BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev li
 # tests/integration/test_outofstep.py runs under Debian's /usr/bin/python3. The other real servers
 # the tests start: mailutils-pop3d, perdition and python3-twisted install with apt beside Dovecot
 # (their services stay off, see below); solid-pop3d conflicts and is unpacked by solid-pop3d.sh,
-# which needs liblockfile1 and libpam0g.
+# which needs liblockfile1 and libpam0g. tests/integration/test_report.py opens the HTML report in
+# Debian's headless Chromium driven by chromium-driver through python3-selenium (no browser is
+# downloaded), renders the Markdown report with cmark-gfm (GitHub's CommonMark) and makes its
+# hostile certificates with python3-cryptography.
 TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind
       libxapian30 libical3 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin libjansson4 libpq5
       libsqlite3-0 libicu72 libxml2 libkrb5-3 libcom-err2 libpcre3
       courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30
       libpython3.11-testsuite mailutils-pop3d perdition python3-twisted liblockfile1 libpam0g
-      git zsh dpkg-dev debhelper fakeroot lintian mmdebstrap"
+      git zsh dpkg-dev debhelper fakeroot lintian mmdebstrap
+      chromium chromium-driver python3-selenium cmark-gfm python3-cryptography"
 BENCH="nmap"
 
 case "${1:-build}" in

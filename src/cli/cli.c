@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "report.h"
 #include "targetgen.h"
 #include "record.h"
 #include "resume.h"
@@ -49,7 +50,8 @@ enum {
     OPT_META,
     OPT_NO_TLS_DETECT,
     OPT_DB,
-    OPT_NO_DB
+    OPT_NO_DB,
+    OPT_REPORT
 };
 
 static const struct option LONG_OPTS[] = {
@@ -91,6 +93,7 @@ static const struct option LONG_OPTS[] = {
     {"no-tls-detect", no_argument, NULL, OPT_NO_TLS_DETECT},
     {"db", required_argument, NULL, OPT_DB},
     {"no-db", no_argument, NULL, OPT_NO_DB},
+    {"report", required_argument, NULL, OPT_REPORT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -100,6 +103,7 @@ static void usage(FILE *fp)
     fprintf(fp,
             "Usage: pop3scan [OPTIONS] TARGET...\n"
             "       pop3scan diff|history|db ...   (see pop3scan diff -h and so on)\n"
+            "       pop3scan report [OPTIONS] FILE...   (see pop3scan report --help)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -124,9 +128,12 @@ static void usage(FILE *fp)
             "      --dns-concurrency N   names resolved at once (default 100)\n"
             "\n"
             "Output:\n"
-            "  -f, --format FORMAT       %s (default text)\n"
+            "  -f, --format FORMAT       %s\n"
+            "                            (default text)\n"
             "  -o, --output [FORMAT:]FILE  write to FILE (repeatable; - is standard output);\n"
             "                            the text report stays on a terminal meanwhile\n"
+            "      --report FILE         at the end, write a report of the scan to FILE: one\n"
+            "                            HTML page, or Markdown when FILE ends in .md\n"
             "      --open                only services that answered (the default of the text\n"
             "                            report when a range or a file of targets is scanned)\n"
             "      --all                 every record, closed and filtered ports included\n"
@@ -369,6 +376,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     const char *ports = "110,995";
     const char *outputs[P3S_MAX_OUTPUTS + 1];
     size_t nout = 0;
+    const char *reports[P3S_MAX_OUTPUTS]; /* --report: html or markdown outputs */
+    size_t nreports = 0;
     char err[256];
     int c;
     opterr = 0;
@@ -554,6 +563,16 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                 return bad("--meta", optarg, "expected a file name");
             cfg->meta_path = optarg;
             break;
+        case OPT_REPORT:
+            if (!*optarg)
+                return bad("--report", optarg, "expected a file name");
+            if (nreports == P3S_MAX_OUTPUTS)
+                return bad("--report", optarg, "too many outputs");
+            if (format_prefix(optarg) && strncmp(optarg, "html:", 5) != 0 &&
+                strncmp(optarg, "markdown:", 9) != 0)
+                return bad("--report", optarg, "a report is html or markdown");
+            reports[nreports++] = optarg;
+            break;
         case OPT_NO_TLS_DETECT:
             cfg->tls_detect = 0;
             break;
@@ -600,6 +619,9 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         outputs[nout++] = "-";
     for (size_t i = 0; i < nout; i++)
         if (add_output(cfg, outputs[i], format))
+            return 2;
+    for (size_t i = 0; i < nreports; i++)
+        if (add_output(cfg, reports[i], p3s_report_format_of(reports[i])))
             return 2;
     if (optind >= argc && cfg->ninput_files == 0) {
         fprintf(stderr, "pop3scan: no targets given\nTry 'pop3scan --help'.\n");

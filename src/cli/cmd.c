@@ -1,6 +1,7 @@
 /* cmd.c — finding the subcommand, and what the subcommands share: opening the history and
  * the messages for bad usage (see cmd.h). */
 #include "cmd.h"
+#include "cmd_report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@ int p3s_subcommand(int argc, char **argv)
         return p3s_cmd_diff(argc - 1, argv + 1);
     if (strcmp(argv[1], "history") == 0)
         return p3s_cmd_history(argc - 1, argv + 1);
+    if (strcmp(argv[1], "report") == 0)
+        return p3s_cmd_report(argc - 1, argv + 1);
     if (strcmp(argv[1], "db") == 0)
         return p3s_cmd_db(argc - 1, argv + 1);
     return -1;

@@ -2,6 +2,7 @@
  *   pop3scan diff [OLD [NEW]]       what changed between two scans (cmd_diff.c)
  *   pop3scan history [TARGET]       the scans, or one target's states over time (cmd_history.c)
  *   pop3scan db prune|vacuum|path   upkeep of the history file (cmd_db.c)
+ *   pop3scan report FILE...         the HTML or Markdown report (cmd_report.c)
  * Exit status as for a scan: 0 done, 1 diff --fail-on-change found changes, 2 bad usage or
  * input, 3 a runtime error (the history file cannot be read or written).
  */

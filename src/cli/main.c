@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_report.h"
 #include "jsonw.h"
 #include "outfile.h"
 #include "output.h"
 #include "cmd.h"
+#include "report.h"
 #include "run.h"
 #include "scanstore.h"
 #include "targetgen.h"
@@ -229,7 +231,8 @@ static void summary_free(struct p3s_summary *sum)
 
 int main(int argc, char **argv)
 {
-    int sub = p3s_subcommand(argc, argv); /* pop3scan diff|history|db ... */
+    p3s_report_register(argc, argv); /* the html and markdown outputs (src/report/) */
+    int sub = p3s_subcommand(argc, argv); /* pop3scan diff|history|db|report ... */
     if (sub >= 0)
         return sub;
     p3s_scanstore_argv(argc, argv);

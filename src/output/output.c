@@ -2,6 +2,7 @@
  * modules share. */
 #include "output.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,11 +11,29 @@
 static const struct p3s_output_module *const MODULES[] = {
     &p3s_output_text, &p3s_output_jsonl, &p3s_output_csv, &p3s_output_nuclei, NULL};
 
+#define MAX_REGISTERED 8
+static const struct p3s_output_module *registered[MAX_REGISTERED];
+static size_t nregistered;
+static char names[256];
+
+void p3s_output_register(const struct p3s_output_module *m)
+{
+    for (size_t i = 0; i < nregistered; i++)
+        if (registered[i] == m)
+            return;
+    if (nregistered < MAX_REGISTERED)
+        registered[nregistered++] = m;
+    names[0] = '\0'; /* p3s_output_names() makes the list again */
+}
+
 const struct p3s_output_module *p3s_output_find(const char *name)
 {
     for (size_t i = 0; MODULES[i]; i++)
         if (strcmp(MODULES[i]->name, name) == 0)
             return MODULES[i];
+    for (size_t i = 0; i < nregistered; i++)
+        if (strcmp(registered[i]->name, name) == 0)
+            return registered[i];
     return NULL;
 }
 
@@ -74,5 +93,13 @@ void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m)
 
 const char *p3s_output_names(void)
 {
-    return "text, jsonl, csv, nuclei";
+    if (!names[0]) {
+        size_t n = 0;
+        for (size_t i = 0; MODULES[i]; i++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                                  MODULES[i]->name);
+        for (size_t i = 0; i < nregistered && n < sizeof names; i++)
+            n += (size_t)snprintf(names + n, sizeof names - n, ", %s", registered[i]->name);
+    }
+    return names;
 }

@@ -79,6 +79,10 @@ struct p3s_jw;
 /* {"rule", "sources", "conflict"}: what an identification rests on (docs/output.md). */
 void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m);
 
+/* One record as a JSONL object (no newline), appended to w: what the jsonl module writes, and
+ * what the report modules read (src/report/output_report.c). */
+void p3s_jsonl_record(struct p3s_jw *w, const struct p3s_record *r);
+
 /* The summary the text report ends with, every line after prefix: counts by state, findings,
  * what --open hid, duplicates, names that did not resolve, an interruption. main.c prints it on
  * standard error (prefix "pop3scan: ") when no text report is on standard output. */
@@ -87,6 +91,11 @@ void p3s_text_summary(FILE *fp, const struct p3s_summary *s, int open_only, cons
 /* One record as a JSONL object (no newline), appended to w: what the jsonl module writes, and
  * what the scan history keeps (src/cli/scanstore.c). */
 void p3s_jsonl_record(struct p3s_jw *w, const struct p3s_record *r);
+
+/* Adds a module of a higher layer to the registry (the report's html and markdown,
+ * src/report/output_report.c, registered by main.c before the command line is read), so that
+ * --format, -o FORMAT:FILE and the names below know it. At most 8. */
+void p3s_output_register(const struct p3s_output_module *m);
 
 /* Names of every module, for --help and error messages. */
 const char *p3s_output_names(void);

@@ -69,8 +69,8 @@ class DocumentationTest(unittest.TestCase):
         "dry-run", "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help",
         "input-list", "meta", "no-color", "no-db", "no-stls", "no-stls-injection",
         "no-tls-detect", "no-tls-versions", "no-user-probe", "ntlm", "open", "output", "ports",
-        "progress", "quiet", "randomize", "rate", "read-timeout", "resolver", "resume", "retries",
-        "seed", "shard", "verbose",
+        "progress", "quiet", "randomize", "rate", "read-timeout", "report", "resolver", "resume",
+        "retries", "seed", "shard", "verbose",
         "version",
     ]
 

@@ -311,13 +311,13 @@ class UnknownFormatTest(unittest.TestCase):
     def test_output_with_unknown_format(self):
         res = run(["-o", "xml:/tmp/p3s-never.xml", "127.0.0.1"])
         self.assertEqual(res.returncode, 2)
-        self.assertIn(b"unknown format 'xml' (text, jsonl, csv, nuclei)", res.stderr)
+        self.assertIn(b"unknown format 'xml' (text, jsonl, csv, nuclei, html, markdown)", res.stderr)
         self.assertNotIn(b"No such file", res.stderr)
 
     def test_format_option_lists_the_formats(self):
         res = run(["-f", "json", "127.0.0.1"])
         self.assertEqual(res.returncode, 2)
-        self.assertIn(b"unknown format 'json' (text, jsonl, csv, nuclei)", res.stderr)
+        self.assertIn(b"unknown format 'json' (text, jsonl, csv, nuclei, html, markdown)", res.stderr)
 
     def test_file_whose_name_looks_like_a_format(self):
         d = tempfile.mkdtemp(prefix="p3s-everyday-")

@@ -102,6 +102,20 @@ class BashCompletionTest(unittest.TestCase):
             # -o FILE or -o FORMAT:FILE (bash splits at ':').
             self.assertEqual(self.complete("-o", "j", cwd=d), ["jsonl:"])
             self.assertEqual(self.complete("-o", "jsonl", ":", "t", cwd=d), ["targets.txt"])
+            self.assertEqual(self.complete("--report", "m", cwd=d), ["markdown:"])
+
+    def test_report_subcommand(self):
+        # pop3scan report [OPTIONS] FILE...: the subcommand first, then its own options
+        self.assertIn("report", self.complete("rep"))
+        report_help = subprocess.run([p3s.BIN, "report", "--help"], capture_output=True,
+                                     text=True, timeout=30).stdout
+        opts = set(re.findall(r"(?m)^ {2,}(?:(-\w), )?(--[\w-]+)", report_help))
+        want = sorted({o for pair in opts for o in pair if o})
+        self.assertEqual(self.complete("report", "-"), want)
+        self.assertEqual(self.complete("report", "-f", ""), ["html", "markdown"])
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "scan.jsonl"), "w").close()
+            self.assertEqual(self.complete("report", "sc", cwd=d), ["scan.jsonl"])
 
     def test_no_guess_for_free_values(self):
         self.assertEqual(self.complete("--ports", ""), [])
