@@ -828,6 +828,8 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
 void p3s_engine_start(struct p3s_engine *e)
 {
     e->started = 1;
+    if (!e->stopping)
+        e->fed_out = 0; /* again after idle: a caller with a new batch */
     pump(e);
 }
 
