@@ -242,9 +242,10 @@ static int load_unit(struct side *sd, struct p3s_store *db, int64_t id, const ch
     if (campaign && !p3s_unit_complete(&sd->unit) && !partial) {
         fputs("pop3scan diff: campaign '", stderr);
         p3s_fputs_term(stderr, campaign, strlen(campaign));
-        fprintf(stderr, "' is not complete: shard %s of %lld not complete (pop3scan history "
-                        "--campaign NAME shows them; --partial compares what it has)\n",
-                sd->unit.missing, (long long)sd->unit.campaign.shards);
+        fprintf(stderr, "' is not complete: %lld of %lld shards are; not complete: %s "
+                        "(pop3scan history --campaign NAME; --partial compares what it has)\n",
+                (long long)sd->unit.complete, (long long)sd->unit.campaign.shards,
+                sd->unit.missing);
         return 2;
     }
     return 0;

@@ -19,6 +19,9 @@
 /* Schema version this build writes; a file of a newer one is refused, an older one upgraded. */
 #define P3S_STORE_SCHEMA 3
 
+/* How a back end says, in err, that a database holds no history yet (exit status 2). */
+#define P3S_STORE_EMPTY "no scan has been stored there yet"
+
 /* begin_scan's answer when a campaign refuses the shard (store.h's rules below): exit status 2. */
 #define P3S_STORE_REFUSED (-2)
 

@@ -96,7 +96,9 @@ static PGresult *query(struct pg_store *s, const char *sql, int n, const char *c
 {
     PGresult *r = n ? PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0)
                     : PQexec(s->conn, sql);
-    if (r && PQresultStatus(r) == want)
+    /* A statement run for its effect may be a SELECT of a function (a lock). */
+    if (r && (PQresultStatus(r) == want ||
+              (want == PGRES_COMMAND_OK && PQresultStatus(r) == PGRES_TUPLES_OK)))
         return r;
     fail_res(s, r, what);
     return NULL;
@@ -151,6 +153,12 @@ static int setup_session(struct pg_store *s)
     return run(s, "SET TIME ZONE 'UTC'", 0, NULL, "setting up the session");
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static int connect_db(struct pg_store *s)
 {
     /* Defaults first, the URI after them (its own values win), libpq's environment variables
@@ -188,6 +196,8 @@ static int connect_db(struct pg_store *s)
         s->lost = 1;
         return -1;
     }
+    /* The server's notices (a migration's "drop cascades to …") are not the user's business. */
+    PQsetNoticeProcessor(s->conn, quiet, NULL);
     s->lost = 0;
     s->reading = 0;
     return setup_session(s);
@@ -272,7 +282,7 @@ static int prepare_schema(struct pg_store *s)
         goto fail;
     }
     if (version < 0 && (s->mode == P3S_STORE_READ || s->mode == P3S_STORE_MODIFY)) {
-        snprintf(s->base.err, sizeof s->base.err, "no scan has been stored there yet");
+        snprintf(s->base.err, sizeof s->base.err, "%s", P3S_STORE_EMPTY);
         goto fail;
     }
     if (version < 0) {
