@@ -93,7 +93,7 @@ case $cmd in
       sleep 0.1
     done
     # a killed postmaster leaves its pid file: the next start must not take it for a live one
-    [[ $cmd == kill ]] && rm -f "$dir/data/postmaster.pid"
+    if [[ $cmd == kill ]]; then rm -f "$dir/data/postmaster.pid"; fi
     ;;
   *) p3s_die "unknown command $cmd" ;;
 esac
