@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — runs every benchmark of bench/ in turn (each compares pop3scan with nmap on the
 # same targets in the same run and prints the ratios; history.sh compares pop3scan with and
-# without its scan history). Build first: make build.
+# without its scan history, pg.sh with it in PostgreSQL). Build first: make build.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 echo "== $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r)"
@@ -10,3 +10,4 @@ bash "$here/scale.sh" "$@"
 bash "$here/accuracy.sh" "$@"
 bash "$here/rate.sh" "$@"
 bash "$here/history.sh" "$@"
+bash "$here/pg.sh" "$@"
