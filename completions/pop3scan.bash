@@ -90,7 +90,7 @@ _pop3scan_report() {
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-f --format -o --output --title --scan --history --changes
-            --rows -h --help' -- "$cur"))
+            --rows --db --partial -h --help' -- "$cur"))
         return
     fi
     _pop3scan_files

@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cmd.h"
+#include "cmd_db.h"
+#include "cmd_common.h"
 #include "store.h"
 
 static const char USAGE[] =

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
+#include "cmd_diff.h"
+#include "cmd_common.h"
 #include "diff.h"
 #include "diffjson.h"
 #include "unit.h"
@@ -719,9 +720,9 @@ int p3s_cmd_diff(int argc, char **argv)
     rc = choose(sides, argc - optind, argv + optind, &db, &tmp, &opts);
     for (int i = 0; rc == 0 && i < 2; i++)
         if (!(sides[i].cur = sides[i].is_file
-                                 ? sides[i].st->ops->open_rows(sides[i].st, &sides[i].id, 1)
+                                 ? sides[i].st->ops->open_rows(sides[i].st, &sides[i].id, 1, 0)
                                  : sides[i].st->ops->open_rows(sides[i].st, sides[i].unit.ids,
-                                                               sides[i].unit.n))) {
+                                                               sides[i].unit.n, 0))) {
             fprintf(stderr, "pop3scan diff: %s\n", sides[i].st->err);
             rc = 3;
         }

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd_history.h"
+#include "cmd_common.h"
 #include "escape.h"
+#include "scanjson.h"
 #include "store.h"
 
 static const char USAGE[] =
@@ -92,35 +94,6 @@ static void targets_text(const char *targets_json)
         put_text(json_string_value(json_object_get(t, "shard")));
     }
     json_decref(t);
-}
-
-/* A JSON text kept by the store, as a jansson value (null when it does not parse). */
-static json_t *stored_json(const char *s, size_t n)
-{
-    json_t *v = s ? json_loadb(s, n, JSON_ALLOW_NUL, NULL) : NULL;
-    return v ? v : json_null();
-}
-
-static json_t *scan_json(const struct p3s_scan_info *s)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(s->id));
-    json_object_set_new(o, "started", json_string(s->started));
-    json_object_set_new(o, "ended", s->ended[0] ? json_string(s->ended) : json_null());
-    json_object_set_new(o, "status", json_string(p3s_scan_status_shown(s)));
-    json_object_set_new(o, "records", json_integer(s->records));
-    json_object_set_new(o, "pop3", json_integer(s->pop3));
-    json_object_set_new(o, "command", stored_json(s->command, s->command ? strlen(s->command) : 0));
-    json_object_set_new(o, "targets", stored_json(s->targets, s->targets ? strlen(s->targets) : 0));
-    json_object_set_new(o, "options", stored_json(s->options, s->options ? strlen(s->options) : 0));
-    json_object_set_new(o, "shard", s->shard ? json_string(s->shard) : json_null());
-    json_object_set_new(o, "host", json_string(s->host ? s->host : ""));
-    json_object_set_new(o, "pid", json_integer(s->pid));
-    json_object_set_new(o, "version", json_string(s->version ? s->version : ""));
-    json_object_set_new(o, "campaign", s->campaign ? json_string(s->campaign) : json_null());
-    if (s->campaign)
-        json_object_set_new(o, "runs", json_integer(s->attempts));
-    return o;
 }
 
 static int print_json(struct hist *h, json_t *v)
@@ -241,7 +214,7 @@ static int on_scan(void *arg, const struct p3s_scan_info *s)
 {
     struct hist *h = arg;
     if (h->jsonl)
-        return print_json(h, scan_json(s));
+        return print_json(h, p3s_scan_info_json(s));
     if (h->n++ == 0)
         printf("%5s  %-20s  %8s  %-11s  %8s  %6s  %s\n", "ID", "STARTED", "TOOK", "STATUS",
                "RECORDS", "POP3", "TARGETS");
@@ -284,7 +257,7 @@ static int on_row(void *arg, const struct p3s_scan_info *s, const struct p3s_row
         json_object_set_new(o, "scan", json_integer(s->id));
         json_object_set_new(o, "started", json_string(s->started));
         json_object_set_new(o, "status", json_string(p3s_scan_status_shown(s)));
-        json_object_set_new(o, "record", stored_json(r->json, r->json_len));
+        json_object_set_new(o, "record", p3s_stored_json(r->json, r->json_len));
         h->n++;
         return print_json(h, o);
     }

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmd_report.h"
 #include "jsonw.h"
 #include "outfile.h"
 #include "output.h"

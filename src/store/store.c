@@ -1,5 +1,5 @@
-/* store.c — what every back end of the scan history shares (store.h): choosing the back end,
- * the default file in the user's state directory, times and ages, and telling a killed scan
+/* store.c — what every back end of the scan history shares (store.h): the default file in the
+ * user's state directory, times and ages, and telling a killed scan
  * from a running one. */
 #include "store.h"
 
@@ -12,15 +12,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-struct p3s_store *p3s_store_open(const char *path, enum p3s_store_mode mode, char *err,
-                                 size_t errlen)
-{
-    /* diff's temporary database of JSONL files is always a private SQLite file. */
-    if (mode != P3S_STORE_TEMP && p3s_store_is_pg(path))
-        return p3s_store_pg_open(path, mode, err, errlen);
-    return p3s_store_sqlite_open(path, mode, err, errlen);
-}
 
 int p3s_store_is_pg(const char *path)
 {

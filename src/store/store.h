@@ -143,8 +143,10 @@ struct p3s_store_ops {
     int (*latest_complete)(struct p3s_store *s, int64_t not_id, int64_t *id);
     /* The records of n scans (a scan, or the shards of a campaign) in key order (target, ip,
      * port, transport: byte order of the column texts, port as a number). A row is valid until
-     * the next call on its cursor. */
-    struct p3s_store_cursor *(*open_rows)(struct p3s_store *s, const int64_t *ids, size_t n);
+     * the next call on its cursor. With with_json its JSONL record too (row.json); without,
+     * only the columns (what diff compares), which reads far less. */
+    struct p3s_store_cursor *(*open_rows)(struct p3s_store *s, const int64_t *ids, size_t n,
+                                          int with_json);
     int (*next_row)(struct p3s_store_cursor *c, const struct p3s_row **row); /* 1, 0 end, -1 */
     void (*close_rows)(struct p3s_store_cursor *c);
     /* Every record whose target or address is `target`, oldest scan first. */
@@ -169,7 +171,7 @@ struct p3s_store {
 
 /* Opens the store at path: a PostgreSQL connection URI (postgresql:// or postgres://; the PG*
  * environment variables fill in what it leaves out) or a SQLite file. NULL with the reason in
- * err. */
+ * err. Defined in store_open.c, the one place that knows the back ends. */
 struct p3s_store *p3s_store_open(const char *path, enum p3s_store_mode mode, char *err,
                                  size_t errlen);
 void p3s_store_close(struct p3s_store *s);
@@ -202,11 +204,5 @@ int p3s_campaign_check(const struct p3s_campaign *c, const struct p3s_scan_info 
                        char *err, size_t errlen);
 int p3s_campaign_shard_check(const struct p3s_scan_info *shard, const struct p3s_scan_info *info,
                              char *err, size_t errlen);
-
-/* The SQLite back end (store_sqlite.c) and the PostgreSQL one (store_pg.c). */
-struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mode, char *err,
-                                        size_t errlen);
-struct p3s_store *p3s_store_pg_open(const char *uri, enum p3s_store_mode mode, char *err,
-                                    size_t errlen);
 
 #endif

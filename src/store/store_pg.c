@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "schema.h"
-#include "store.h"
+#include "store_pg.h"
 
 #define LOCK_CLASS 1345540936 /* "P3SH": the advisory locks of pop3scan's scans (key 1) */
 #define FETCH_ROWS 1000       /* rows per FETCH of a cursor */
@@ -52,6 +52,7 @@ struct p3s_store_cursor {
     char name[32];
     PGresult *res;
     int at, n, done;
+    int with_json; /* record.json is the last column */
     struct p3s_row row;
 };
 
@@ -302,7 +303,7 @@ fail:
 
 static const struct p3s_store_ops PG_OPS;
 
-static void close_store(struct p3s_store *base)
+static void pg_close_store(struct p3s_store *base)
 {
     struct pg_store *s = (struct pg_store *)base;
     if (!s)
@@ -330,7 +331,7 @@ struct p3s_store *p3s_store_pg_open(const char *uri, enum p3s_store_mode mode, c
         !(r = query(s, "SELECT pg_get_serial_sequence('record', 'id')", 0, NULL,
                     PGRES_TUPLES_OK, "reading the schema"))) {
         snprintf(err, errlen, "%s", s->base.err);
-        close_store(&s->base);
+        pg_close_store(&s->base);
         return NULL;
     }
     snprintf(s->seq, sizeof s->seq, "%s", PQgetvalue(r, 0, 0));
@@ -529,7 +530,7 @@ static int take_over(struct pg_store *s, struct p3s_scan_info *info, int64_t cid
     return 0;
 }
 
-static int begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
+static int pg_begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
 {
     struct pg_store *s = (struct pg_store *)base;
     int64_t cid = 0;
@@ -555,7 +556,7 @@ static int begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
     return 0;
 }
 
-static int end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
+static int pg_end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
 {
     struct pg_store *s = (struct pg_store *)base;
     (void)records; /* counted as the records were stored */
@@ -792,7 +793,7 @@ static int add_batch(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     return rc;
 }
 
-static int add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
+static int pg_add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
                     size_t n)
 {
     struct pg_store *s = (struct pg_store *)base;
@@ -819,12 +820,12 @@ static int add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *con
     return rc;
 }
 
-static int lost(struct p3s_store *base)
+static int pg_lost(struct p3s_store *base)
 {
     return ((struct pg_store *)base)->lost;
 }
 
-static int reconnect(struct p3s_store *base)
+static int pg_reconnect(struct p3s_store *base)
 {
     struct pg_store *s = (struct pg_store *)base;
     int64_t scan = s->locked;
@@ -846,7 +847,7 @@ static int reconnect(struct p3s_store *base)
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
-static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
+static int pg_list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
 {
     struct pg_store *s = (struct pg_store *)base;
     char lim[32];
@@ -866,7 +867,7 @@ static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *a
     return out;
 }
 
-static int get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
+static int pg_get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
 {
     struct pg_store *s = (struct pg_store *)base;
     char sid[32];
@@ -889,7 +890,7 @@ static int get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *ou
     return found;
 }
 
-static int get_campaign(struct p3s_store *base, const char *name, struct p3s_campaign *out,
+static int pg_get_campaign(struct p3s_store *base, const char *name, struct p3s_campaign *out,
                         p3s_scan_cb cb, void *arg)
 {
     struct pg_store *s = (struct pg_store *)base;
@@ -930,7 +931,7 @@ static int get_campaign(struct p3s_store *base, const char *name, struct p3s_cam
     return stop < 0 ? -1 : 1;
 }
 
-static int list_campaigns(struct p3s_store *base, p3s_campaign_cb cb, void *arg)
+static int pg_list_campaigns(struct p3s_store *base, p3s_campaign_cb cb, void *arg)
 {
     struct pg_store *s = (struct pg_store *)base;
     PGresult *r = query(s, "SELECT " CAMPAIGN_COLUMNS " FROM campaign ORDER BY id DESC", 0, NULL,
@@ -966,7 +967,7 @@ static int pick_ids(struct pg_store *s, const char *sql, int64_t bind, int64_t *
     return found;
 }
 
-static int latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
+static int pg_latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
 {
     return pick_ids((struct pg_store *)base,
                     "SELECT old, id FROM (SELECT (SELECT o.id FROM scan o WHERE o.status = "
@@ -977,7 +978,7 @@ static int latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
                     0, old_id, new_id, "finding the last two scans");
 }
 
-static int latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
+static int pg_latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
 {
     return pick_ids((struct pg_store *)base,
                     "SELECT id FROM scan WHERE status = 'complete' AND campaign_id IS NULL AND "
@@ -1008,7 +1009,8 @@ static void read_row(const PGresult *r, int row, int at, struct p3s_row *out)
 
 /* Cursors live in one read-only transaction (a snapshot: what diff compares does not change
  * under it), opened with the first and ended with the last. */
-static struct p3s_store_cursor *open_rows(struct p3s_store *base, const int64_t *ids, size_t n)
+static struct p3s_store_cursor *pg_open_rows(struct p3s_store *base, const int64_t *ids, size_t n,
+                                          int with_json)
 {
     struct pg_store *s = (struct pg_store *)base;
     struct p3s_store_cursor *c = calloc(1, sizeof *c);
@@ -1029,9 +1031,10 @@ static struct p3s_store_cursor *open_rows(struct p3s_store *base, const int64_t 
     size_t m = (size_t)snprintf(sql, sizeof sql, "DECLARE %s NO SCROLL CURSOR FOR SELECT ",
                                 c->name);
     m += row_columns(sql + m, sizeof sql - m, "record");
+    c->with_json = with_json;
     snprintf(sql + m, sizeof sql - m,
-             " FROM record WHERE scan_id = ANY($1::bigint[]) ORDER BY target, ip, port, "
-             "transport");
+             "%s FROM record WHERE scan_id = ANY($1::bigint[]) ORDER BY target, ip, port, "
+             "transport", with_json ? ", record.json" : "");
     const char *p[] = {list};
     if ((s->reading == 0 &&
          run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, "reading records")) ||
@@ -1047,7 +1050,7 @@ static struct p3s_store_cursor *open_rows(struct p3s_store *base, const int64_t 
     return c;
 }
 
-static int next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
+static int pg_next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
 {
     if (c->at >= c->n) {
         if (c->done)
@@ -1063,12 +1066,17 @@ static int next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
         if (c->n == 0)
             return 0;
     }
-    read_row(c->res, c->at++, 0, &c->row);
+    read_row(c->res, c->at, 0, &c->row);
+    if (c->with_json) {
+        c->row.json = get_text(c->res, c->at, 1 + P3S_COL_COUNT);
+        c->row.json_len = c->row.json ? (size_t)PQgetlength(c->res, c->at, 1 + P3S_COL_COUNT) : 0;
+    }
+    c->at++;
     *row = &c->row;
     return 1;
 }
 
-static void close_rows(struct p3s_store_cursor *c)
+static void pg_close_rows(struct p3s_store_cursor *c)
 {
     if (!c)
         return;
@@ -1082,7 +1090,7 @@ static void close_rows(struct p3s_store_cursor *c)
     free(c);
 }
 
-static int target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
+static int pg_target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
 {
     struct pg_store *s = (struct pg_store *)base;
     char sql[8192], cols[2048];
@@ -1114,7 +1122,7 @@ static int target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb
 
 /* ---- maintenance ------------------------------------------------------------------------- */
 
-static int prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
+static int pg_prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
                  int64_t *records)
 {
     struct pg_store *s = (struct pg_store *)base;
@@ -1161,7 +1169,7 @@ fail:
     return -1;
 }
 
-static int vacuum(struct p3s_store *base)
+static int pg_vacuum(struct p3s_store *base)
 {
     /* FULL: the tables are rewritten and the space given back (they are locked meanwhile). */
     return run((struct pg_store *)base,
@@ -1169,7 +1177,7 @@ static int vacuum(struct p3s_store *base)
                "vacuuming");
 }
 
-static int64_t db_size(struct p3s_store *base)
+static int64_t pg_db_size(struct p3s_store *base)
 {
     struct pg_store *s = (struct pg_store *)base;
     PGresult *r = query(s,
@@ -1186,23 +1194,23 @@ static int64_t db_size(struct p3s_store *base)
 
 static const struct p3s_store_ops PG_OPS = {
     .name = "postgresql",
-    .begin_scan = begin_scan,
-    .add_rows = add_rows,
-    .lost = lost,
-    .reconnect = reconnect,
-    .end_scan = end_scan,
-    .list_scans = list_scans,
-    .get_scan = get_scan,
-    .get_campaign = get_campaign,
-    .list_campaigns = list_campaigns,
-    .latest_pair = latest_pair,
-    .latest_complete = latest_complete,
-    .open_rows = open_rows,
-    .next_row = next_row,
-    .close_rows = close_rows,
-    .target_rows = target_rows,
-    .prune = prune,
-    .vacuum = vacuum,
-    .size = db_size,
-    .close = close_store,
+    .begin_scan = pg_begin_scan,
+    .add_rows = pg_add_rows,
+    .lost = pg_lost,
+    .reconnect = pg_reconnect,
+    .end_scan = pg_end_scan,
+    .list_scans = pg_list_scans,
+    .get_scan = pg_get_scan,
+    .get_campaign = pg_get_campaign,
+    .list_campaigns = pg_list_campaigns,
+    .latest_pair = pg_latest_pair,
+    .latest_complete = pg_latest_complete,
+    .open_rows = pg_open_rows,
+    .next_row = pg_next_row,
+    .close_rows = pg_close_rows,
+    .target_rows = pg_target_rows,
+    .prune = pg_prune,
+    .vacuum = pg_vacuum,
+    .size = pg_db_size,
+    .close = pg_close_store,
 };

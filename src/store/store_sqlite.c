@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "schema.h"
-#include "store.h"
+#include "store_sqlite.h"
 
 #define APPLICATION_ID 0x50335348 /* "P3SH": a pop3scan history file */
 #define BUSY_TIMEOUT_MS 10000
@@ -46,6 +46,7 @@ struct p3s_store_cursor {
     struct sqlite_store *s;
     size_t n;
     int started;
+    int with_json; /* record.json is the statement's last column */
     struct sub {
         sqlite3_stmt *st;
         int live; /* row holds its current row */
@@ -177,7 +178,7 @@ static int prepare_inserts(struct sqlite_store *s, const char *table)
 
 static const struct p3s_store_ops SQLITE_OPS;
 
-static void close_store(struct p3s_store *base)
+static void lite_close_store(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     if (!s)
@@ -356,7 +357,7 @@ struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mo
                 "DELETE FROM record WHERE scan_id = ?1 AND target = ?2 AND ip = ?3 AND port = ?4 "
                 "AND transport = ?5 RETURNING id")) {
         snprintf(err, errlen, "%s", s->base.err);
-        close_store(&s->base);
+        lite_close_store(&s->base);
         return NULL;
     }
     return &s->base;
@@ -438,7 +439,7 @@ static int delete_key(struct sqlite_store *s, int64_t scan_id, const struct p3s_
     return rc == SQLITE_DONE ? 0 : fail_db(s, "replacing a record");
 }
 
-static int add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
+static int lite_add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
                     size_t n)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -593,7 +594,7 @@ static int join_campaign(struct sqlite_store *s, struct p3s_scan_info *info)
     return 0;
 }
 
-static int begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
+static int lite_begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc;
@@ -640,7 +641,7 @@ static int recount(struct sqlite_store *s, int64_t id)
     return 0;
 }
 
-static int end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
+static int lite_end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     (void)records; /* counted as the records were stored */
@@ -702,7 +703,7 @@ static void read_campaign(sqlite3_stmt *st, struct p3s_campaign *c)
     c->options = (const char *)sqlite3_column_text(st, 5);
 }
 
-static int get_campaign(struct p3s_store *base, const char *name, struct p3s_campaign *out,
+static int lite_get_campaign(struct p3s_store *base, const char *name, struct p3s_campaign *out,
                         p3s_scan_cb cb, void *arg)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -743,7 +744,7 @@ fail:
     return -1;
 }
 
-static int list_campaigns(struct p3s_store *base, p3s_campaign_cb cb, void *arg)
+static int lite_list_campaigns(struct p3s_store *base, p3s_campaign_cb cb, void *arg)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st;
@@ -762,7 +763,7 @@ static int list_campaigns(struct p3s_store *base, p3s_campaign_cb cb, void *arg)
     return out;
 }
 
-static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
+static int lite_list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st;
@@ -782,7 +783,7 @@ static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *a
     return out;
 }
 
-static int get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
+static int lite_get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st;
@@ -825,7 +826,7 @@ static int pick_ids(struct sqlite_store *s, const char *sql, int64_t bind, int64
     return rc == SQLITE_DONE ? 0 : fail_db(s, what);
 }
 
-static int latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
+static int lite_latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
 {
     return pick_ids((struct sqlite_store *)base,
                     "SELECT (SELECT o.id FROM scan o WHERE o.status = 'complete' AND "
@@ -835,7 +836,7 @@ static int latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
                     0, old_id, new_id, "finding the last two scans");
 }
 
-static int latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
+static int lite_latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
 {
     return pick_ids((struct sqlite_store *)base,
                     "SELECT id FROM scan WHERE status = 'complete' AND campaign_id IS NULL AND "
@@ -866,9 +867,10 @@ static void read_row(sqlite3_stmt *st, int at, struct p3s_row *row)
     row->json_len = 0;
 }
 
-static void close_rows(struct p3s_store_cursor *c);
+static void lite_close_rows(struct p3s_store_cursor *c);
 
-static struct p3s_store_cursor *open_rows(struct p3s_store *base, const int64_t *ids, size_t n)
+static struct p3s_store_cursor *lite_open_rows(struct p3s_store *base, const int64_t *ids, size_t n,
+                                          int with_json)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     struct p3s_store_cursor *c = calloc(1, sizeof *c + n * sizeof c->sub[0]);
@@ -878,12 +880,15 @@ static struct p3s_store_cursor *open_rows(struct p3s_store *base, const int64_t 
     }
     c->s = s;
     c->n = n;
+    c->with_json = with_json;
     char sql[2048];
     row_select(sql, sizeof sql, NULL,
-               "FROM record WHERE scan_id = ? ORDER BY target, ip, port, transport");
+               with_json ? ", record.json FROM record WHERE scan_id = ? ORDER BY target, ip, "
+                           "port, transport"
+                         : "FROM record WHERE scan_id = ? ORDER BY target, ip, port, transport");
     for (size_t i = 0; i < n; i++) {
         if (prepare(s, &c->sub[i].st, sql)) {
-            close_rows(c);
+            lite_close_rows(c);
             return NULL;
         }
         sqlite3_bind_int64(c->sub[i].st, 1, ids[i]);
@@ -896,12 +901,17 @@ static int step_sub(struct p3s_store_cursor *c, struct sub *u)
 {
     int rc = sqlite3_step(u->st);
     u->live = rc == SQLITE_ROW;
-    if (u->live)
+    if (u->live) {
         read_row(u->st, 0, &u->row);
+        if (c->with_json) {
+            u->row.json = (const char *)sqlite3_column_text(u->st, 1 + P3S_COL_COUNT);
+            u->row.json_len = (size_t)sqlite3_column_bytes(u->st, 1 + P3S_COL_COUNT);
+        }
+    }
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail_db(c->s, "reading records");
 }
 
-static int next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
+static int lite_next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
 {
     /* The first call reads a row of each scan; later ones step the scan whose row went out. */
     for (size_t i = 0; i < c->n; i++) {
@@ -921,7 +931,7 @@ static int next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
     return 1;
 }
 
-static void close_rows(struct p3s_store_cursor *c)
+static void lite_close_rows(struct p3s_store_cursor *c)
 {
     if (!c)
         return;
@@ -930,7 +940,7 @@ static void close_rows(struct p3s_store_cursor *c)
     free(c);
 }
 
-static int target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
+static int lite_target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     char sql[4096];
@@ -992,7 +1002,7 @@ static int delete_scan(struct sqlite_store *s, int64_t id, int64_t *records)
     return 0;
 }
 
-static int prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
+static int lite_prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
                  int64_t *records)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -1049,7 +1059,7 @@ fail:
     return -1;
 }
 
-static int vacuum(struct p3s_store *base)
+static int lite_vacuum(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     /* VACUUM goes through the WAL; the checkpoints move it into the file and empty the WAL. */
@@ -1060,7 +1070,7 @@ static int vacuum(struct p3s_store *base)
     return 0;
 }
 
-static int64_t db_size(struct p3s_store *base)
+static int64_t lite_db_size(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     long long pages, size;
@@ -1125,21 +1135,21 @@ static int migrate_2(struct sqlite_store *s)
 
 static const struct p3s_store_ops SQLITE_OPS = {
     .name = "sqlite",
-    .begin_scan = begin_scan,
-    .add_rows = add_rows,
-    .end_scan = end_scan,
-    .list_scans = list_scans,
-    .get_scan = get_scan,
-    .get_campaign = get_campaign,
-    .list_campaigns = list_campaigns,
-    .latest_pair = latest_pair,
-    .latest_complete = latest_complete,
-    .open_rows = open_rows,
-    .next_row = next_row,
-    .close_rows = close_rows,
-    .target_rows = target_rows,
-    .prune = prune,
-    .vacuum = vacuum,
-    .size = db_size,
-    .close = close_store,
+    .begin_scan = lite_begin_scan,
+    .add_rows = lite_add_rows,
+    .end_scan = lite_end_scan,
+    .list_scans = lite_list_scans,
+    .get_scan = lite_get_scan,
+    .get_campaign = lite_get_campaign,
+    .list_campaigns = lite_list_campaigns,
+    .latest_pair = lite_latest_pair,
+    .latest_complete = lite_latest_complete,
+    .open_rows = lite_open_rows,
+    .next_row = lite_next_row,
+    .close_rows = lite_close_rows,
+    .target_rows = lite_target_rows,
+    .prune = lite_prune,
+    .vacuum = lite_vacuum,
+    .size = lite_db_size,
+    .close = lite_close_store,
 };

@@ -492,7 +492,7 @@ static void test_upgrade_from_version_1(void **state)
     assert_int_equal(p3s_rowbuf_from_record(&want, full, NULL, 0), 0);
     st = p3s_store_open(path, P3S_STORE_READ, err, sizeof err);
     int64_t one = 1;
-    struct p3s_store_cursor *c = st->ops->open_rows(st, &one, 1);
+    struct p3s_store_cursor *c = st->ops->open_rows(st, &one, 1, 1);
     const struct p3s_row *row;
     int found = 0;
     while (st->ops->next_row(c, &row) == 1)
@@ -500,6 +500,10 @@ static void test_upgrade_from_version_1(void **state)
             struct p3s_row w;
             p3s_rowbuf_view(&want, &w);
             assert_same_rows(&w, row);
+            /* asked for, the stored JSONL record comes with the row (the report reads it) */
+            assert_non_null(row->json);
+            assert_true(row->json_len > 2 && row->json[0] == '{');
+            assert_non_null(strstr(row->json, "mail.example.test"));
             found++;
         }
     assert_int_equal(found, 1);
@@ -584,7 +588,7 @@ static void test_rows_in_key_order(void **state)
                               key_row("a", "", 110, "closed")};
     size_t n = sizeof rows / sizeof rows[0];
     assert_int_equal(st->ops->add_rows(st, in.id, rows, n), 0);
-    struct p3s_store_cursor *c = st->ops->open_rows(st, &in.id, 1);
+    struct p3s_store_cursor *c = st->ops->open_rows(st, &in.id, 1, 0);
     const struct p3s_row *r;
     struct p3s_row prev;
     char prev_text[3][64];
@@ -597,6 +601,7 @@ static void test_rows_in_key_order(void **state)
             prev.col[i] = prev_text[i];
         }
         prev.port = r->port;
+        assert_null(r->json); /* not asked for */
         got++;
     }
     assert_int_equal(got, n);
