@@ -129,14 +129,20 @@ fail:
     return -1;
 }
 
-/* Is this a file we may use? Ours (any version up to ours), or an empty database. */
-static int check_identity(struct sqlite_store *s, long long *version)
+/* Is this a file we may use? Ours (any version up to ours), or an empty database. The three
+ * reads are one snapshot: read one by one, a second scan creating the schema between them made
+ * a new file look like another program's (tables, but application_id still 0). */
+static int check_identity(struct sqlite_store *s, long long *version, long long *tables)
 {
-    long long app = 0, tables = 0;
+    long long app = 0;
+    if (exec(s, "BEGIN", "reading the file"))
+        return -1;
     /* The first statement reads the file's header: "file is not a database" shows here. */
-    if (query_int(s, "PRAGMA application_id", &app, "reading the file") ||
-        query_int(s, "PRAGMA user_version", version, "reading the schema version") ||
-        query_int(s, "SELECT count(*) FROM sqlite_master", &tables, "reading the schema"))
+    int bad = query_int(s, "PRAGMA application_id", &app, "reading the file") ||
+              query_int(s, "PRAGMA user_version", version, "reading the schema version") ||
+              query_int(s, "SELECT count(*) FROM sqlite_master", tables, "reading the schema");
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (bad)
         return -1;
     if (app == APPLICATION_ID && *version > P3S_STORE_SCHEMA) {
         snprintf(s->base.err, sizeof s->base.err,
@@ -144,7 +150,7 @@ static int check_identity(struct sqlite_store *s, long long *version)
                  *version, P3S_STORE_SCHEMA);
         return -1;
     }
-    if (app != APPLICATION_ID && tables > 0) {
+    if (app != APPLICATION_ID && *tables > 0) {
         snprintf(s->base.err, sizeof s->base.err,
                  "not a pop3scan history file (a SQLite database of another program)");
         return -1;
@@ -301,8 +307,7 @@ static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mo
     sqlite3_extended_result_codes(s->db, 0);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     long long version = 0, tables = 0;
-    if (check_identity(s, &version) ||
-        query_int(s, "SELECT count(*) FROM sqlite_master", &tables, "reading the schema"))
+    if (check_identity(s, &version, &tables))
         return -1;
     /* A new file gets 16 KiB pages: a record is some 1.5 KiB, and SQLite writes the WAL a page
      * per system call — four times fewer calls than with the default 4 KiB pages. */

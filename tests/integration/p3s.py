@@ -92,6 +92,17 @@ def startup():
     return _startup[0]
 
 
+def wait_for(what, timeout=60):
+    """Polls what() every 50 ms until it is true; fails the test (AssertionError) after timeout
+    seconds (times SLOW). For tests that act on a scan in progress: they wait for a sign of it,
+    never a fixed time that a slow machine or a wrapper can outrun."""
+    deadline = time.monotonic() + timeout * SLOW
+    while not what():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout * SLOW:.0f} s in vain for {what.__doc__ or what}")
+        time.sleep(0.05)
+
+
 def validate_lines(text):
     """Parses every line of JSONL output, validates each against the schema, returns them."""
     records = []

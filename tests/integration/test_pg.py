@@ -115,6 +115,23 @@ class PgTest(unittest.TestCase):
         self.assertEqual(outs[self.pg.uri], outs[lite])
         self.assertEqual(outs[lite][1], [("127.0.2.7", "pop3")] * 2)
 
+    def test_report_as_on_sqlite(self):
+        """pop3scan report of the latest scan: the same report from either back end, records,
+        series and changes alike (what names the database, the times and the command aside)."""
+        lite = os.path.join(self.tmp, "report.sqlite3")
+        outs = {}
+        for db in (self.pg.uri, lite):
+            for _ in range(2):
+                res = self.scan("127.0.5.0/26", db=db)
+                self.assertEqual(res.returncode, 0, res.stderr)
+            rep = run("report", "--db", db, "-f", "markdown")
+            self.assertEqual(rep.returncode, 0, rep.stderr)
+            self.assertNotIn(self.pg.password, rep.stdout)
+            body = rep.stdout.split("## How the scan ran")[0]
+            outs[db] = body.split("\n", 3)[3]  # after the title and the line with the date
+        self.assertEqual(outs[self.pg.uri], outs[lite])
+        self.assertIn("**64 POP3 services found", outs[lite])
+
     # ---- faults --------------------------------------------------------------------------
 
     def test_database_away_and_back(self):
@@ -158,7 +175,13 @@ class PgTest(unittest.TestCase):
                 str(self.port), "127.0.32.0/20"]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            time.sleep(1.5 + p3s.startup())
+            # stopped once the shard has stored something, with seconds of scan still to go
+            def some_stored():
+                try:
+                    return self.campaign_rows("gone")[0][0] != "0"
+                except subprocess.CalledProcessError:  # the schema not made yet
+                    return False
+            p3s.wait_for(some_stored)
             self.pg.stop()
             start = time.monotonic()
             err = proc.communicate(timeout=60 * p3s.SLOW)[1]
@@ -222,6 +245,15 @@ class PgTest(unittest.TestCase):
         # the missing shard's 256 addresses are all the difference
         self.assertEqual(len(changes), 256)
         self.assertEqual({c["change"] for c in changes}, {"appeared"})
+        # the report of the campaign: refused as diff refuses it, or what the shards hold
+        refused = run("report", "--db", self.pg.uri, "campaign:holes")
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("2 (never started)", refused.stderr)
+        partial = run("report", "--db", self.pg.uri, "--partial", "-f", "markdown",
+                      "campaign:holes")
+        self.assertEqual(partial.returncode, 0, partial.stderr)
+        self.assertIn("768 records as of", partial.stdout)
+        self.assertIn("Status: partial", partial.stdout)
 
     def test_same_name_twice(self):
         self.assertEqual(self.scan("--campaign", "twice", "127.0.60.0/24").returncode, 0)
@@ -241,7 +273,12 @@ class PgTest(unittest.TestCase):
                                  "--db", lite, "--campaign", "lite", "-p", str(self.port),
                                  "127.0.64.0/22"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        time.sleep(1 + p3s.startup())
+        def some_stored():
+            try:
+                return sqlite3.connect(lite).execute("SELECT count(*) FROM record").fetchone()[0]
+            except sqlite3.Error:  # not made yet, or its schema not yet
+                return 0
+        p3s.wait_for(some_stored)
         proc.terminate()  # SIGTERM: interrupted, some records stored
         proc.wait(timeout=30)
         stored = sqlite3.connect(lite).execute("SELECT records, status FROM scan").fetchone()
