@@ -51,7 +51,9 @@ enum {
     OPT_NO_TLS_DETECT,
     OPT_DB,
     OPT_NO_DB,
-    OPT_REPORT
+    OPT_REPORT,
+    OPT_DISCOVER,
+    OPT_DISCOVER_NAMES
 };
 
 static const struct option LONG_OPTS[] = {
@@ -94,6 +96,8 @@ static const struct option LONG_OPTS[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"no-db", no_argument, NULL, OPT_NO_DB},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"discover", no_argument, NULL, OPT_DISCOVER},
+    {"discover-names", required_argument, NULL, OPT_DISCOVER_NAMES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -104,6 +108,7 @@ static void usage(FILE *fp)
             "Usage: pop3scan [OPTIONS] TARGET...\n"
             "       pop3scan diff|history|db ...   (see pop3scan diff -h and so on)\n"
             "       pop3scan report [OPTIONS] FILE...   (see pop3scan report --help)\n"
+            "       pop3scan discover [OPTIONS] DOMAIN...   (see pop3scan discover --help)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -125,7 +130,11 @@ static void usage(FILE *fp)
             "                            again to scan only what was not finished\n"
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
-            "      --dns-concurrency N   names resolved at once (default 100)\n"
+            "      --dns-concurrency N   DNS lookups at once (default 100)\n"
+            "      --discover            a name is a domain: scan the mail hosts its SRV\n"
+            "                            (_pop3/_pop3s), MX and conventional names (pop, pop3,\n"
+            "                            mail, pop.mail, imap) point to, and the domain itself\n"
+            "      --discover-names FILE the conventional names to try, one a line\n"
             "\n"
             "Output:\n"
             "  -f, --format FORMAT       %s\n"
@@ -369,6 +378,26 @@ static void defaults(struct p3s_config *cfg)
     cfg->tls_detect = 1;
 }
 
+int p3s_cli_load_names(const char *path, struct p3s_config *cfg)
+{
+    char err[512];
+    size_t len;
+    free(cfg->discover_names_buf);
+    cfg->discover_names_buf = p3s_read_file(path, &len, err, sizeof err);
+    int n = cfg->discover_names_buf
+                ? p3s_names_parse(cfg->discover_names_buf, len, path, cfg->discover_names,
+                                  sizeof cfg->discover_names / sizeof cfg->discover_names[0],
+                                  err, sizeof err)
+                : -1;
+    if (n < 0) {
+        fprintf(stderr, "pop3scan: --discover-names: %s\n", err);
+        return 2;
+    }
+    cfg->ndiscover_names = (size_t)n;
+    cfg->discover_names_given = 1;
+    return 0;
+}
+
 int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
 {
     defaults(cfg);
@@ -584,6 +613,13 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_NO_DB:
             cfg->no_db = 1;
             break;
+        case OPT_DISCOVER:
+            cfg->discover = 1;
+            break;
+        case OPT_DISCOVER_NAMES:
+            if (p3s_cli_load_names(optarg, cfg) != 0)
+                return 2;
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -663,4 +699,6 @@ void p3s_cli_free(struct p3s_config *cfg)
     p3s_resume_free(cfg->resume);
     cfg->resume = NULL;
     p3s_ports_free(&cfg->ports);
+    free(cfg->discover_names_buf);
+    cfg->discover_names_buf = NULL;
 }
