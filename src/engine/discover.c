@@ -179,20 +179,27 @@ static void chain_text(const struct p3s_chain *c, const char *last, char *out, s
         snprintf(out + at, cap - at, " -> %s", last);
 }
 
-static void keep_addresses(struct fam *f, const struct p3s_dnsmsg *m)
+static void keep_addresses(struct disc *d, struct fam *f, const struct p3s_dnsmsg *m)
 {
-    size_t alen = f->type == P3S_DNS_T_A ? 4 : 16;
+    size_t alen = f->type == P3S_DNS_T_A ? 4 : 16, more = m->rr_dropped;
     const char *last = f->chain->names[f->chain->n - 1];
-    for (size_t i = 0; i < m->n && f->naddr < P3S_DNS_MAX_ADDRS; i++) {
+    for (size_t i = 0; i < m->n; i++) {
         const struct p3s_dnsrr *rr = &m->rr[i];
         if (rr->type != f->type || !p3s_dnsname_eq(rr->owner, last))
             continue;
+        if (f->naddr == P3S_DNS_MAX_ADDRS) {
+            more++;
+            continue;
+        }
         int dup = 0;
         for (size_t k = 0; k < f->naddr; k++)
             dup |= memcmp(f->addrs[k], rr->addr, alen) == 0;
         if (!dup)
             memcpy(f->addrs[f->naddr++], rr->addr, alen);
     }
+    if (more)
+        note(d, "%s %s: more than %d addresses, the first %d used", last,
+             f->type == P3S_DNS_T_A ? "A" : "AAAA", P3S_DNS_MAX_ADDRS, P3S_DNS_MAX_ADDRS);
 }
 
 /* The addresses of a host (one family) came back: kept, or the CNAME chain goes on in another
@@ -216,7 +223,7 @@ static void on_addresses(struct disc *d, struct host *h, int fi, const struct p3
     enum p3s_chain_end end = p3s_chain_follow(&m, (uint16_t)f->type, c);
     switch (end) {
     case P3S_CHAIN_RECORDS:
-        keep_addresses(f, &m);
+        keep_addresses(d, f, &m);
         break;
     case P3S_CHAIN_LOOP: {
         const char *back = NULL;

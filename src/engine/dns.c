@@ -165,7 +165,11 @@ struct p3s_dns *p3s_dns_new(struct event_base *base, const char *servers, int ti
     opts.sock_state_cb_data = d;
     opts.timeout = timeout_ms > 0 ? timeout_ms : 2000;
     opts.tries = 2;
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    /* A SERVFAIL or REFUSED answer is the answer: without NOCHECKRESP c-ares 1.18 takes it for
+     * a broken server, tries the others, and ends with "connection refused", which names
+     * neither what the resolver said nor anything a user can act on. */
+    opts.flags = ARES_FLAG_NOCHECKRESP;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     int rc = ares_init_options(&d->channel, &opts, mask);
     if (rc != ARES_SUCCESS) {
         snprintf(err, errsz, "cannot start the resolver: %s", ares_strerror(rc));
