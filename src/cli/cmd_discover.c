@@ -287,11 +287,11 @@ static int parse_args(int argc, char **argv, struct discover_args *a)
 }
 
 /* The -p list as discovery takes it (run.c's make_ports, for a listing). */
-static struct p3s_engine_port *engine_ports(const struct p3s_portlist *pl)
+static struct p3s_discover_port *engine_ports(const struct p3s_portlist *pl)
 {
-    struct p3s_engine_port *v = p3s_xcalloc(pl->n ? pl->n : 1, sizeof *v);
+    struct p3s_discover_port *v = p3s_xcalloc(pl->n ? pl->n : 1, sizeof *v);
     for (size_t i = 0; i < pl->n; i++)
-        v[i] = (struct p3s_engine_port){pl->v[i].port, pl->v[i].tls,
+        v[i] = (struct p3s_discover_port){pl->v[i].port, pl->v[i].tls,
                                         (p3s_ports_kinds(pl, pl->v[i].port) & P3S_PORT_TLS) != 0};
     return v;
 }
@@ -314,7 +314,7 @@ static int run_listing(struct discover_args *a, struct p3s_config *names, struct
     p3s_dns_set_limit(l.dns, l.limit);
     l.gen = gen;
     l.jsonl = a->jsonl;
-    struct p3s_engine_port *ports = engine_ports(pl);
+    struct p3s_discover_port *ports = engine_ports(pl);
     l.opts = (struct p3s_discover_opts){
         names->discover_names_given ? names->discover_names : P3S_DISCOVER_NAMES,
         names->discover_names_given ? names->ndiscover_names : 5, a->family, ports, pl->n};

@@ -408,7 +408,7 @@ static void set_addr(struct p3s_discovered *o, int type, const unsigned char *a)
 
 /* The entry of (address, port, transport), made when new. */
 static struct draft *entry_at(struct builder *b, const struct host *h, int type,
-                              const unsigned char *a, const struct p3s_engine_port *p)
+                              const unsigned char *a, const struct p3s_discover_port *p)
 {
     struct p3s_discovered probe;
     memset(&probe, 0, sizeof probe);
@@ -439,8 +439,8 @@ static void add_addresses(struct builder *b, const struct host *h, const struct 
     for (size_t k = 0; k < f->naddr; k++)
         for (size_t wi = 0; wi < h->nways; wi++) {
             const struct hway *w = &h->ways[wi];
-            struct p3s_engine_port srv = {(uint16_t)w->port, (uint8_t)w->tls, 0};
-            const struct p3s_engine_port *ports = w->via == P3S_VIA_SRV ? &srv : b->d->opts.ports;
+            struct p3s_discover_port srv = {(uint16_t)w->port, (uint8_t)w->tls, 0};
+            const struct p3s_discover_port *ports = w->via == P3S_VIA_SRV ? &srv : b->d->opts.ports;
             size_t np = w->via == P3S_VIA_SRV ? 1 : b->d->opts.nports;
             for (size_t pi = 0; pi < np; pi++) {
                 struct draft *e = entry_at(b, h, f->type, f->addrs[k], &ports[pi]);
@@ -641,7 +641,7 @@ void p3s_discover(struct p3s_dns *dns, const char *domain, const struct p3s_disc
     if (len > 1 && d->domain[len - 1] == '.')
         d->domain[len - 1] = '\0';
     d->opts = *opts;
-    struct p3s_engine_port *ports = p3s_xcalloc(opts->nports ? opts->nports : 1, sizeof *ports);
+    struct p3s_discover_port *ports = p3s_xcalloc(opts->nports ? opts->nports : 1, sizeof *ports);
     memcpy(ports, opts->ports, opts->nports * sizeof *ports);
     d->opts.ports = ports;
     d->cb = cb;

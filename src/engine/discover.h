@@ -22,12 +22,20 @@
 #define POP3SCAN_DISCOVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
-#include "engine.h"
 #include "record.h"
 
 struct p3s_dns;
+
+/* A port as discovery gives it (the engine's struct p3s_engine_port, without depending on it:
+ * the engine includes this file). */
+struct p3s_discover_port {
+    uint16_t port;
+    uint8_t tls;     /* implicit TLS */
+    uint8_t tls_too; /* the same port is scanned with TLS as well */
+};
 
 #define P3S_DISCOVER_MAX_HOSTS 64   /* host names followed per domain */
 #define P3S_DISCOVER_MAX_RECORDS 64 /* SRV or MX records used per query */
@@ -40,14 +48,14 @@ struct p3s_discover_opts {
     const char *const *names;            /* conventional names, each put before ".D" */
     size_t nnames;
     int family;                          /* 0 both, 4 or 6 only */
-    const struct p3s_engine_port *ports; /* for every way but SRV */
+    const struct p3s_discover_port *ports; /* for every way but SRV */
     size_t nports;
 };
 
 struct p3s_discovered {
     struct sockaddr_storage addr; /* AF_UNSPEC for an entry without an address */
     char ip[64];                  /* "" without an address */
-    struct p3s_engine_port port;  /* port 0 without an address (an SRV "no service": its port) */
+    struct p3s_discover_port port; /* port 0 without an address (an SRV "no service": its port) */
     const char *host;             /* the host the record is named after (a way's host) */
     const char *error;            /* why there is no address; NULL for an address */
     struct p3s_discovery info;    /* domain, ways, notes */

@@ -423,7 +423,8 @@ static void on_discovered(void *arg, struct p3s_discover_result *res)
         if (e->hooks.admit && !e->hooks.admit(e->ctx, t->tag, o->host, (struct sockaddr *)&a,
                                               o->port.port, o->port.tls))
             continue;
-        struct job *j = job_new(e, t, &o->addr, &o->port, 1);
+        struct p3s_engine_port p = {o->port.port, o->port.tls, o->port.tls_too};
+        struct job *j = job_new(e, t, &o->addr, &p, 1);
         j->name = o->host;
         j->disc = &o->info;
         queue_job(e, j, 0);
@@ -444,12 +445,17 @@ static int expand_next(struct p3s_engine *e)
         e->targets_tail = NULL;
     t->next = NULL;
     if (t->discover) {
+        struct p3s_discover_port *ports = p3s_xcalloc(t->nports, sizeof *ports);
+        for (size_t i = 0; i < t->nports; i++)
+            ports[i] = (struct p3s_discover_port){t->ports[i].port, t->ports[i].tls,
+                                                  t->ports[i].tls_too};
         struct p3s_discover_opts o = {
             e->opts.discover_names ? e->opts.discover_names : P3S_DISCOVER_NAMES,
-            e->opts.discover_names ? e->opts.ndiscover_names : 5, e->opts.family, t->ports,
+            e->opts.discover_names ? e->opts.ndiscover_names : 5, e->opts.family, ports,
             t->nports};
         e->resolving++;
-        p3s_discover(e->dns, t->resolve, &o, on_discovered, t);
+        p3s_discover(e->dns, t->resolve, &o, on_discovered, t); /* copies the ports */
+        free(ports);
         return 1; /* the discovery keeps the hold */
     }
     if (t->resolve) {
