@@ -391,7 +391,8 @@ static void finish_undiscovered(struct p3s_engine *e, struct target *t,
                                 const struct p3s_discovered *o)
 {
     struct p3s_record *r = p3s_record_new(o->host, NULL, o->port.port, o->port.tls);
-    r->unresolved = strcmp(o->host, ".") != 0; /* an SRV "no service" is an answer */
+    /* An SRV "no service" is an answer, and an interrupted discovery no failure of the name. */
+    r->unresolved = !e->aborting && strcmp(o->host, ".") != 0;
     r->discovery = &o->info;
     p3s_record_set_error(r, P3S_STATE_ERROR, "%s", e->aborting ? "scan interrupted" : o->error);
     t->pending++;
@@ -406,9 +407,13 @@ static void on_discovered(void *arg, struct p3s_discover_result *res)
     t->found = res;
     for (size_t i = 0; i < res->n; i++) {
         const struct p3s_discovered *o = &res->v[i];
-        if (o->error || e->aborting) {
-            if (o->error || i == 0)
+        if (e->aborting) { /* one record says the domain was cut short */
+            if (i == 0)
                 finish_undiscovered(e, t, o);
+            continue;
+        }
+        if (o->error) {
+            finish_undiscovered(e, t, o);
             continue;
         }
         if (e->hooks.trace) {

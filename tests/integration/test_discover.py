@@ -299,6 +299,32 @@ class DiscoverTest(unittest.TestCase):
         self.assertIn("MX huge.test: 100 records, the first 64 used", notes)
         self.assertIn("more than 64 hosts found: the others are left out", notes)
 
+    def test_interrupted_discovery(self):
+        # Two domains whose every query goes unanswered (c-ares would give up after 5 s, then
+        # 10 s): a first SIGINT lets them go on, a second ends them at once, each with one
+        # record that says so, long before the resolver would have timed out.
+        import signal
+        import subprocess
+        import time
+        cmd = [p3s.BIN, "--discover", "--resolver", f"127.0.0.1:{self.dns_port}", "--no-db",
+               "-f", "jsonl", "--read-timeout", "5s", "-p", str(self.plain), "a.slow.test",
+               "b.slow.test"]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0 * p3s.SLOW)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30 * p3s.SLOW)
+        elapsed = time.monotonic() - start
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertLess(elapsed, 4.5 * p3s.SLOW, "ended by the signal, not by the DNS timeout")
+        recs = p3s.validate_lines(out.decode())
+        self.assertEqual(sorted(r["discovery"]["domain"] for r in recs),
+                         ["a.slow.test", "b.slow.test"])
+        for r in recs:
+            self.assertEqual((r["state"], r["error"]), ("error", "scan interrupted"))
+
     # ---- names ------------------------------------------------------------------------
 
     def test_conventional_names_and_override(self):
