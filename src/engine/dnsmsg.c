@@ -155,13 +155,20 @@ int p3s_dnsmsg_parse(const unsigned char *msg, size_t len, struct p3s_dnsmsg *m,
             return fail(err, errsz, "question");
         off += 4;
     }
-    m->rr = p3s_xcalloc(P3S_DNSMSG_MAX_RR, sizeof *m->rr);
+    /* Room for the records announced, at most the cap and what the message can hold (11 bytes
+     * a record at least): two kilobytes each, so a small answer takes a small allocation
+     * whatever count it claims. */
+    size_t room = an < P3S_DNSMSG_MAX_RR ? an : P3S_DNSMSG_MAX_RR;
+    if (room > (len - off) / 11)
+        room = (len - off) / 11;
+    m->rr = p3s_xmalloc((room ? room : 1) * sizeof *m->rr);
+    struct p3s_dnsrr spare;
     for (unsigned i = 0; i < an; i++) {
-        struct p3s_dnsrr *rr = &m->rr[m->n < P3S_DNSMSG_MAX_RR ? m->n : P3S_DNSMSG_MAX_RR - 1];
-        struct p3s_dnsrr spare;
-        if (m->n >= P3S_DNSMSG_MAX_RR)
-            rr = &spare; /* still parsed, to check the message, but not kept */
-        memset(rr, 0, sizeof *rr);
+        struct p3s_dnsrr *rr = m->n < room ? &m->rr[m->n] : &spare; /* past the cap: still
+                                                                      parsed, not kept */
+        rr->type = rr->priority = rr->weight = rr->port = 0;
+        rr->owner[0] = rr->target[0] = '\0';
+        memset(rr->addr, 0, sizeof rr->addr);
         if (p3s_dnsmsg_name(msg, len, off, rr->owner, sizeof rr->owner, &off) < 0 ||
             off + 10 > len) {
             p3s_dnsmsg_free(m);

@@ -43,7 +43,7 @@ struct p3s_dnsmsg {
     int truncated;     /* TC set (c-ares retries over TCP itself: seen only if that failed) */
     size_t n;          /* answer records kept, in message order */
     size_t rr_dropped; /* answer records past P3S_DNSMSG_MAX_RR, or of a class other than IN */
-    struct p3s_dnsrr *rr; /* P3S_DNSMSG_MAX_RR slots, allocated by p3s_dnsmsg_parse */
+    struct p3s_dnsrr *rr; /* n records, allocated by p3s_dnsmsg_parse */
 };
 
 /* Parses msg's header and answer section. Returns 0, or -1 with err saying what is malformed
