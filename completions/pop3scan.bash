@@ -60,7 +60,8 @@ _pop3scan() {
         compopt -o nospace 2>/dev/null
         return ;;
     -p | --ports | -c | --concurrency | --connect-timeout | --read-timeout | --deadline | \
-        --rate | --retries | --exclude | --shard | --seed | --resolver | --dns-concurrency)
+        --rate | --retries | --exclude | --shard | --seed | --resolver | --dns-concurrency | \
+        --campaign | --db-retry)
         # A value only the user knows (a number, a list, an address): nothing to offer.
         COMPREPLY=()
         return ;;
@@ -73,7 +74,7 @@ _pop3scan() {
             --no-user-probe --no-stls
             --no-tls-versions --no-stls-injection --no-tls-detect --ntlm --fingerprints
             --fail-on --color --no-color --open --all -q --quiet -v --verbose --meta
-            --db --no-db --report
+            --db --no-db --campaign --db-retry --report
             -h --help -V --version' \
             -- "$cur"))
         return

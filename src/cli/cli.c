@@ -52,6 +52,8 @@ enum {
     OPT_DB,
     OPT_NO_DB,
     OPT_REPORT,
+    OPT_CAMPAIGN,
+    OPT_DB_RETRY,
     OPT_DISCOVER,
     OPT_DISCOVER_NAMES
 };
@@ -95,6 +97,8 @@ static const struct option LONG_OPTS[] = {
     {"no-tls-detect", no_argument, NULL, OPT_NO_TLS_DETECT},
     {"db", required_argument, NULL, OPT_DB},
     {"no-db", no_argument, NULL, OPT_NO_DB},
+    {"campaign", required_argument, NULL, OPT_CAMPAIGN},
+    {"db-retry", required_argument, NULL, OPT_DB_RETRY},
     {"report", required_argument, NULL, OPT_REPORT},
     {"discover", no_argument, NULL, OPT_DISCOVER},
     {"discover-names", required_argument, NULL, OPT_DISCOVER_NAMES},
@@ -155,9 +159,16 @@ static void usage(FILE *fp)
             "      --no-color            the same as --color never\n"
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
             "                            medium, high, critical) is reported\n"
-            "      --db FILE             keep the scan history in FILE (default\n"
-            "                            $XDG_STATE_HOME/pop3scan/history.sqlite3)\n"
+            "      --db FILE|URI         keep the scan history in FILE (default\n"
+            "                            $XDG_STATE_HOME/pop3scan/history.sqlite3), or in\n"
+            "                            PostgreSQL: postgresql://USER@HOST/DB (PG* variables\n"
+            "                            fill in what the URI leaves out)\n"
             "      --no-db               keep no history of this scan\n"
+            "      --campaign NAME       this scan is shard I/N (--shard) of the campaign NAME:\n"
+            "                            its shards' scans make one result (pop3scan history\n"
+            "                            --campaign NAME); a shard run again replaces its records\n"
+            "      --db-retry SECONDS    wait up to SECONDS for a database that went away\n"
+            "                            (default 60; 0: give up at once)\n"
             "\n"
             "Probing and timing:\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
@@ -223,6 +234,19 @@ int p3s_parse_duration_ms(const char *s, int *out)
         return -1;
     *out = (int)v;
     return 0;
+}
+
+/* A campaign name: printable ASCII without spaces, at most 128 characters (it is typed on
+ * command lines, in job scripts and in diff's campaign:NAME). */
+static int campaign_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return 0;
+    return 1;
 }
 
 static int parse_int(const char *s, long lo, long hi, int *out)
@@ -368,6 +392,7 @@ static void defaults(struct p3s_config *cfg)
     cfg->deadline_ms = 10000;
     cfg->concurrency = 1000;
     cfg->dns_concurrency = 100;
+    cfg->db_retry_s = 60;
     cfg->user_probe = 1;
     cfg->stls = 1;
     cfg->tls_versions = 1;
@@ -620,6 +645,16 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             if (p3s_cli_load_names(optarg, cfg) != 0)
                 return 2;
             break;
+        case OPT_CAMPAIGN:
+            if (!campaign_name_ok(optarg))
+                return bad("--campaign", optarg,
+                           "expected 1 to 128 printable ASCII characters, no spaces");
+            cfg->campaign = optarg;
+            break;
+        case OPT_DB_RETRY:
+            if (parse_int(optarg, 0, 86400, &cfg->db_retry_s))
+                return bad("--db-retry", optarg, "expected 0 to 86400 seconds");
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -646,6 +681,17 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     }
     if (cfg->db_path && cfg->no_db) {
         fprintf(stderr, "pop3scan: --db and --no-db contradict each other\n"
+                        "Try 'pop3scan --help'.\n");
+        return 2;
+    }
+    if (cfg->campaign && cfg->no_db) {
+        fprintf(stderr, "pop3scan: --campaign keeps the scan in the history: not with --no-db\n"
+                        "Try 'pop3scan --help'.\n");
+        return 2;
+    }
+    if (cfg->campaign && cfg->randomize && !cfg->seed_given && cfg->shard_count > 1) {
+        fprintf(stderr, "pop3scan: --campaign with --randomize: give every shard the same --seed "
+                        "(the shards split one order of the targets)\n"
                         "Try 'pop3scan --help'.\n");
         return 2;
     }

@@ -39,7 +39,9 @@ struct p3s_store *p3s_cmd_open_store(const char *cmd, const char *db, enum p3s_s
         db = path;
     }
     struct stat sb;
-    if (stat(db, &sb) != 0 && errno == ENOENT) {
+    char shown[4096];
+    p3s_store_redact(db, shown, sizeof shown);
+    if (!p3s_store_is_pg(db) && stat(db, &sb) != 0 && errno == ENOENT) {
         fprintf(stderr, "pop3scan %s: no scan history at %s (no scan has been stored there; "
                         "--db FILE names another file)\n", cmd, db);
         *status = 2;
@@ -47,8 +49,9 @@ struct p3s_store *p3s_cmd_open_store(const char *cmd, const char *db, enum p3s_s
     }
     struct p3s_store *st = p3s_store_open(db, mode, err, sizeof err);
     if (!st) {
-        fprintf(stderr, "pop3scan %s: history database %s: %s\n", cmd, db, err);
-        *status = 3;
+        fprintf(stderr, "pop3scan %s: history database %s: %s\n", cmd, shown, err);
+        /* A database without a history yet is as a missing file: nothing to read. */
+        *status = strstr(err, P3S_STORE_EMPTY) ? 2 : 3;
     }
     return st;
 }

@@ -70,8 +70,10 @@ struct p3s_config {
     size_t ndiscover_names;
     int discover_names_given;
     char *discover_names_buf;       /* the file, which discover_names point into */
-    const char *db_path;  /* --db FILE: the scan history (NULL: the default file) */
+    const char *db_path;  /* --db FILE|URI: the scan history (NULL: the default file) */
     int no_db;            /* --no-db: keep no history */
+    const char *campaign; /* --campaign NAME: this scan is a shard of that campaign */
+    int db_retry_s;       /* --db-retry SECONDS: how long a database that went away is awaited */
 };
 
 #endif

@@ -119,6 +119,8 @@ struct p3s_engine {
     int pumping, repump;         /* pump() is running / was asked to run again */
     struct p3s_pace pace;
     struct event *rate_timer;
+    struct event *idle_ev;       /* says idle() from the loop, once per batch */
+    int idle_said;
     uint64_t connections, targets_done;
     uint64_t rng;
 };
@@ -796,6 +798,25 @@ static int all_done(const struct p3s_engine *e)
            (e->stopping || e->fed_out);
 }
 
+/* idle() runs from the loop, not from here: a batch that ends before the caller's loop runs
+ * (nothing to feed at start) would otherwise break a loop that has not started, which libevent
+ * forgets, and the caller would wait for ever. Once per batch. */
+static void say_idle(struct p3s_engine *e)
+{
+    if (e->idle_said)
+        return;
+    e->idle_said = 1;
+    event_active(e->idle_ev, EV_TIMEOUT, 0);
+}
+
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+    struct p3s_engine *e = arg;
+    (void)fd, (void)what;
+    if (e->hooks.idle)
+        e->hooks.idle(e->ctx);
+}
+
 static void pump(struct p3s_engine *e)
 {
     if (!e->started)
@@ -812,8 +833,8 @@ static void pump(struct p3s_engine *e)
     } while (e->repump);
     e->pumping = 0;
     /* c-ares keeps its sockets open, so the caller's loop would not end by itself. */
-    if (all_done(e) && e->hooks.idle)
-        e->hooks.idle(e->ctx);
+    if (all_done(e))
+        say_idle(e);
 }
 
 static void on_rate_timer(evutil_socket_t fd, short what, void *arg)
@@ -941,12 +962,22 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
         e->lowered = e->limit;
     p3s_pace_init(&e->pace, opts->rate);
     e->rate_timer = evtimer_new(base, on_rate_timer, e);
+    e->idle_ev = event_new(base, -1, 0, on_idle, e);
+    if (!e->rate_timer || !e->idle_ev) {
+        snprintf(err, errlen, "out of memory");
+        p3s_engine_free(e);
+        return NULL;
+    }
     return e;
 }
 
 void p3s_engine_start(struct p3s_engine *e)
 {
     e->started = 1;
+    if (!e->stopping && !e->aborting) {
+        e->fed_out = 0; /* again after idle: a caller with a new batch */
+        e->idle_said = 0;
+    }
     pump(e);
 }
 
@@ -998,8 +1029,7 @@ void p3s_engine_abort(struct p3s_engine *e)
     }
     e->tail = NULL;
     drop_waiting_targets(e);
-    if (e->hooks.idle)
-        e->hooks.idle(e->ctx);
+    say_idle(e);
 }
 
 int p3s_engine_aborted(const struct p3s_engine *e)
@@ -1035,6 +1065,8 @@ void p3s_engine_free(struct p3s_engine *e)
     p3s_dns_free(e->dns);
     if (e->rate_timer)
         event_free(e->rate_timer);
+    if (e->idle_ev)
+        event_free(e->idle_ev);
     p3s_identifier_free(e->identifier);
     p3s_tlsprobe_cleanup();
     if (e->ssl_ctx)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "grow.h"
 #include "findings.h"
 #include "output.h"
 #include "util.h"
@@ -34,26 +35,9 @@ struct csv_state {
 
 static int reserve(struct csv_state *s, size_t n)
 {
-    if (s->failed)
-        return 0;
-    if (s->cap - s->len >= n)
-        return 1;
-    size_t cap = s->cap ? s->cap : 1024;
-    while (cap - s->len < n) {
-        if (cap > ((size_t)-1) / 2) {
-            s->failed = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(s->buf, cap);
-    if (!p) {
+    if (!s->failed && !p3s_grow(&s->buf, &s->cap, s->len, n))
         s->failed = 1;
-        return 0;
-    }
-    s->buf = p;
-    s->cap = cap;
-    return 1;
+    return !s->failed;
 }
 
 static void put(struct csv_state *s, const char *p, size_t n)

@@ -123,7 +123,7 @@ struct p3s_record {
     uint16_t port;
     int implicit_tls;
     int tls_detected;   /* a cleartext port that gave no greeting spoke TLS: this record is the
-                           implicit-TLS retry of it (scan.c) */
+                           implicit-TLS retry of it (engine.c) */
     int64_t started_ms; /* wall clock, ms since the epoch: when the dialogue started (for a
                            name that did not resolve, when the lookup failed) */
 
@@ -162,7 +162,7 @@ struct p3s_record {
     signed char tls_proto[P3S_PROTO_COUNT];
 
     /* Identification (fingerprints/), from the greeting, CAPA, replies and the certificate;
-     * NULL when nothing matched. Filled when the record is finished (scan.c). */
+     * NULL when nothing matched. Filled when the record is finished (engine/identify.c). */
     struct p3fp_match *product;
 
     /* --ntlm */
