@@ -53,7 +53,9 @@ enum {
     OPT_NO_DB,
     OPT_REPORT,
     OPT_CAMPAIGN,
-    OPT_DB_RETRY
+    OPT_DB_RETRY,
+    OPT_DISCOVER,
+    OPT_DISCOVER_NAMES
 };
 
 static const struct option LONG_OPTS[] = {
@@ -98,6 +100,8 @@ static const struct option LONG_OPTS[] = {
     {"campaign", required_argument, NULL, OPT_CAMPAIGN},
     {"db-retry", required_argument, NULL, OPT_DB_RETRY},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"discover", no_argument, NULL, OPT_DISCOVER},
+    {"discover-names", required_argument, NULL, OPT_DISCOVER_NAMES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -108,6 +112,7 @@ static void usage(FILE *fp)
             "Usage: pop3scan [OPTIONS] TARGET...\n"
             "       pop3scan diff|history|db ...   (see pop3scan diff -h and so on)\n"
             "       pop3scan report [OPTIONS] FILE...   (see pop3scan report --help)\n"
+            "       pop3scan discover [OPTIONS] DOMAIN...   (see pop3scan discover --help)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -129,7 +134,11 @@ static void usage(FILE *fp)
             "                            again to scan only what was not finished\n"
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
-            "      --dns-concurrency N   names resolved at once (default 100)\n"
+            "      --dns-concurrency N   DNS lookups at once (default 100)\n"
+            "      --discover            a name is a domain: scan the mail hosts its SRV\n"
+            "                            (_pop3/_pop3s), MX and conventional names (pop, pop3,\n"
+            "                            mail, pop.mail, imap) point to, and the domain itself\n"
+            "      --discover-names FILE the conventional names to try, one a line\n"
             "\n"
             "Output:\n"
             "  -f, --format FORMAT       %s\n"
@@ -394,6 +403,26 @@ static void defaults(struct p3s_config *cfg)
     cfg->tls_detect = 1;
 }
 
+int p3s_cli_load_names(const char *path, struct p3s_config *cfg)
+{
+    char err[512];
+    size_t len;
+    free(cfg->discover_names_buf);
+    cfg->discover_names_buf = p3s_read_file(path, &len, err, sizeof err);
+    int n = cfg->discover_names_buf
+                ? p3s_names_parse(cfg->discover_names_buf, len, path, cfg->discover_names,
+                                  sizeof cfg->discover_names / sizeof cfg->discover_names[0],
+                                  err, sizeof err)
+                : -1;
+    if (n < 0) {
+        fprintf(stderr, "pop3scan: --discover-names: %s\n", err);
+        return 2;
+    }
+    cfg->ndiscover_names = (size_t)n;
+    cfg->discover_names_given = 1;
+    return 0;
+}
+
 int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
 {
     defaults(cfg);
@@ -609,6 +638,13 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_NO_DB:
             cfg->no_db = 1;
             break;
+        case OPT_DISCOVER:
+            cfg->discover = 1;
+            break;
+        case OPT_DISCOVER_NAMES:
+            if (p3s_cli_load_names(optarg, cfg) != 0)
+                return 2;
+            break;
         case OPT_CAMPAIGN:
             if (!campaign_name_ok(optarg))
                 return bad("--campaign", optarg,
@@ -709,4 +745,6 @@ void p3s_cli_free(struct p3s_config *cfg)
     p3s_resume_free(cfg->resume);
     cfg->resume = NULL;
     p3s_ports_free(&cfg->ports);
+    free(cfg->discover_names_buf);
+    cfg->discover_names_buf = NULL;
 }

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "cmd_db.h"
 #include "cmd_diff.h"
+#include "cmd_discover.h"
 #include "cmd_history.h"
 #include "cmd_report.h"
 
@@ -18,6 +19,8 @@ int p3s_subcommand(int argc, char **argv)
         return p3s_cmd_history(argc - 1, argv + 1);
     if (strcmp(argv[1], "report") == 0)
         return p3s_cmd_report(argc - 1, argv + 1);
+    if (strcmp(argv[1], "discover") == 0)
+        return p3s_cmd_discover(argc - 1, argv + 1);
     if (strcmp(argv[1], "db") == 0)
         return p3s_cmd_db(argc - 1, argv + 1);
     return -1;

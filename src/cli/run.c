@@ -452,6 +452,7 @@ static int on_feed(void *ctx)
         if (t.kind == P3S_TARGET_NAME) {
             struct p3s_engine_port own[2];
             job.resolve = t.host;
+            job.discover = cfg->discover;
             job.ports = t.port ? own : r->ports;
             job.nports = t.port ? own_port(r, t.port, own) : r->nports;
             p3s_engine_submit(r->engine, &job);
@@ -613,6 +614,8 @@ static struct p3s_engine_opts engine_opts(const struct p3s_config *cfg, const st
         .stls_injection = cfg->stls_injection,
         .tls_detect = cfg->tls_detect,
         .fp = fp,
+        .discover_names = cfg->discover_names_given ? cfg->discover_names : NULL,
+        .ndiscover_names = cfg->ndiscover_names,
     };
 }
 

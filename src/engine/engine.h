@@ -56,6 +56,9 @@ struct p3s_engine_opts {
     int stls_injection;    /* the STLS command injection check after an STLS upgrade */
     int tls_detect;        /* TLS tried on a cleartext port that says nothing */
     const struct p3fp_db *fp; /* identification rules; NULL: no identification */
+    const char *const *discover_names; /* conventional names for discovery (discover.h);
+                                          NULL: the built-in list. Must outlive the engine. */
+    size_t ndiscover_names;
 };
 
 /* A port of a job: its number, implicit TLS, and whether the same port is scanned with TLS as
@@ -75,6 +78,11 @@ struct p3s_engine_job {
     const struct p3s_engine_port *ports; /* one connection per port */
     size_t nports;
     void *tag;                    /* handed back with each record and at target_done */
+    int discover;                 /* resolve is a domain whose mail hosts are found in DNS
+                                     (discover.h) and scanned: SRV hosts on their own port and
+                                     transport, the others on ports. Every record carries how
+                                     it was found (record.h, discovery), and the records of the
+                                     domain are handed over together, grouped by host. */
 };
 
 struct p3s_engine_hooks {
@@ -100,7 +108,9 @@ struct p3s_engine_hooks {
 struct p3s_engine_stats {
     size_t active;          /* connections open (dialogues and follow-ups) */
     size_t queued;          /* jobs waiting for a slot */
-    size_t resolving;       /* names being resolved */
+    size_t resolving;       /* names being resolved, domains being discovered */
+    size_t dns_peak;        /* the most DNS lookups that were in flight at once */
+    unsigned long dns_queries; /* DNS lookups sent (names, and discovery's queries) */
     size_t concurrency;     /* the limit in force: opts.concurrency, or lower */
     size_t lowered;         /* the limit was lowered (descriptor limit, or out of descriptors):
                                to this; 0 when not */

@@ -86,6 +86,14 @@ struct p3s_jw;
 /* {"rule", "sources", "conflict"}: what an identification rests on (docs/output.md). */
 void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m);
 
+/* --discover: how a record was found, as JSON: {"domain", "ways": [{"via", "query", "host",
+ * "chain", "priority", "weight", "port"}], "notes"} (docs/output.md); null for NULL. */
+void p3s_output_jw_discovery(struct p3s_jw *w, const struct p3s_discovery *d);
+/* The distinct ways of d in order, as JSON ["srv", "mx"], or null for NULL. */
+void p3s_output_jw_via(struct p3s_jw *w, const struct p3s_discovery *d);
+/* The same as words joined by sep ("srv mx"), into out; "" for NULL. */
+void p3s_output_via_text(const struct p3s_discovery *d, const char *sep, char *out, size_t cap);
+
 /* One record as a JSONL object (no newline), appended to w: what the jsonl module writes, and
  * what the report modules read (src/report/output_report.c). */
 void p3s_jsonl_record(struct p3s_jw *w, const struct p3s_record *r);

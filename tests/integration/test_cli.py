@@ -66,7 +66,7 @@ class DocumentationTest(unittest.TestCase):
     # update this list (and so the man page, which the test below holds to it).
     LONG_OPTIONS = [
         "all", "campaign", "color", "concurrency", "connect-timeout", "db", "db-retry",
-        "deadline", "dns-concurrency",
+        "deadline", "discover", "discover-names", "dns-concurrency",
         "dry-run", "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help",
         "input-list", "meta", "no-color", "no-db", "no-stls", "no-stls-injection",
         "no-tls-detect", "no-tls-versions", "no-user-probe", "ntlm", "open", "output", "ports",
