@@ -6,7 +6,7 @@
 #   make test-release                   the unit and integration tests of the normal build (build/)
 #   make test-asan                      the same under ASan+UBSan (build-asan)
 #   make test-fuzz                      build fuzz/ (clang, build-fuzz) and fuzz each target 20 s
-#   make test-valgrind                  integration tests with pop3scan under valgrind memcheck (build-vg)
+#   make test-valgrind                  the scanner's integration suites under valgrind memcheck (build-vg)
 #   make test-deb                       build the Debian package (make deb) and fail on any lintian error
 #   make test-bare                      the README's first command on a fresh Debian 12 root, and the
 #                                       package installed and run there (tests/bare/run.sh; build/bare)
@@ -26,6 +26,7 @@ DESTDIR ?=
 REQUIRE_TESTS ?= OFF
 
 .PHONY: all build deps scan test test-release test-asan test-fuzz test-valgrind test-deb test-bare \
+	test-deb-bare \
 	install uninstall deb bench clean
 
 all: build
@@ -45,9 +46,19 @@ else
 	$(BUILD)/src/pop3scan $(ARGS) $(TARGET)
 endif
 
+# The fuzzers run for a fixed time whatever else the machine does, so they run beside the
+# package build and the bare-machine check (mostly apt and dpkg); the suites with time bounds
+# run one after another, each with both cores.
 test:
 	bash scripts/install-deps.sh test
-	$(MAKE) test-release test-asan test-fuzz test-valgrind test-deb test-bare
+	$(MAKE) test-release
+	$(MAKE) test-asan
+	$(MAKE) test-valgrind
+	$(MAKE) -j2 --output-sync=target test-fuzz test-deb-bare
+
+test-deb-bare:
+	$(MAKE) test-deb
+	$(MAKE) test-bare
 
 test-release:
 	$(MAKE) build REQUIRE_TESTS=ON
@@ -61,20 +72,24 @@ test-asan:
 test-fuzz:
 	bash fuzz/run.sh --time 20
 
-# Memcheck on every pop3scan run of the integration tests (tests/integration/p3s.py: P3S_WRAP),
-# a plain Debug build, the scale test on a /23. Any error or leak fails: valgrind's exit status
+# Memcheck on every pop3scan run of the integration suites that drive the scanner itself
+# (tests/integration/p3s.py: P3S_WRAP), a plain Debug build, the scale test on a /23. Left to the
+# ASan+UBSan build: the suites that spend their time in other programs (SQLite and PostgreSQL
+# histories, Slurm, Kubernetes manifests, Chromium, the installed package) and `everyday`, which
+# repeats the server suites' scans; under valgrind they took 10 of CI's minutes. Any error or leak fails: valgrind's exit status
 # 99, and a non-empty log in build-vg/valgrind/ (one per process). tests/valgrind.supp says why
 # PCRE2's JIT code is exempt.
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --track-fds=no -q \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
+VALGRIND_SUITES = ^integration[.](cli|services|scale|dovecot|popa3d|cyrus|courier|mailutils|solid_pop3d|perdition|twisted|tls|tls_versions|hostile|badinput|outputs|outofstep|discover)$$
 test-valgrind:
 	@command -v valgrind >/dev/null || { echo "test-valgrind: valgrind is missing (scripts/install-deps.sh test)" >&2; exit 1; }
 	cmake -S . -B build-vg -DCMAKE_BUILD_TYPE=Debug -DP3S_REQUIRE_TESTS=ON >/dev/null
 	cmake --build build-vg -j$(JOBS)
 	rm -rf build-vg/valgrind && mkdir -p build-vg/valgrind
 	P3S_WRAP="$(VALGRIND) --log-file=$(CURDIR)/build-vg/valgrind/%p.log" P3S_WRAP_SCALE_CIDR=127.0.0.0/23 \
-	  ctest --test-dir build-vg -R '^integration[.]' --output-on-failure -j2
+	  ctest --test-dir build-vg -R '$(VALGRIND_SUITES)' --output-on-failure -j2
 	@runs=$$(find build-vg/valgrind -name '*.log' | wc -l); \
 	  if [ "$$runs" -eq 0 ]; then echo "valgrind: no run of pop3scan was checked" >&2; exit 1; fi; \
 	  bad=$$(find build-vg/valgrind -name '*.log' -size +0c); \
