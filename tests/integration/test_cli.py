@@ -91,6 +91,21 @@ class DocumentationTest(unittest.TestCase):
             self.assertIn("--" + opt, man, f"--{opt} is not in man/pop3scan.1")
         self.assertEqual(sorted(documented - opts - {"no-color", "iL"}), [])
 
+    def test_readme_says_what_it_sends(self):
+        # README's "What it sends" names every connection and command a scan may send; a merge
+        # once cut it mid-sentence and nothing noticed.
+        with open(os.path.join(p3s.SRC, "README.md")) as f:
+            readme = f.read()
+        part = readme.split("### What it sends\n", 1)[1].split("\n### ", 1)[0]
+        for said in ("`CAPA`", "`USER` with a random name", "`STLS`", "`AUTH NTLM`", "`QUIT`",
+                     "one more connection per TLS version", "(TLS detection)",
+                     "STLS command injection check", "`--no-stls-injection`",
+                     "Never `PASS`, `APOP` or any credential.", "`unsolicited`",
+                     "`findings_withheld`"):
+            self.assertIn(said, part)
+        self.assertNotIn("\n`", part.split("\n\n")[0].replace("\n`--ntlm`", ""),
+                         "a paragraph of another section ran into it")
+
 
 class VersionTest(unittest.TestCase):
     """--version names the version, the commit the binary was built from and the libraries it
