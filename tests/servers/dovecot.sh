@@ -30,38 +30,19 @@
 # nothing runs.
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=dovecot.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
-
-usage() {
-  sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
-marker="$dir/dovecot"
-pidfile="$dir/dovecot.pid"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture dovecot "$@"
 # Dovecot replaces its environment with process titles: recognise the master by its
 # config path and the children by the instance name, unique per DIR.
 instance=p3s-$(printf '%s' "$dir" | md5sum | cut -c1-10)
 P3S_CMDMATCH="$dir/dovecot.conf
 dovecot-$instance/"
 
+# TERM to the master alone: it shuts its children down itself (the marker catches any left).
 stop() {
   p3s_kill "$marker" "$pidfile"
   rm -f -- "$dir/run/master.pid"
-  return 0
-}
-
-status() {
-  p3s_status dovecot "$pidfile" "$marker"
 }
 
 start() {
@@ -124,13 +105,8 @@ start() {
   local port
   for a in "${addrs[@]}"; do p3s_ports_free "$a" "$plain_port" "$tls_port"; done
 
-  if [[ -z $cert ]]; then
-    "$here/certs.sh" "$dir"
-    cert=$dir/cert.pem key=$dir/key.pem
-  fi
-  # Fixed RFC 7919 group for DHE suites: instant, no parameter generation.
-  [[ -s $dir/dh.pem ]] ||
-    openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$dir/dh.pem" 2>/dev/null
+  p3s_default_cert
+  p3s_dh_params
   cert=$(realpath -- "$cert")
   key=$(realpath -- "$key")
 
@@ -219,22 +195,12 @@ EOF
   fi
 
   p3s_launch "$marker" "$pidfile" "$dir/dovecot.out" dovecot -F -c "$dir/dovecot.conf"
-  local pid wants=()
-  pid=$(<"$pidfile")
+  local wants=()
   for a in "${addrs[@]}"; do
     for port in $plain_port $tls_port; do wants+=("$a:$port"); done
   done
-  if ! p3s_wait_listen "$pid" 10 t "${wants[@]}"; then
-    p3s_log "dovecot failed to start; log tail:"
-    tail -n 20 "$dir/dovecot.out" "$dir/dovecot.log" >&2 || true
-    stop
-    return 1
-  fi
+  p3s_wait_listen "$(<"$pidfile")" 10 t "${wants[@]}" ||
+    p3s_start_failed dovecot "$dir/dovecot.out" "$dir/dovecot.log"
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  *) usage ;;
-esac
+p3s_dispatch
