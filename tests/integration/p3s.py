@@ -144,16 +144,23 @@ def ids(rec):
 
 
 class ServerScript:
-    """A fixture script of tests/servers: start DIR [options] / stop DIR."""
+    """A fixture script of tests/servers: start DIR [options] / stop DIR. As a context manager it
+    starts the server on entry and stops it on exit; a start that fails leaves nothing behind
+    either (the script stops what it started, this removes DIR)."""
 
     def __init__(self, script, *options):
         self.script = os.path.join(SERVERS, script)
         self.dir = tempfile.mkdtemp(prefix="p3s-" + script.split(".")[0] + "-")
         self.options = [str(o) for o in options]
+        self.left = []
 
     def __enter__(self):
-        subprocess.run(["bash", self.script, "start", self.dir] + self.options, check=True,
-                       timeout=120)
+        try:
+            subprocess.run(["bash", self.script, "start", self.dir] + self.options, check=True,
+                           timeout=120)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc):
@@ -191,32 +198,29 @@ class TwoPortServerTest(unittest.TestCase):
     """Base of the tests of a real server from tests/servers/SCRIPT started with --port P (POP3
     with STLS) and --tls-port T (implicit TLS) on two free loopback ports. setUpClass scans it
     three ways, shared by the tests: res (both ports), res_opt_out (P with --no-stls
-    --no-user-probe) and res_wrong (P as tls:). tearDownClass stops it and fails if either port
-    still listens or a process with the instance's fixture marker still runs: stop must leave
-    none of the server's processes behind."""
+    --no-user-probe) and res_wrong (P as tls:). A class cleanup then stops it and fails if either
+    port still listens or a process with the instance's fixture marker still runs: stop must
+    leave none of the server's processes behind."""
     SCRIPT = None
 
     @classmethod
     def setUpClass(cls):
         cls.port, cls.tport = free_ports(2)
-        cls.server = ServerScript(cls.SCRIPT, "--port", cls.port, "--tls-port", cls.tport)
-        cls.server.__enter__()
-        try:
-            cls.res = scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
-            cls.res_opt_out = scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
-            cls.res_wrong = scan("-p", f"tls:{cls.port}", "127.0.0.1")
-        except Exception:
-            cls.server.__exit__(None, None, None)
-            raise
+        server = ServerScript(cls.SCRIPT, "--port", cls.port, "--tls-port", cls.tport)
+        # Class cleanups run last first: the server is stopped, then checked.
+        cls.addClassCleanup(cls.check_stopped, server)
+        cls.enterClassContext(server)
+        cls.res = scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
+        cls.res_opt_out = scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
+        cls.res_wrong = scan("-p", f"tls:{cls.port}", "127.0.0.1")
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
+    def check_stopped(cls, server):
         left = [p for p in (cls.port, cls.tport) if listening(p)]
         if left:
             raise AssertionError(f"ports still listening after {cls.SCRIPT} stop: {left}")
-        if cls.server.left:
-            raise AssertionError(f"processes left after {cls.SCRIPT} stop: {cls.server.left}")
+        if server.left:
+            raise AssertionError(f"processes left after {cls.SCRIPT} stop: {server.left}")
 
 
 class TestServer:

@@ -13,24 +13,16 @@ class DovecotTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.pa, cls.ta, cls.pb, cls.tb = p3s.free_ports(4)
-        cls.open_ = p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.1,::1", "--plain-port",
-                                     cls.pa, "--tls-port", cls.ta, "--plaintext", "yes")
-        cls.strict = p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.2", "--plain-port",
-                                      cls.pb, "--tls-port", cls.tb, "--plaintext", "no")
-        cls.open_.__enter__()
-        try:
-            cls.strict.__enter__()
-        except Exception:
-            cls.open_.__exit__(None, None, None)
-            raise
+        # Stopped by the class cleanups, also when a start or a scan fails.
+        cls.enterClassContext(p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.1,::1",
+                                               "--plain-port", cls.pa, "--tls-port", cls.ta,
+                                               "--plaintext", "yes"))
+        cls.enterClassContext(p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.2",
+                                               "--plain-port", cls.pb, "--tls-port", cls.tb,
+                                               "--plaintext", "no"))
         cls.res_open = p3s.scan("-p", f"{cls.pa},tls:{cls.ta}", "127.0.0.1")
         cls.res_strict = p3s.scan("-p", f"{cls.pb},tls:{cls.tb}", "127.0.0.2")
         cls.res_v6 = p3s.scan("-p", f"{cls.pa},tls:{cls.ta}", "[::1]")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.strict.__exit__(None, None, None)
-        cls.open_.__exit__(None, None, None)
 
     def test_scan_ran(self):
         for res in (self.res_open, self.res_strict, self.res_v6):
