@@ -195,13 +195,29 @@ def listening(port):
 
 
 class TwoPortServerTest(unittest.TestCase):
-    """Base of the tests of a real server from tests/servers/SCRIPT started with --port P (POP3
-    with STLS) and --tls-port T (implicit TLS) on two free loopback ports. setUpClass scans it
-    three ways, shared by the tests: res (both ports), res_opt_out (P with --no-stls
-    --no-user-probe) and res_wrong (P as tls:). A class cleanup then stops it and fails if either
-    port still listens or a process with the instance's fixture marker still runs: stop must
-    leave none of the server's processes behind."""
+    """Base of the tests of a real server from tests/servers/SCRIPT started with --port P (POP3,
+    with STLS where the server has it) and --tls-port T (implicit TLS) on two free loopback ports.
+    setUpClass scans it three ways, shared by the tests: res (both ports; plain and tls are its
+    records of P and T), res_opt_out (P with --no-stls --no-user-probe; opt_out is its record)
+    and res_wrong (P as tls:). A class cleanup then stops it and fails if either port still
+    listens or a process with the instance's fixture marker still runs: stop must leave none of
+    the server's processes behind.
+
+    The tests here check what every such server must show, from what the subclass says of its
+    server; the subclass adds what is its server's own:
+      GREETING    its greeting: the exact text, or a compiled pattern whose first group, if it
+                  has any, is the APOP timestamp, and second, if any, the host named in it
+      STLS_REPLY  its answer to STLS, or None when it offers none
+      USER_REPLY  its answer to pop3scan's USER probe ("{probe_user}": the name pop3scan sent)
+      HAS_CAPA    False when it refuses CAPA, so that it advertises nothing
+      TLS_VERSIONS  what the TLS version probes find, for the versions named, on every port
+                  that has TLS (through STLS or implicit)"""
     SCRIPT = None
+    GREETING = None
+    STLS_REPLY = None
+    USER_REPLY = None
+    HAS_CAPA = True
+    TLS_VERSIONS = {}
 
     @classmethod
     def setUpClass(cls):
@@ -221,6 +237,139 @@ class TwoPortServerTest(unittest.TestCase):
             raise AssertionError(f"ports still listening after {cls.SCRIPT} stop: {left}")
         if server.left:
             raise AssertionError(f"processes left after {cls.SCRIPT} stop: {server.left}")
+
+    @property
+    def plain(self):
+        return self.res.by_port(self.port)
+
+    @property
+    def tls(self):
+        return self.res.by_port(self.tport)
+
+    @property
+    def opt_out(self):
+        return self.res_opt_out.by_port(self.port)
+
+    def assert_product(self, **expected):
+        """On both ports the product is identified with the expected fields (evidence_sources and
+        evidence_conflict stand for product["evidence"]["sources"] and ["conflict"]); a callable
+        gives the value the record must have."""
+        for rec in (self.plain, self.tls):
+            product = rec["product"]
+            self.assertIsNotNone(product, rec)
+            fields = dict(product, evidence_sources=product["evidence"]["sources"],
+                          evidence_conflict=product["evidence"]["conflict"])
+            want = {k: v(rec) if callable(v) else v for k, v in expected.items()}
+            self.assertEqual({k: fields[k] for k in want}, want, product)
+
+    def apop_host(self, rec):
+        return self.GREETING.match(rec["greeting"]).group(2)
+
+    def assert_greeting(self, rec):
+        if isinstance(self.GREETING, str):
+            self.assertEqual(rec["greeting"], self.GREETING)
+        else:
+            self.assertRegex(rec["greeting"], self.GREETING)
+
+    def test_apop(self):
+        # pop3-apop quotes the greeting's timestamp, on both ports, and is absent without one.
+        for rec in (self.plain, self.tls):
+            apop = finding(rec, "pop3-apop")
+            if isinstance(self.GREETING, str) or not self.GREETING.groups:
+                self.assertIsNone(apop, rec["greeting"])
+                continue
+            self.assertEqual(apop["severity"], "low")
+            self.assertEqual(apop["evidence"], self.GREETING.match(rec["greeting"]).group(1))
+
+    def test_scan_ran(self):
+        self.assertEqual(self.res.rc, 0, self.res.stderr)
+        self.assertEqual(len(self.res.records), 2)
+
+    def test_plain_port(self):
+        rec = self.plain
+        self.assertEqual(rec["state"], "pop3")
+        # A second POP3-shaped answer (to CAPA, even "-ERR") confirms it.
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertEqual(rec["service"], "pop3")
+        self.assertEqual(rec["transport"], "plain")
+        self.assert_greeting(rec)
+        self.assertIsNone(rec["error"])
+        if not self.HAS_CAPA:
+            self.assertIsNone(rec["capabilities"])
+
+    def test_stls(self):
+        rec = self.plain
+        stls = rec["stls"]
+        if self.STLS_REPLY is None:
+            self.assertFalse(stls["advertised"])
+            self.assertFalse(stls["attempted"])
+            self.assertIsNone(stls["reply"])
+            self.assertIsNone(rec["tls"])
+            self.assertIsNone(rec["capabilities_tls"])
+            return
+        self.assertTrue(stls["advertised"])
+        self.assertTrue(stls["attempted"])
+        self.assertEqual(stls["reply"], self.STLS_REPLY)
+        self.assertTrue(stls["upgraded"])
+        self.assertFalse(stls["cleartext_after_ok"])
+        self.assertEqual(rec["tls"]["via"], "stls")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."), rec["tls"])
+        self.assertIsNone(rec["tls_error"])
+        # Under TLS the same list without STLS.
+        self.assertEqual(rec["capabilities_tls"], [c for c in rec["capabilities"] if c != "STLS"])
+
+    def test_plaintext_login(self):
+        rec = self.plain
+        login = rec["plaintext_login"]
+        self.assertEqual(login["advertised"], self.HAS_CAPA, "USER is advertised in CAPA only")
+        self.assertIs(login["accepted"], True)
+        self.assertEqual(login["reply"], self.USER_REPLY.format(probe_user=login["probe_user"]))
+        f = finding(rec, "pop3-plaintext-login")
+        self.assertIsNotNone(f)
+        self.assertEqual(f["severity"], "high")
+        self.assertEqual(f["evidence"], login["reply"])
+
+    def test_implicit_tls_port(self):
+        rec = self.tls
+        self.assertEqual(rec["transport"], "tls")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assert_greeting(rec)
+        self.assertEqual(rec["tls"]["via"], "implicit")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."), rec["tls"])
+        self.assertIsNone(rec["capabilities"])
+        self.assertIsNone(rec["stls"])
+        self.assertIsNone(rec["plaintext_login"])
+        # The same capabilities as the cleartext port has under TLS (or has at all, without STLS).
+        plain = self.plain
+        self.assertEqual(rec["capabilities_tls"],
+                         plain["capabilities_tls" if self.STLS_REPLY else "capabilities"])
+
+    def test_tls_versions(self):
+        for rec in ([self.plain] if self.STLS_REPLY else []) + [self.tls]:
+            versions = rec["tls"]["versions"]
+            self.assertEqual({v: versions[v] for v in self.TLS_VERSIONS}, self.TLS_VERSIONS,
+                             (rec["port"], versions))
+            # The version the scanner's own connection negotiated is among those accepted.
+            negotiated = {"TLSv1": "TLSv1.0"}.get(rec["tls"]["version"], rec["tls"]["version"])
+            self.assertEqual(versions[negotiated], "accepted", rec["tls"])
+
+    def test_opt_outs(self):
+        self.assertEqual(self.res_opt_out.rc, 0, self.res_opt_out.stderr)
+        rec = self.opt_out
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["stls"]["advertised"], self.STLS_REPLY is not None)
+        self.assertFalse(rec["stls"]["attempted"])
+        self.assertIsNone(rec["stls"]["injection"])
+        self.assertIsNone(rec["tls"])
+        self.assertIsNone(rec["capabilities_tls"])
+        self.assertIsNone(rec["plaintext_login"]["accepted"])
+
+    def test_cleartext_port_as_tls(self):
+        rec = self.res_wrong.by_port(self.port)
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIsNotNone(rec["tls_error"])
+        self.assertEqual(rec["findings"], [])
 
 
 class TestServer:
