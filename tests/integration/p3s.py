@@ -167,12 +167,25 @@ class ServerScript:
 
     def __enter__(self):
         try:
-            subprocess.run(["bash", self.script, "start", self.dir] + self.options, check=True,
-                           timeout=120)
+            self.start()
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def start(self, *options):
+        """Starts the server, with OPTIONS instead of the earlier ones when given: a running
+        instance is started again so (every script restarts a running DIR), for a test that
+        changes a server's configuration between scans."""
+        if options:
+            self.options = [str(o) for o in options]
+        subprocess.run(["bash", self.script, "start", self.dir] + self.options, check=True,
+                       timeout=120)
+
+    def command(self, cmd):
+        """Runs the script's command CMD (stop, or one of its own) on this instance; fails the
+        caller when it fails."""
+        subprocess.run(["bash", self.script, cmd, self.dir], check=True, timeout=60)
 
     def __exit__(self, *exc):
         subprocess.run(["bash", self.script, "stop", self.dir], timeout=60)
@@ -206,8 +219,9 @@ def listening(port):
 
 
 class TwoPortServerTest(unittest.TestCase):
-    """Base of the tests of a real server from tests/servers/SCRIPT started with --port P (POP3,
-    with STLS where the server has it) and --tls-port T (implicit TLS) on two free loopback ports.
+    """Base of the tests of a real server from tests/servers/SCRIPT started with OPTIONS, --port P
+    (POP3, with STLS where the server has it) and --tls-port T (implicit TLS) on two free loopback
+    ports.
     setUpClass scans it three ways, shared by the tests: res (both ports; plain and tls are its
     records of P and T), res_opt_out (P with --no-stls --no-user-probe; opt_out is its record)
     and res_wrong (P as tls:). A class cleanup then stops it and fails if either port still
@@ -224,6 +238,7 @@ class TwoPortServerTest(unittest.TestCase):
       TLS_VERSIONS  what the TLS version probes find, for the versions named, on every port
                   that has TLS (through STLS or implicit)"""
     SCRIPT = None
+    OPTIONS = ()
     GREETING = None
     STLS_REPLY = None
     USER_REPLY = None
@@ -233,21 +248,29 @@ class TwoPortServerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.port, cls.tport = free_ports(2)
-        server = ServerScript(cls.SCRIPT, "--port", cls.port, "--tls-port", cls.tport)
-        # Class cleanups run last first: the server is stopped, then checked.
-        cls.addClassCleanup(cls.check_stopped, server)
-        cls.enterClassContext(server)
+        cls.start_server(cls.SCRIPT, cls.port, cls.tport, *cls.OPTIONS)
         cls.res = scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
         cls.res_opt_out = scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
         cls.res_wrong = scan("-p", f"tls:{cls.port}", "127.0.0.1")
 
     @classmethod
-    def check_stopped(cls, server):
-        left = [p for p in (cls.port, cls.tport) if listening(p)]
+    def start_server(cls, script, port, tport, *options):
+        """Starts tests/servers/SCRIPT with OPTIONS, --port PORT and --tls-port TPORT for the
+        class's tests (SCRIPT's and any other instance a subclass needs). A class cleanup stops
+        it after them, and then fails if either port still listens or a process of it runs."""
+        server = ServerScript(script, *options, "--port", port, "--tls-port", tport)
+        # Class cleanups run last first: the server is stopped, then checked.
+        cls.addClassCleanup(cls.check_stopped, server, port, tport)
+        cls.enterClassContext(server)
+
+    @staticmethod
+    def check_stopped(server, *ports):
+        name = os.path.basename(server.script)
+        left = [p for p in ports if listening(p)]
         if left:
-            raise AssertionError(f"ports still listening after {cls.SCRIPT} stop: {left}")
+            raise AssertionError(f"ports still listening after {name} stop: {left}")
         if server.left:
-            raise AssertionError(f"processes left after {cls.SCRIPT} stop: {server.left}")
+            raise AssertionError(f"processes left after {name} stop: {server.left}")
 
     @property
     def plain(self):
@@ -319,6 +342,7 @@ class TwoPortServerTest(unittest.TestCase):
             self.assertIsNone(rec["capabilities_tls"])
             return
         self.assertTrue(stls["advertised"])
+        self.assertIn("STLS", rec["capabilities"])
         self.assertTrue(stls["attempted"])
         self.assertEqual(stls["reply"], self.STLS_REPLY)
         self.assertTrue(stls["upgraded"])

@@ -47,8 +47,7 @@ class TlsVersionsTest(unittest.TestCase):
 
     def scan_server(self, name, script, *options):
         port, tport = p3s.free_ports(2)
-        plain = "--plain-port" if script == "dovecot.sh" else "--port"
-        with p3s.ServerScript(script, *options, plain, port, "--tls-port", tport):
+        with p3s.ServerScript(script, *options, "--port", port, "--tls-port", tport):
             res = p3s.scan("-p", f"{port},tls:{tport}", "127.0.0.1")
         self.check(name, res, port, tport)
 

@@ -2,7 +2,7 @@
 # Starts and stops a private Dovecot POP3 server on loopback for the integration tests.
 # Everything (config, sockets, state, log, mail) lives in DIR; nothing is read from /etc/dovecot.
 #
-#   tests/servers/dovecot.sh start DIR [--listen ADDRS] [--plain-port P] [--tls-port T]
+#   tests/servers/dovecot.sh start DIR [--listen ADDRS] [--port P] [--tls-port T]
 #                                      [--plaintext yes|no] [--fast] [--ssl-min PROTO]
 #                                      [--greeting TEXT] [--stls yes|no]
 #                                      [--cert FILE --key FILE]
@@ -10,7 +10,7 @@
 #   tests/servers/dovecot.sh status DIR
 #
 #   --listen ADDRS      comma list of loopback addresses (default 127.0.0.1; e.g. 127.0.0.1,::1)
-#   --plain-port P      cleartext POP3 (with STLS) on P
+#   --port P            cleartext POP3 (with STLS) on P, named as in the other fixtures
 #   --tls-port T        implicit-TLS POP3 (pop3s) on T       (at least one port is required)
 #   --plaintext yes|no  yes: disable_plaintext_auth = no (USER/PLAIN before TLS accepted);
 #                       no (default, Dovecot's own default): disable_plaintext_auth = yes.
@@ -51,7 +51,7 @@ start() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --listen) listen=${2:?}; shift 2 ;;
-      --plain-port) plain_port=${2:?}; shift 2 ;;
+      --port) plain_port=${2:?}; shift 2 ;;
       --tls-port) tls_port=${2:?}; shift 2 ;;
       --plaintext) plaintext=${2:?}; shift 2 ;;
       --fast) fast=1; shift ;;
@@ -63,10 +63,10 @@ start() {
       *) p3s_log "unknown option: $1"; usage ;;
     esac
   done
-  [[ -n $plain_port || -n $tls_port ]] || p3s_die "need --plain-port and/or --tls-port"
+  [[ -n $plain_port || -n $tls_port ]] || p3s_die "need --port and/or --tls-port"
   [[ -z $plain_port ]] || p3s_check_port "$plain_port"
   [[ -z $tls_port ]] || p3s_check_port "$tls_port"
-  [[ $plain_port != "$tls_port" ]] || p3s_die "--plain-port and --tls-port must differ"
+  [[ $plain_port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
   case $plaintext in
     yes) disable_plaintext=no ;;
     no) disable_plaintext=yes ;;
