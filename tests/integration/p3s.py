@@ -459,40 +459,30 @@ def main():
     unittest.main(verbosity=2)
 
 
-class Postgres:
+class Postgres(ServerScript):
     """A throwaway PostgreSQL 15 (tests/servers/postgres.sh) on a free loopback port: uri is
     postgresql://postgres:PASSWORD@127.0.0.1:PORT/pop3scan. stop() (fast), kill() (SIGKILL, a
     crash) and restart() for the fault tests; sql() runs a query with psql and returns its rows
     as lists of strings."""
 
-    SCRIPT = os.path.join(SERVERS, "postgres.sh")
-
     def __init__(self, password="p3s-test"):
-        self.dir = tempfile.mkdtemp(prefix="p3s-pg-")
         self.port = free_port()
         self.password = password
+        super().__init__("postgres.sh", "--port", self.port, "--password", password)
 
-    def __enter__(self):
-        subprocess.run(["bash", self.SCRIPT, "start", self.dir, "--port", str(self.port),
-                        "--password", self.password], check=True, timeout=120,
-                       capture_output=True)
+    def start(self, *options):
+        super().start(*options)
         with open(os.path.join(self.dir, "uri")) as f:
             self.uri = f.read().strip()
-        return self
 
     def stop(self):
-        subprocess.run(["bash", self.SCRIPT, "stop", self.dir], timeout=60, check=True)
+        self.command("stop")
 
     def kill(self):
-        subprocess.run(["bash", self.SCRIPT, "kill", self.dir], timeout=60, check=True)
+        self.command("kill")
 
     def restart(self):
-        subprocess.run(["bash", self.SCRIPT, "restart", self.dir], timeout=60, check=True,
-                       capture_output=True)
-
-    def __exit__(self, *exc):
-        subprocess.run(["bash", self.SCRIPT, "stop", self.dir], timeout=60)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.command("restart")
 
     def sql(self, query):
         out = subprocess.run(["psql", self.uri, "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
