@@ -334,13 +334,19 @@ class TwoPortServerTest(unittest.TestCase):
     def test_stls(self):
         rec = self.plain
         stls = rec["stls"]
+        # STLS offered and working, or the cleartext-only finding; never a broken STLS.
+        self.assertIsNone(finding(rec, "pop3-stls-broken"))
+        cleartext = finding(rec, "pop3-cleartext")
         if self.STLS_REPLY is None:
+            self.assertIsNotNone(cleartext)
+            self.assertEqual(cleartext["severity"], "medium")
             self.assertFalse(stls["advertised"])
             self.assertFalse(stls["attempted"])
             self.assertIsNone(stls["reply"])
             self.assertIsNone(rec["tls"])
             self.assertIsNone(rec["capabilities_tls"])
             return
+        self.assertIsNone(cleartext, "STLS is offered")
         self.assertTrue(stls["advertised"])
         self.assertIn("STLS", rec["capabilities"])
         self.assertTrue(stls["attempted"])
@@ -352,6 +358,12 @@ class TwoPortServerTest(unittest.TestCase):
         self.assertIsNone(rec["tls_error"])
         # Under TLS the same list without STLS.
         self.assertEqual(rec["capabilities_tls"], [c for c in rec["capabilities"] if c != "STLS"])
+
+    def test_in_step(self):
+        # These servers answer every command once: nothing unsolicited, nothing withheld.
+        for rec in (self.plain, self.tls):
+            self.assertIsNone(rec["unsolicited"], rec["unsolicited"])
+            self.assertEqual(rec["findings_withheld"], [])
 
     def test_plaintext_login(self):
         rec = self.plain

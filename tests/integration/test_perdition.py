@@ -23,7 +23,6 @@ class PerditionTest(p3s.TwoPortServerTest):
         rec = self.plain
         # No APOP timestamp, no version: neither pop3-apop nor pop3-version-disclosure.
         self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-plaintext-login", "pop3-tls-cert"])
-        self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
 
     def test_implicit_tls_findings(self):
         self.assertEqual(p3s.ids(self.tls), ["pop3-detected", "pop3-tls-cert"])
