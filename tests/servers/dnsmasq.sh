@@ -31,13 +31,7 @@ stop() {
 
 start() {
   local port='' extra=''
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --extra) extra=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
+  p3s_options "port extra" "$@"
   [[ -n $port ]] || p3s_die "--port is required"
   p3s_check_port "$port"
   ((port < 65535)) || p3s_die "--port must leave room for the silent port P+1"

@@ -253,22 +253,29 @@ p3s_pop3_dialogue() {
 # what follows: one copy of the option checks, the .deb fetching, the library check and the
 # greeting poll, so a fix to one (a lock, a retry, a timeout) reaches all of them.
 
+# p3s_options "NAME..." ARGS... : read ARGS, start's options, each --NAME VALUE with NAME one of
+# the list, into the caller's variables of that name (a dash becomes an underscore: --tls-port
+# sets tls_port), which the caller declares local. An unknown option or one without its value
+# logs and calls usage. One reader, so that every fixture takes and refuses options alike.
+p3s_options() {
+  local p3s_names=" $1 " p3s_name
+  shift
+  while (($#)); do
+    p3s_name=${1#--}
+    [[ $1 == --* && $p3s_names == *" $p3s_name "* ]] || { p3s_log "unknown option: $1"; usage; }
+    (($# >= 2)) || { p3s_log "$1 needs a value"; usage; }
+    printf -v "${p3s_name//-/_}" '%s' "$2"
+    shift 2
+  done
+}
+
 # p3s_port_options [certs] ARGS... : parse start's --port P and --tls-port T (with "certs" also
 # --cert FILE --key FILE) into the caller's locals port, tls_port (cert, key) and check them.
-# Shared because these scripts have the same command line; an unknown option logs and calls
-# usage.
+# Shared because these scripts have the same command line.
 p3s_port_options() {
   local certs=0
   [[ ${1:-} == certs ]] && { certs=1; shift; }
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --tls-port) tls_port=${2:?}; shift 2 ;;
-      --cert) ((certs)) || { p3s_log "unknown option: $1"; usage; }; cert=${2:?}; shift 2 ;;
-      --key) ((certs)) || { p3s_log "unknown option: $1"; usage; }; key=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
+  if ((certs)); then p3s_options "port tls-port cert key" "$@"; else p3s_options "port tls-port" "$@"; fi
   [[ -n $port ]] || p3s_die "--port is required"
   p3s_check_port "$port"
   [[ -z $tls_port ]] || p3s_check_port "$tls_port"

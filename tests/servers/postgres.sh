@@ -41,14 +41,7 @@ start_server() {
 
 start() {
   local port='' password=p3s-test db=pop3scan
-  while (($#)); do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --password) password=${2:?}; shift 2 ;;
-      --db) db=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
+  p3s_options "port password db" "$@"
   [[ -n $port ]] || p3s_die "--port is required"
   p3s_check_port "$port"
   [[ ! -e $dir/data ]] || p3s_die "$dir/data exists: stop it first"
