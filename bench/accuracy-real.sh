@@ -111,12 +111,7 @@ for entry in "${servers[@]}"; do
   port=${ports[i]} tport=${ports[i + 1]}
   i=$((i + 2))
   started+=("$name")
-  if [ "$name" = dovecot ]; then
-    args=(--plain-port "$port" --tls-port "$tport")
-  else
-    args=(--port "$port" --tls-port "$tport")
-  fi
-  bash "$servers_dir/$name.sh" start "$dir/$name" "${args[@]}" >"$dir/$name.start" 2>&1 ||
+  bash "$servers_dir/$name.sh" start "$dir/$name" --port "$port" --tls-port "$tport" >"$dir/$name.start" 2>&1 ||
     { cat "$dir/$name.start" >&2; die "$name did not start"; }
   printf '%s\t%s\tplain\t%s\t%s\t%s\n%s\t%s\ttls\t%s\t%s\t%s\n' "$name" "$port" "$vendor" "$product" \
     "$version" "$name" "$tport" "$vendor" "$product" "$version" >>"$dir/ports"

@@ -17,7 +17,7 @@ dir=$(mktemp -d /tmp/p3s-bench-single.XXXXXX)
 # Scans keep a history by default (docs/history.md): the benchmark's goes here, not to $HOME.
 export XDG_STATE_HOME=$dir/state
 trap 'bash "$here/tests/servers/dovecot.sh" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
-bash "$here/tests/servers/dovecot.sh" start "$dir" --listen 127.0.0.1 --plain-port "$plain" \
+bash "$here/tests/servers/dovecot.sh" start "$dir" --listen 127.0.0.1 --port "$plain" \
   --tls-port "$tls" --plaintext yes --fast >/dev/null
 
 # Wall time of one command in milliseconds (fractional).

@@ -12,6 +12,6 @@ dir=$(mktemp -d /tmp/pop3scan-demo.XXXXXX)
 trap 'bash "$here/tests/servers/dovecot.sh" stop "$dir" >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 plain=21110 tls=21995
 echo "Starting a throwaway Dovecot on 127.0.0.1:$plain (STLS) and :$tls (implicit TLS)..." >&2
-bash "$here/tests/servers/dovecot.sh" start "$dir" --listen 127.0.0.1 --plain-port $plain \
+bash "$here/tests/servers/dovecot.sh" start "$dir" --listen 127.0.0.1 --port $plain \
   --tls-port $tls --plaintext yes >/dev/null
 "$bin" -p "$plain,tls:$tls" "$@" 127.0.0.1

@@ -197,7 +197,7 @@ plain=$(free_port 21120)
 tls=$(free_port $((plain + 1)))
 server=/tmp/p3s-bare-dovecot
 step dovecot-start in_root "$a" "bash /root/pop3scan/tests/servers/dovecot.sh start $server \
-  --listen 127.0.0.1 --plain-port $plain --tls-port $tls --plaintext yes"
+  --listen 127.0.0.1 --port $plain --tls-port $tls --plaintext yes"
 step deb-scan in_root "$b" "pop3scan -p $plain,tls:$tls 127.0.0.1"
 step dovecot-stop in_root "$a" "bash /root/pop3scan/tests/servers/dovecot.sh stop $server"
 grep -E "^127\.0\.0\.1:$plain +pop3 \(confirmed\)" "$out/logs/deb-scan.log" &&

@@ -155,17 +155,37 @@ def ids(rec):
 
 
 class ServerScript:
-    """A fixture script of tests/servers: start DIR [options] / stop DIR."""
+    """A fixture script of tests/servers: start DIR [options] / stop DIR. As a context manager it
+    starts the server on entry and stops it on exit; a start that fails leaves nothing behind
+    either (the script stops what it started, this removes DIR)."""
 
     def __init__(self, script, *options):
         self.script = os.path.join(SERVERS, script)
         self.dir = tempfile.mkdtemp(prefix="p3s-" + script.split(".")[0] + "-")
         self.options = [str(o) for o in options]
+        self.left = []
 
     def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def start(self, *options):
+        """Starts the server, with OPTIONS instead of the earlier ones when given: a running
+        instance is started again so (every script restarts a running DIR), for a test that
+        changes a server's configuration between scans."""
+        if options:
+            self.options = [str(o) for o in options]
         subprocess.run(["bash", self.script, "start", self.dir] + self.options, check=True,
                        timeout=120)
-        return self
+
+    def command(self, cmd):
+        """Runs the script's command CMD (stop, or one of its own) on this instance; fails the
+        caller when it fails."""
+        subprocess.run(["bash", self.script, cmd, self.dir], check=True, timeout=60)
 
     def __exit__(self, *exc):
         subprocess.run(["bash", self.script, "stop", self.dir], timeout=60)
@@ -198,36 +218,211 @@ def listening(port):
     return out.strip() != ""
 
 
+def check_tls_versions(test, rec, expected, exact=False):
+    """What the TLS version probes found on rec's port: expected for the versions it names (with
+    exact, the whole table), and "accepted" for the version the scanner's own connection
+    negotiated, whatever the table says of the others."""
+    versions = rec["tls"]["versions"]
+    found = versions if exact else {v: versions[v] for v in expected}
+    test.assertEqual(found, expected, (rec["port"], versions))
+    negotiated = {"TLSv1": "TLSv1.0"}.get(rec["tls"]["version"], rec["tls"]["version"])
+    test.assertEqual(versions[negotiated], "accepted", rec["tls"])
+
+
 class TwoPortServerTest(unittest.TestCase):
-    """Base of the tests of a real server from tests/servers/SCRIPT started with --port P (POP3
-    with STLS) and --tls-port T (implicit TLS) on two free loopback ports. setUpClass scans it
-    three ways, shared by the tests: res (both ports), res_opt_out (P with --no-stls
-    --no-user-probe) and res_wrong (P as tls:). tearDownClass stops it and fails if either port
-    still listens or a process with the instance's fixture marker still runs: stop must leave
-    none of the server's processes behind."""
+    """Base of the tests of a real server from tests/servers/SCRIPT started with OPTIONS, --port P
+    (POP3, with STLS where the server has it) and --tls-port T (implicit TLS) on two free loopback
+    ports.
+    setUpClass scans it three ways, shared by the tests: res (both ports; plain and tls are its
+    records of P and T), res_opt_out (P with --no-stls --no-user-probe; opt_out is its record)
+    and res_wrong (P as tls:). A class cleanup then stops it and fails if either port still
+    listens or a process with the instance's fixture marker still runs: stop must leave none of
+    the server's processes behind.
+
+    The tests here check what every such server must show, from what the subclass says of its
+    server; the subclass adds what is its server's own:
+      GREETING    its greeting: the exact text, or a compiled pattern whose first group, if it
+                  has any, is the APOP timestamp, and second, if any, the host named in it
+      STLS_REPLY  its answer to STLS, or None when it offers none
+      USER_REPLY  its answer to pop3scan's USER probe ("{probe_user}": the name pop3scan sent)
+      HAS_CAPA    False when it refuses CAPA, so that it advertises nothing
+      TLS_VERSIONS  what the TLS version probes find, for the versions named, on every port
+                  that has TLS (through STLS or implicit)"""
     SCRIPT = None
+    OPTIONS = ()
+    GREETING = None
+    STLS_REPLY = None
+    USER_REPLY = None
+    HAS_CAPA = True
+    TLS_VERSIONS = {}
 
     @classmethod
     def setUpClass(cls):
         cls.port, cls.tport = free_ports(2)
-        cls.server = ServerScript(cls.SCRIPT, "--port", cls.port, "--tls-port", cls.tport)
-        cls.server.__enter__()
-        try:
-            cls.res = scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
-            cls.res_opt_out = scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
-            cls.res_wrong = scan("-p", f"tls:{cls.port}", "127.0.0.1")
-        except Exception:
-            cls.server.__exit__(None, None, None)
-            raise
+        cls.start_server(cls.SCRIPT, cls.port, cls.tport, *cls.OPTIONS)
+        cls.res = scan("-p", f"{cls.port},tls:{cls.tport}", "127.0.0.1")
+        cls.res_opt_out = scan("--no-stls", "--no-user-probe", "-p", cls.port, "127.0.0.1")
+        cls.res_wrong = scan("-p", f"tls:{cls.port}", "127.0.0.1")
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__(None, None, None)
-        left = [p for p in (cls.port, cls.tport) if listening(p)]
+    def start_server(cls, script, port, tport, *options):
+        """Starts tests/servers/SCRIPT with OPTIONS, --port PORT and --tls-port TPORT for the
+        class's tests (SCRIPT's and any other instance a subclass needs). A class cleanup stops
+        it after them, and then fails if either port still listens or a process of it runs."""
+        server = ServerScript(script, *options, "--port", port, "--tls-port", tport)
+        # Class cleanups run last first: the server is stopped, then checked.
+        cls.addClassCleanup(cls.check_stopped, server, port, tport)
+        cls.enterClassContext(server)
+
+    @staticmethod
+    def check_stopped(server, *ports):
+        name = os.path.basename(server.script)
+        left = [p for p in ports if listening(p)]
         if left:
-            raise AssertionError(f"ports still listening after {cls.SCRIPT} stop: {left}")
-        if cls.server.left:
-            raise AssertionError(f"processes left after {cls.SCRIPT} stop: {cls.server.left}")
+            raise AssertionError(f"ports still listening after {name} stop: {left}")
+        if server.left:
+            raise AssertionError(f"processes left after {name} stop: {server.left}")
+
+    @property
+    def plain(self):
+        return self.res.by_port(self.port)
+
+    @property
+    def tls(self):
+        return self.res.by_port(self.tport)
+
+    @property
+    def opt_out(self):
+        return self.res_opt_out.by_port(self.port)
+
+    def assert_product(self, **expected):
+        """On both ports the product is identified with the expected fields (evidence_sources and
+        evidence_conflict stand for product["evidence"]["sources"] and ["conflict"]); a callable
+        gives the value the record must have."""
+        for rec in (self.plain, self.tls):
+            product = rec["product"]
+            self.assertIsNotNone(product, rec)
+            fields = dict(product, evidence_sources=product["evidence"]["sources"],
+                          evidence_conflict=product["evidence"]["conflict"])
+            want = {k: v(rec) if callable(v) else v for k, v in expected.items()}
+            self.assertEqual({k: fields[k] for k in want}, want, product)
+
+    def apop_host(self, rec):
+        return self.GREETING.match(rec["greeting"]).group(2)
+
+    def assert_greeting(self, rec):
+        if isinstance(self.GREETING, str):
+            self.assertEqual(rec["greeting"], self.GREETING)
+        else:
+            self.assertRegex(rec["greeting"], self.GREETING)
+
+    def test_apop(self):
+        # pop3-apop quotes the greeting's timestamp, on both ports, and is absent without one.
+        for rec in (self.plain, self.tls):
+            apop = finding(rec, "pop3-apop")
+            if isinstance(self.GREETING, str) or not self.GREETING.groups:
+                self.assertIsNone(apop, rec["greeting"])
+                continue
+            self.assertEqual(apop["severity"], "low")
+            self.assertEqual(apop["evidence"], self.GREETING.match(rec["greeting"]).group(1))
+
+    def test_scan_ran(self):
+        self.assertEqual(self.res.rc, 0, self.res.stderr)
+        self.assertEqual(len(self.res.records), 2)
+
+    def test_plain_port(self):
+        rec = self.plain
+        self.assertEqual(rec["state"], "pop3")
+        # A second POP3-shaped answer (to CAPA, even "-ERR") confirms it.
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertEqual(rec["service"], "pop3")
+        self.assertEqual(rec["transport"], "plain")
+        self.assert_greeting(rec)
+        self.assertIsNone(rec["error"])
+        if not self.HAS_CAPA:
+            self.assertIsNone(rec["capabilities"])
+
+    def test_stls(self):
+        rec = self.plain
+        stls = rec["stls"]
+        # STLS offered and working, or the cleartext-only finding; never a broken STLS.
+        self.assertIsNone(finding(rec, "pop3-stls-broken"))
+        cleartext = finding(rec, "pop3-cleartext")
+        if self.STLS_REPLY is None:
+            self.assertIsNotNone(cleartext)
+            self.assertEqual(cleartext["severity"], "medium")
+            self.assertFalse(stls["advertised"])
+            self.assertFalse(stls["attempted"])
+            self.assertIsNone(stls["reply"])
+            self.assertIsNone(rec["tls"])
+            self.assertIsNone(rec["capabilities_tls"])
+            return
+        self.assertIsNone(cleartext, "STLS is offered")
+        self.assertTrue(stls["advertised"])
+        self.assertIn("STLS", rec["capabilities"])
+        self.assertTrue(stls["attempted"])
+        self.assertEqual(stls["reply"], self.STLS_REPLY)
+        self.assertTrue(stls["upgraded"])
+        self.assertFalse(stls["cleartext_after_ok"])
+        self.assertEqual(rec["tls"]["via"], "stls")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."), rec["tls"])
+        self.assertIsNone(rec["tls_error"])
+        # Under TLS the same list without STLS.
+        self.assertEqual(rec["capabilities_tls"], [c for c in rec["capabilities"] if c != "STLS"])
+
+    def test_in_step(self):
+        # These servers answer every command once: nothing unsolicited, nothing withheld.
+        for rec in (self.plain, self.tls):
+            self.assertIsNone(rec["unsolicited"], rec["unsolicited"])
+            self.assertEqual(rec["findings_withheld"], [])
+
+    def test_plaintext_login(self):
+        rec = self.plain
+        login = rec["plaintext_login"]
+        self.assertEqual(login["advertised"], self.HAS_CAPA, "USER is advertised in CAPA only")
+        self.assertIs(login["accepted"], True)
+        self.assertEqual(login["reply"], self.USER_REPLY.format(probe_user=login["probe_user"]))
+        f = finding(rec, "pop3-plaintext-login")
+        self.assertIsNotNone(f)
+        self.assertEqual(f["severity"], "high")
+        self.assertEqual(f["evidence"], login["reply"])
+
+    def test_implicit_tls_port(self):
+        rec = self.tls
+        self.assertEqual(rec["transport"], "tls")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assert_greeting(rec)
+        self.assertEqual(rec["tls"]["via"], "implicit")
+        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."), rec["tls"])
+        self.assertIsNone(rec["capabilities"])
+        self.assertIsNone(rec["stls"])
+        self.assertIsNone(rec["plaintext_login"])
+        # The same capabilities as the cleartext port has under TLS (or has at all, without STLS).
+        plain = self.plain
+        self.assertEqual(rec["capabilities_tls"],
+                         plain["capabilities_tls" if self.STLS_REPLY else "capabilities"])
+
+    def test_tls_versions(self):
+        for rec in ([self.plain] if self.STLS_REPLY else []) + [self.tls]:
+            check_tls_versions(self, rec, self.TLS_VERSIONS)
+
+    def test_opt_outs(self):
+        self.assertEqual(self.res_opt_out.rc, 0, self.res_opt_out.stderr)
+        rec = self.opt_out
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["stls"]["advertised"], self.STLS_REPLY is not None)
+        self.assertFalse(rec["stls"]["attempted"])
+        self.assertIsNone(rec["stls"]["injection"])
+        self.assertIsNone(rec["tls"])
+        self.assertIsNone(rec["capabilities_tls"])
+        self.assertIsNone(rec["plaintext_login"]["accepted"])
+
+    def test_cleartext_port_as_tls(self):
+        rec = self.res_wrong.by_port(self.port)
+        self.assertEqual(rec["state"], "tls-error")
+        self.assertIsNotNone(rec["tls_error"])
+        self.assertEqual(rec["findings"], [])
 
 
 class TestServer:
@@ -282,40 +477,30 @@ def main():
     unittest.main(verbosity=2)
 
 
-class Postgres:
+class Postgres(ServerScript):
     """A throwaway PostgreSQL 15 (tests/servers/postgres.sh) on a free loopback port: uri is
     postgresql://postgres:PASSWORD@127.0.0.1:PORT/pop3scan. stop() (fast), kill() (SIGKILL, a
     crash) and restart() for the fault tests; sql() runs a query with psql and returns its rows
     as lists of strings."""
 
-    SCRIPT = os.path.join(SERVERS, "postgres.sh")
-
     def __init__(self, password="p3s-test"):
-        self.dir = tempfile.mkdtemp(prefix="p3s-pg-")
         self.port = free_port()
         self.password = password
+        super().__init__("postgres.sh", "--port", self.port, "--password", password)
 
-    def __enter__(self):
-        subprocess.run(["bash", self.SCRIPT, "start", self.dir, "--port", str(self.port),
-                        "--password", self.password], check=True, timeout=120,
-                       capture_output=True)
+    def start(self, *options):
+        super().start(*options)
         with open(os.path.join(self.dir, "uri")) as f:
             self.uri = f.read().strip()
-        return self
 
     def stop(self):
-        subprocess.run(["bash", self.SCRIPT, "stop", self.dir], timeout=60, check=True)
+        self.command("stop")
 
     def kill(self):
-        subprocess.run(["bash", self.SCRIPT, "kill", self.dir], timeout=60, check=True)
+        self.command("kill")
 
     def restart(self):
-        subprocess.run(["bash", self.SCRIPT, "restart", self.dir], timeout=60, check=True,
-                       capture_output=True)
-
-    def __exit__(self, *exc):
-        subprocess.run(["bash", self.SCRIPT, "stop", self.dir], timeout=60)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.command("restart")
 
     def sql(self, query):
         out = subprocess.run(["psql", self.uri, "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",

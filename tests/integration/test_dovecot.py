@@ -1,72 +1,47 @@
 """Integration tests against a real Dovecot 2.3 from Debian, started on loopback high ports.
 
-Two instances: one accepts cleartext login (disable_plaintext_auth = no) on 127.0.0.1 and ::1;
-the other refuses it (disable_plaintext_auth = yes) and listens on 127.0.0.2 so that our
-connections from 127.0.0.1 count as insecure. Each has STLS on its plain port and implicit TLS on
-a second port.
+Two instances: one accepts cleartext login (disable_plaintext_auth = no) on 127.0.0.1 and ::1
+(the base class's checks run on it); the other refuses it (disable_plaintext_auth = yes) and
+listens on 127.0.0.2 so that our connections from 127.0.0.1 count as insecure. Each has STLS on
+its plain port and implicit TLS on a second port.
 """
 import p3s
-import unittest
 
 
-class DovecotTest(unittest.TestCase):
+class DovecotTest(p3s.TwoPortServerTest):
+    SCRIPT = "dovecot.sh"
+    OPTIONS = ("--listen", "127.0.0.1,::1", "--plaintext", "yes")
+    GREETING = "+OK Dovecot (Debian) ready."
+    STLS_REPLY = "+OK Begin TLS negotiation now."
+    USER_REPLY = "+OK"
+    # Debian's Dovecot defaults to ssl_min_protocol = TLSv1.2.
+    TLS_VERSIONS = {"SSLv3": "unsupported", "TLSv1.0": "refused", "TLSv1.1": "refused",
+                    "TLSv1.2": "accepted", "TLSv1.3": "accepted"}
+
     @classmethod
     def setUpClass(cls):
-        cls.pa, cls.ta, cls.pb, cls.tb = p3s.free_ports(4)
-        cls.open_ = p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.1,::1", "--plain-port",
-                                     cls.pa, "--tls-port", cls.ta, "--plaintext", "yes")
-        cls.strict = p3s.ServerScript("dovecot.sh", "--listen", "127.0.0.2", "--plain-port",
-                                      cls.pb, "--tls-port", cls.tb, "--plaintext", "no")
-        cls.open_.__enter__()
-        try:
-            cls.strict.__enter__()
-        except Exception:
-            cls.open_.__exit__(None, None, None)
-            raise
-        cls.res_open = p3s.scan("-p", f"{cls.pa},tls:{cls.ta}", "127.0.0.1")
+        super().setUpClass()
+        cls.pb, cls.tb = p3s.free_ports(2)
+        cls.start_server("dovecot.sh", cls.pb, cls.tb, "--listen", "127.0.0.2",
+                         "--plaintext", "no")
         cls.res_strict = p3s.scan("-p", f"{cls.pb},tls:{cls.tb}", "127.0.0.2")
-        cls.res_v6 = p3s.scan("-p", f"{cls.pa},tls:{cls.ta}", "[::1]")
+        cls.res_v6 = p3s.scan("-p", f"{cls.port},tls:{cls.tport}", "[::1]")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.strict.__exit__(None, None, None)
-        cls.open_.__exit__(None, None, None)
-
-    def test_scan_ran(self):
-        for res in (self.res_open, self.res_strict, self.res_v6):
+    def test_scan_ran_strict_and_v6(self):
+        for res in (self.res_strict, self.res_v6):
             self.assertEqual(res.rc, 0, res.stderr)
             self.assertEqual(len(res.records), 2)
 
-    def test_a_plaintext_login_accepted(self):
-        rec = self.res_open.by_port(self.pa)
-        self.assertEqual(rec["state"], "pop3")
-        self.assertEqual(rec["confidence"], "confirmed")
-        self.assertEqual(rec["transport"], "plain")
-        self.assertEqual(rec["greeting"], "+OK Dovecot (Debian) ready.")
-        self.assertTrue(rec["plaintext_login"]["advertised"])
-        self.assertIs(rec["plaintext_login"]["accepted"], True)
-        f = p3s.finding(rec, "pop3-plaintext-login")
-        self.assertIsNotNone(f)
-        self.assertEqual(f["severity"], "high")
-        self.assertTrue(f["evidence"].startswith("+OK"), f)
-        self.assertIsNotNone(p3s.finding(rec, "pop3-detected"))
-        self.assertIsNone(p3s.finding(rec, "pop3-cleartext"), "STLS is offered")
-        self.assertIsNone(p3s.finding(rec, "pop3-stls-broken"))
+    def test_plain_findings(self):
+        self.assertIsNotNone(p3s.finding(self.plain, "pop3-detected"))
 
-    def test_a_stls_upgrade(self):
-        rec = self.res_open.by_port(self.pa)
-        self.assertTrue(rec["stls"]["advertised"])
-        self.assertTrue(rec["stls"]["upgraded"])
-        self.assertTrue(rec["stls"]["reply"].startswith("+OK"))
-        self.assertIn("STLS", rec["capabilities"])
-        self.assertNotIn("STLS", rec["capabilities_tls"])
-        self.assertEqual(rec["tls"]["via"], "stls")
-        self.assertTrue(rec["tls"]["version"].startswith("TLSv1."))
-        self.assertEqual(rec["sasl"], ["PLAIN", "LOGIN", "CRAM-MD5"])
+    def test_sasl(self):
+        self.assertEqual(self.plain["sasl"], ["PLAIN", "LOGIN", "CRAM-MD5"])
 
     def test_a_in_step_and_not_injectable(self):
-        for res, port in ((self.res_open, self.pa), (self.res_strict, self.pb)):
+        for res, port in ((self.res, self.port), (self.res_strict, self.pb)):
             rec = res.by_port(port)
+            # test_in_step checks the first instance's ports, this the strict one's too.
             self.assertIsNone(rec["unsolicited"], rec["unsolicited"])
             self.assertEqual(rec["findings_withheld"], [])
             # Dovecot hands the CAPA that came with STLS to its TLS layer, which reads it as the
@@ -79,23 +54,25 @@ class DovecotTest(unittest.TestCase):
             self.assertIsNone(inj["evidence"])
             self.assertIsNone(p3s.finding(rec, "pop3-stls-injection"))
 
-    def test_implicit_tls_port(self):
-        for res in (self.res_open, self.res_strict):
-            port = self.ta if res is self.res_open else self.tb
-            rec = res.by_port(port)
-            self.assertEqual(rec["transport"], "tls")
-            self.assertEqual(rec["state"], "pop3")
-            self.assertEqual(rec["confidence"], "confirmed")
-            self.assertEqual(rec["tls"]["via"], "implicit")
-            self.assertIsNone(rec["capabilities"])
+    def test_implicit_tls_findings(self):
+        for rec in (self.tls, self.res_strict.by_port(self.tb)):
             self.assertIn("USER", rec["capabilities_tls"])
-            self.assertIsNone(rec["plaintext_login"])
             # The test certificate is self-signed: that and nothing else is wrong with its TLS.
             self.assertEqual(p3s.ids(rec), ["pop3-detected", "pop3-tls-cert"])
             self.assertEqual(p3s.finding(rec, "pop3-tls-cert")["evidence"], "self-signed")
 
+    def test_strict_implicit_tls_port(self):
+        # What the base class checks of the first instance's implicit-TLS port.
+        rec = self.res_strict.by_port(self.tb)
+        self.assertEqual(rec["transport"], "tls")
+        self.assertEqual(rec["state"], "pop3")
+        self.assertEqual(rec["confidence"], "confirmed")
+        self.assertEqual(rec["tls"]["via"], "implicit")
+        self.assertIsNone(rec["capabilities"])
+        self.assertIsNone(rec["plaintext_login"])
+
     def test_identified_on_every_port(self):
-        for res in (self.res_open, self.res_strict, self.res_v6):
+        for res in (self.res, self.res_strict, self.res_v6):
             for rec in res.records:
                 self.assertEqual(rec["product"]["vendor"], "Dovecot", rec)
                 self.assertEqual(rec["product"]["name"], "Dovecot")
@@ -108,7 +85,7 @@ class DovecotTest(unittest.TestCase):
                 self.assertIsNone(p3s.finding(rec, "pop3-version-disclosure"))
 
     def test_tls_details(self):
-        rec = self.res_open.by_port(self.ta)
+        rec = self.tls
         cert = rec["tls"]["certificate"]
         self.assertEqual(cert["subject"], "CN=localhost")
         self.assertTrue(cert["self_signed"])
@@ -116,17 +93,12 @@ class DovecotTest(unittest.TestCase):
         self.assertIn("DNS:localhost", cert["sans"])
         self.assertEqual(len(cert["sha256"]), 64)
         self.assertIsNone(cert["name_matches"], "an address was scanned, not a name")
-        # Debian's Dovecot defaults to ssl_min_protocol = TLSv1.2.
-        self.assertEqual(rec["tls"]["versions"],
-                         {"SSLv3": "unsupported", "TLSv1.0": "refused", "TLSv1.1": "refused",
-                          "TLSv1.2": "accepted", "TLSv1.3": "accepted"})
+        # Only TLS 1.2 and 1.3 (TLS_VERSIONS, on both ports): nothing weak.
         self.assertIsNone(p3s.finding(rec, "pop3-tls-weak"))
-        # The STLS port is probed through STLS, with the same answers.
-        self.assertEqual(self.res_open.by_port(self.pa)["tls"]["versions"], rec["tls"]["versions"])
 
     def test_old_tls_versions_accepted_are_weak(self):
         plain, tls = p3s.free_ports(2)
-        with p3s.ServerScript("dovecot.sh", "--plain-port", plain, "--tls-port", tls,
+        with p3s.ServerScript("dovecot.sh", "--port", plain, "--tls-port", tls,
                               "--ssl-min", "TLSv1"):
             res = p3s.scan("-p", f"{plain},tls:{tls}", "127.0.0.1")
         for rec in res.records:
@@ -158,8 +130,8 @@ class DovecotTest(unittest.TestCase):
         self.assertIn("PLAIN", rec["sasl_tls"])
 
     def test_ipv6_same_answers(self):
-        for port in (self.pa, self.ta):
-            v4, v6 = self.res_open.by_port(port), self.res_v6.by_port(port)
+        for port in (self.port, self.tport):
+            v4, v6 = self.res.by_port(port), self.res_v6.by_port(port)
             self.assertEqual(v6["ip"], "::1")
             for key in ("state", "confidence", "greeting", "capabilities", "capabilities_tls",
                         "sasl", "transport"):
@@ -169,7 +141,7 @@ class DovecotTest(unittest.TestCase):
                              (v6["plaintext_login"] or {}).get("accepted"))
 
     def test_text_output(self):
-        res = p3s.scan("-p", f"{self.pa}", "127.0.0.1", jsonl=False)
+        res = p3s.scan("-p", f"{self.port}", "127.0.0.1", jsonl=False)
         self.assertEqual(res.rc, 0)
         out = res.stdout.decode()
         self.assertIn("pop3 (confirmed)", out)
@@ -177,7 +149,7 @@ class DovecotTest(unittest.TestCase):
         self.assertNotIn("\x1b", out, "no colour when standard output is not a terminal")
 
     def test_fail_on(self):
-        self.assertEqual(p3s.scan("-p", self.pa, "--fail-on", "high", "127.0.0.1").rc, 1)
+        self.assertEqual(p3s.scan("-p", self.port, "--fail-on", "high", "127.0.0.1").rc, 1)
         self.assertEqual(p3s.scan("-p", self.pb, "--fail-on", "high", "127.0.0.2").rc, 0)
 
 

@@ -634,27 +634,23 @@ class DovecotDiffTest(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="p3s-dovediff-")
         cls.port, cls.tport = p3s.free_ports(2)
-        cls.srv = os.path.join(cls.dir, "dovecot")
         cls.db = os.path.join(cls.dir, "history.sqlite3")
         cls.outs = []
-        phases = [["--plain-port", cls.port, "--tls-port", cls.tport],
-                  ["--plain-port", cls.port, "--tls-port", cls.tport, "--ssl-min", "TLSv1.3",
+        phases = [["--port", cls.port, "--tls-port", cls.tport],
+                  ["--port", cls.port, "--tls-port", cls.tport, "--ssl-min", "TLSv1.3",
                    "--greeting", "Mail service ready."],
-                  ["--plain-port", cls.port, "--stls", "no", "--greeting",
+                  ["--port", cls.port, "--stls", "no", "--greeting",
                    "Mail service ready."]]
-        try:
+        with p3s.ServerScript("dovecot.sh", *phases[0]) as server:
             for i, opts in enumerate(phases):
-                subprocess.run(["bash", os.path.join(p3s.SERVERS, "dovecot.sh"), "start",
-                                cls.srv] + [str(o) for o in opts], check=True, timeout=120)
+                if i:
+                    server.start(*opts)
                 out = os.path.join(cls.dir, f"scan{i + 1}.jsonl")
                 r = run("--db", cls.db, "-f", "jsonl", "-o", out, "-p",
                         f"{cls.port},tls:{cls.tport}", "127.0.0.1")
                 assert r.returncode == 0, r.stderr
                 with open(out) as f:
                     cls.outs.append({rec["port"]: rec for rec in p3s.validate_lines(f.read())})
-        finally:
-            subprocess.run(["bash", os.path.join(p3s.SERVERS, "dovecot.sh"), "stop", cls.srv],
-                           timeout=60)
 
     @classmethod
     def tearDownClass(cls):

@@ -310,7 +310,7 @@ class ReportOfARealScan(unittest.TestCase):
     @classmethod
     def start_servers(cls):
         ports = p3s.free_ports(8 + 9 + 1)
-        real = [("dovecot.sh", ["--plain-port", ports[0], "--tls-port", ports[1],
+        real = [("dovecot.sh", ["--port", ports[0], "--tls-port", ports[1],
                                 "--plaintext", "yes"]),
                 ("cyrus.sh", ["--port", ports[2], "--tls-port", ports[3]]),
                 ("courier.sh", ["--port", ports[4], "--tls-port", ports[5]]),

@@ -26,24 +26,10 @@
 # with Courier's greeting (the TLS port through openssl s_client).
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=courier.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture courier "$@"
 
-usage() {
-  sed -n '7,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
-marker="$dir/courier"
-pidfile="$dir/courier.pid"
 cache=${P3S_CACHE:-/var/cache/pop3scan-test}/courier
 root=$cache/root
 tcpd=$root/usr/sbin/couriertcpd
@@ -53,17 +39,6 @@ pop3d=$root/usr/lib/courier/courier/courierpop3d
 authdaemond=/usr/lib/courier/courier-authlib/authdaemond
 authsock_dir=/run/courier/authdaemon
 authrc=/etc/courier/authdaemonrc
-# Seconds start waits for the ports to listen and then to answer.
-start_timeout=${P3S_START_TIMEOUT:-20}
-
-stop() {
-  p3s_kill "$marker" "$pidfile" group
-  return 0
-}
-
-status() {
-  p3s_status courier "$pidfile" "$marker"
-}
 
 # Inside the namespaces (PID 1 there): private authdaemond socket directory and config, then
 # authdaemond and the couriertcpd listeners. Every process gets a clean environment with only
@@ -78,7 +53,7 @@ run_inside() {
     [[ -S $authsock_dir/socket ]] && break
     sleep 0.05
   done
-  [[ -S $authsock_dir/socket ]] || { echo "courier.sh: authdaemond did not create its socket" >&2; exit 1; }
+  [[ -S $authsock_dir/socket ]] || p3s_die "authdaemond did not create its socket"
   local -a common=(POP3AUTH= POP3AUTH_TLS= POP3_PROXY=0 POP3_TLS_REQUIRED=0 "TLS_CERTFILE=$dir/courier.pem"
     TLS_VERIFYPEER=NONE MAILDIRPATH=Maildir)
   local -a tcpd_opts=(-address=127.0.0.1 -maxprocs=1000 -maxperip=1000 -nodnslookup -noidentlookup)
@@ -106,11 +81,7 @@ check_installed() {
 # What the Debian maintainer scripts would have done: the user couriertls and authdaemond's
 # socket directory belong to (courier-authlib's postinst normally creates it).
 ensure_system() {
-  if ! id -u courier >/dev/null 2>&1; then
-    useradd --system --no-create-home --home-dir /var/lib/courier --shell /usr/sbin/nologin \
-      --user-group courier 2>/dev/null || id -u courier >/dev/null 2>&1 ||
-      p3s_die "cannot create user courier"
-  fi
+  p3s_system_user courier /var/lib/courier
   # The mount point for the private socket directory (empty on the host).
   if [[ ! -d $authsock_dir ]]; then
     mkdir -p -- "$authsock_dir"
@@ -122,11 +93,8 @@ ensure_system() {
 start() {
   local port='' tls_port='' cert='' key=''
   p3s_port_options certs "$@"
-  [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (namespaces, bind mounts, couriertls -user=courier)"
-  local t
-  for t in apt-get dpkg-deb ldd openssl ss setsid flock unshare mount; do
-    command -v "$t" >/dev/null || p3s_die "$t not installed"
-  done
+  p3s_need_root "namespaces, bind mounts, couriertls -user=courier"
+  p3s_need_commands apt-get dpkg-deb ldd openssl ss setsid flock unshare mount
 
   stop
   ensure_courier
@@ -134,11 +102,7 @@ start() {
   ensure_system
   p3s_ports_free 127.0.0.1 "$port" "$tls_port"
 
-  if [[ -z $cert ]]; then
-    "$here/certs.sh" "$dir"
-    cert=$dir/cert.pem key=$dir/key.pem
-  fi
-  [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
+  p3s_default_cert
   # couriertls wants certificate and key in one file; -user=courier reads it after dropping root.
   cat -- "$cert" "$key" >"$dir/courier.pem"
   chown courier "$dir/courier.pem"
@@ -160,30 +124,13 @@ DEFAULTOPTIONS=""
 LOGGEROPTS=""
 EOF
   chmod 644 "$dir/authdaemonrc"
-  : >"$dir/courier.log"
 
   # --kill-child: when unshare dies (stop sends TERM to its process group), the kernel kills the
   # namespace's PID 1 and with it every process inside, couriertcpd included (it moves itself
   # into a process group of its own).
-  p3s_launch "$marker" "$pidfile" "$dir/courier.log" \
+  p3s_serve Courier '+OK Hello there.*' '+OK*' "$dir/courier.log" \
     unshare --mount --propagation private --pid --fork --kill-child \
     bash "${BASH_SOURCE[0]}" _inside "$dir" "$port" "$tls_port"
-  local pid wants=("127.0.0.1:$port")
-  pid=$(<"$pidfile")
-  [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
-  if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
-    ! p3s_wait_greeting "$pid" "$start_timeout" Courier '+OK Hello there.*' '+OK*' "$port" "$tls_port"; then
-    p3s_log "courier failed to start; output tail:"
-    tail -n 20 "$dir/courier.log" >&2 || true
-    stop
-    return 1
-  fi
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  _inside) run_inside "$@" ;;
-  *) usage ;;
-esac
+p3s_dispatch _inside run_inside

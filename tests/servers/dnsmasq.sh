@@ -20,43 +20,18 @@
 # Config DIR/dnsmasq.conf, pid DIR/dnsmasq.pid, log (every query) DIR/dnsmasq.log.
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=dnsmasq.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture dnsmasq "$@"
 
-usage() {
-  sed -n '14,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
-marker=$dir/dnsmasq
-pidfile=$dir/dnsmasq.pid
-
+# TERM to dnsmasq alone: a TCP child it forked carries the marker and gets its own.
 stop() {
   p3s_kill "$marker" "$pidfile"
-  return 0
-}
-
-status() {
-  p3s_status dnsmasq "$pidfile" "$marker"
 }
 
 start() {
   local port='' extra=''
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --extra) extra=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
+  p3s_options "port extra" "$@"
   [[ -n $port ]] || p3s_die "--port is required"
   p3s_check_port "$port"
   ((port < 65535)) || p3s_die "--port must leave room for the silent port P+1"
@@ -103,18 +78,11 @@ EOF
   : >"$dir/dnsmasq.log"
   p3s_launch "$marker" "$pidfile" "$dir/dnsmasq.log" \
     dnsmasq --keep-in-foreground --conf-file="$dir/dnsmasq.conf" --pid-file="$dir/dnsmasq.run.pid"
-  if ! p3s_wait_listen "$(<"$pidfile")" 10 u "127.0.0.1:$port" ||
-    ! p3s_wait_listen "$(<"$pidfile")" 10 t "127.0.0.1:$port"; then
-    p3s_log "dnsmasq failed to start; log tail:"
-    tail -n 20 "$dir/dnsmasq.log" >&2 || true
-    stop
-    return 1
+  if p3s_wait_listen "$(<"$pidfile")" 10 u "127.0.0.1:$port" &&
+    p3s_wait_listen "$(<"$pidfile")" 10 t "127.0.0.1:$port"; then
+    return 0
   fi
+  p3s_start_failed dnsmasq "$dir/dnsmasq.log"
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  *) usage ;;
-esac
+p3s_dispatch

@@ -2,7 +2,7 @@
 # Starts and stops a private Dovecot POP3 server on loopback for the integration tests.
 # Everything (config, sockets, state, log, mail) lives in DIR; nothing is read from /etc/dovecot.
 #
-#   tests/servers/dovecot.sh start DIR [--listen ADDRS] [--plain-port P] [--tls-port T]
+#   tests/servers/dovecot.sh start DIR [--listen ADDRS] [--port P] [--tls-port T]
 #                                      [--plaintext yes|no] [--fast] [--ssl-min PROTO]
 #                                      [--greeting TEXT] [--stls yes|no]
 #                                      [--cert FILE --key FILE]
@@ -10,7 +10,7 @@
 #   tests/servers/dovecot.sh status DIR
 #
 #   --listen ADDRS      comma list of loopback addresses (default 127.0.0.1; e.g. 127.0.0.1,::1)
-#   --plain-port P      cleartext POP3 (with STLS) on P
+#   --port P            cleartext POP3 (with STLS) on P, named as in the other fixtures
 #   --tls-port T        implicit-TLS POP3 (pop3s) on T       (at least one port is required)
 #   --plaintext yes|no  yes: disable_plaintext_auth = no (USER/PLAIN before TLS accepted);
 #                       no (default, Dovecot's own default): disable_plaintext_auth = yes.
@@ -30,38 +30,19 @@
 # nothing runs.
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=dovecot.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
-
-usage() {
-  sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
-marker="$dir/dovecot"
-pidfile="$dir/dovecot.pid"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture dovecot "$@"
 # Dovecot replaces its environment with process titles: recognise the master by its
 # config path and the children by the instance name, unique per DIR.
 instance=p3s-$(printf '%s' "$dir" | md5sum | cut -c1-10)
 P3S_CMDMATCH="$dir/dovecot.conf
 dovecot-$instance/"
 
+# TERM to the master alone: it shuts its children down itself (the marker catches any left).
 stop() {
   p3s_kill "$marker" "$pidfile"
   rm -f -- "$dir/run/master.pid"
-  return 0
-}
-
-status() {
-  p3s_status dovecot "$pidfile" "$marker"
 }
 
 start() {
@@ -70,7 +51,7 @@ start() {
   while [[ $# -gt 0 ]]; do
     case $1 in
       --listen) listen=${2:?}; shift 2 ;;
-      --plain-port) plain_port=${2:?}; shift 2 ;;
+      --port) plain_port=${2:?}; shift 2 ;;
       --tls-port) tls_port=${2:?}; shift 2 ;;
       --plaintext) plaintext=${2:?}; shift 2 ;;
       --fast) fast=1; shift ;;
@@ -82,10 +63,10 @@ start() {
       *) p3s_log "unknown option: $1"; usage ;;
     esac
   done
-  [[ -n $plain_port || -n $tls_port ]] || p3s_die "need --plain-port and/or --tls-port"
+  [[ -n $plain_port || -n $tls_port ]] || p3s_die "need --port and/or --tls-port"
   [[ -z $plain_port ]] || p3s_check_port "$plain_port"
   [[ -z $tls_port ]] || p3s_check_port "$tls_port"
-  [[ $plain_port != "$tls_port" ]] || p3s_die "--plain-port and --tls-port must differ"
+  [[ $plain_port != "$tls_port" ]] || p3s_die "--port and --tls-port must differ"
   case $plaintext in
     yes) disable_plaintext=no ;;
     no) disable_plaintext=yes ;;
@@ -124,13 +105,8 @@ start() {
   local port
   for a in "${addrs[@]}"; do p3s_ports_free "$a" "$plain_port" "$tls_port"; done
 
-  if [[ -z $cert ]]; then
-    "$here/certs.sh" "$dir"
-    cert=$dir/cert.pem key=$dir/key.pem
-  fi
-  # Fixed RFC 7919 group for DHE suites: instant, no parameter generation.
-  [[ -s $dir/dh.pem ]] ||
-    openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$dir/dh.pem" 2>/dev/null
+  p3s_default_cert
+  p3s_dh_params
   cert=$(realpath -- "$cert")
   key=$(realpath -- "$key")
 
@@ -219,22 +195,12 @@ EOF
   fi
 
   p3s_launch "$marker" "$pidfile" "$dir/dovecot.out" dovecot -F -c "$dir/dovecot.conf"
-  local pid wants=()
-  pid=$(<"$pidfile")
+  local wants=()
   for a in "${addrs[@]}"; do
     for port in $plain_port $tls_port; do wants+=("$a:$port"); done
   done
-  if ! p3s_wait_listen "$pid" 10 t "${wants[@]}"; then
-    p3s_log "dovecot failed to start; log tail:"
-    tail -n 20 "$dir/dovecot.out" "$dir/dovecot.log" >&2 || true
-    stop
-    return 1
-  fi
+  p3s_wait_listen "$(<"$pidfile")" 10 t "${wants[@]}" ||
+    p3s_start_failed dovecot "$dir/dovecot.out" "$dir/dovecot.log"
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  *) usage ;;
-esac
+p3s_dispatch

@@ -7,8 +7,75 @@
 # well as by the pid file, so it also cleans up after a crashed run whose pid
 # file is stale or missing, and never touches anything another run started.
 
+# The fixture script that sourced this file: it names every message, and its header holds the
+# usage text. P3S_HERE: this directory, where the scripts find certs.sh and their other files.
+P3S_SCRIPT=${BASH_SOURCE[1]:-}
+P3S_PROG=${P3S_SCRIPT##*/}
+P3S_HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+
 p3s_log() { printf '%s: %s\n' "${P3S_PROG:-tests/servers}" "$*" >&2; }
 p3s_die() { p3s_log "$*"; exit 1; }
+
+# The command line every fixture has, `CMD DIR [OPTIONS]`, and its dispatch: one copy, so that
+# every script takes and refuses the same things.
+
+# usage : print the fixture's usage, the block of its header comment that starts at the first
+# "#   tests/servers/" line and ends before the next bare "#", and exit 2. Read from the header so
+# that what the script documents and what it prints cannot drift apart.
+usage() {
+  awk '/^#   tests\/servers\// { f = 1 } f && /^#$/ { exit } f { sub(/^# ?/, ""); print }' \
+    "$P3S_SCRIPT" >&2
+  exit 2
+}
+
+# p3s_fixture NAME ARGS... : read ARGS, the fixture's command line, into the globals the script
+# works with: cmd, opts (the OPTIONS), dir (absolute; created by start only, so that stop or
+# status on a mistyped DIR leave nothing behind), and, for a fixture that is one process group,
+# its marker DIR/NAME and pid file DIR/NAME.pid. NAME also names it in status.
+p3s_fixture() {
+  fixture=$1
+  shift
+  (($# >= 2)) || usage
+  cmd=$1
+  local mode=
+  [[ $cmd != start ]] || mode=create
+  dir=$(p3s_absdir "$2" $mode)
+  marker=$dir/$fixture
+  pidfile=$dir/$fixture.pid
+  opts=("${@:3}")
+}
+
+# stop and status of a fixture that is one process group led by the pid in pidfile: TERM to the
+# group, since the servers fork a child per connection that must go too. A script whose server
+# differs (Dovecot, dnsmasq, the inetd-style ones below) defines its own after sourcing this.
+stop() {
+  p3s_kill "$marker" "$pidfile" group
+}
+
+status() {
+  p3s_status "$fixture" "$pidfile" "$marker"
+}
+
+# p3s_dispatch [CMD FUNCTION]... : run what the fixture was called for: start with the options,
+# stop and status (which take none), or an internal command of the script's (CMD, run as
+# FUNCTION with the options: what the script runs of itself inside a namespace or under
+# tcpserver, never by hand).
+# shellcheck disable=SC2120 # most scripts have no internal command
+p3s_dispatch() {
+  while (($# >= 2)); do
+    if [[ $cmd == "$1" ]]; then
+      "$2" "${opts[@]}"
+      return
+    fi
+    shift 2
+  done
+  case $cmd in
+    start) start "${opts[@]}" ;;
+    stop) ((${#opts[@]} == 0)) || usage; stop ;;
+    status) status ;;
+    *) usage ;;
+  esac
+}
 
 # p3s_absdir DIR [create] -> absolute path of DIR (created first with "create").
 p3s_absdir() {
@@ -75,7 +142,7 @@ p3s_launch() {
 # whole process group with "group"), and to every other process carrying MARKER; wait
 # up to ~6 s for all of them (and the group) to exit, then KILL what is left.
 p3s_kill() {
-  local marker=$1 pidfile=$2 mode=${3:-} pid='' pids='' left i p
+  local marker=$1 pidfile=$2 mode=${3:-} pid='' pids='' left p
   if pid=$(p3s_pid_alive "$pidfile" "$marker"); then
     pids=$(pgrep -g "$pid" 2>/dev/null || true)
     if [[ $mode == group ]]; then
@@ -90,24 +157,30 @@ p3s_kill() {
     if [[ -z $pid ]] || ! grep -qx -- "$p" <<<"$pids"; then kill -TERM "$p" 2>/dev/null || true; fi
     pids+=$'\n'$p
   done
-  for ((i = 0; i < 120; i++)); do
+  # shellcheck disable=SC2086 # lists of pids
+  left=$(p3s_still_running 120 $pids)
+  if [[ -n $left ]]; then
+    p3s_log "killing leftover processes of $marker:$left"
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+    # shellcheck disable=SC2086
+    p3s_still_running 40 $pids >/dev/null
+  fi
+  rm -f -- "$pidfile"
+}
+
+# p3s_still_running TRIES PID... -> " PID PID…", those still running after waiting up to TRIES
+# times 50 ms for all of them to exit (empty when none is).
+p3s_still_running() {
+  local tries=$1 i p left=
+  shift
+  for ((i = 0; i < tries; i++)); do
     left=
-    for p in $pids; do p3s_running "$p" && left+=" $p"; done
+    for p in "$@"; do p3s_running "$p" && left+=" $p"; done
     [[ -z $left ]] && break
     sleep 0.05
   done
-  if [[ -n $left ]]; then
-    p3s_log "killing leftover processes of $marker:$left"
-    # shellcheck disable=SC2086 # a list of pids
-    kill -KILL $left 2>/dev/null || true
-    for ((i = 0; i < 40; i++)); do
-      left=
-      for p in $pids; do p3s_running "$p" && left+=" $p"; done
-      [[ -z $left ]] && break
-      sleep 0.05
-    done
-  fi
-  rm -f -- "$pidfile"
+  echo "$left"
 }
 
 # p3s_hostport ADDR PORT -> "ADDR:PORT" or "[ADDR]:PORT" as `ss` prints it.
@@ -176,26 +249,33 @@ p3s_pop3_dialogue() {
   printf '%s\n%s\n' "${greet%$'\r'}" "${ans%$'\r'}"
 }
 
-# The fixtures for servers that take --port P [--tls-port T] (popa3d, Cyrus, Courier) share
+# The fixtures for servers that take --port P [--tls-port T] (all but Dovecot and dnsmasq) share
 # what follows: one copy of the option checks, the .deb fetching, the library check and the
 # greeting poll, so a fix to one (a lock, a retry, a timeout) reaches all of them.
 
+# p3s_options "NAME..." ARGS... : read ARGS, start's options, each --NAME VALUE with NAME one of
+# the list, into the caller's variables of that name (a dash becomes an underscore: --tls-port
+# sets tls_port), which the caller declares local. An unknown option or one without its value
+# logs and calls usage. One reader, so that every fixture takes and refuses options alike.
+p3s_options() {
+  local p3s_names=" $1 " p3s_name
+  shift
+  while (($#)); do
+    p3s_name=${1#--}
+    [[ $1 == --* && $p3s_names == *" $p3s_name "* ]] || { p3s_log "unknown option: $1"; usage; }
+    (($# >= 2)) || { p3s_log "$1 needs a value"; usage; }
+    printf -v "${p3s_name//-/_}" '%s' "$2"
+    shift 2
+  done
+}
+
 # p3s_port_options [certs] ARGS... : parse start's --port P and --tls-port T (with "certs" also
 # --cert FILE --key FILE) into the caller's locals port, tls_port (cert, key) and check them.
-# Shared because the three scripts have the same command line; an unknown option logs and
-# calls the script's own usage.
+# Shared because these scripts have the same command line.
 p3s_port_options() {
   local certs=0
   [[ ${1:-} == certs ]] && { certs=1; shift; }
-  while [[ $# -gt 0 ]]; do
-    case $1 in
-      --port) port=${2:?}; shift 2 ;;
-      --tls-port) tls_port=${2:?}; shift 2 ;;
-      --cert) ((certs)) || { p3s_log "unknown option: $1"; usage; }; cert=${2:?}; shift 2 ;;
-      --key) ((certs)) || { p3s_log "unknown option: $1"; usage; }; key=${2:?}; shift 2 ;;
-      *) p3s_log "unknown option: $1"; usage ;;
-    esac
-  done
+  if ((certs)); then p3s_options "port tls-port cert key" "$@"; else p3s_options "port tls-port" "$@"; fi
   [[ -n $port ]] || p3s_die "--port is required"
   p3s_check_port "$port"
   [[ -z $tls_port ]] || p3s_check_port "$tls_port"
@@ -247,8 +327,8 @@ p3s_all_x() {
 # unpacked with dpkg-deb -x, unless every FILE is already executable. SRC, when not empty, is a
 # directory holding PKG_*.deb (or, for a single PKG, the .deb file itself); otherwise they are
 # fetched with apt-get download (an apt-get update and one retry if that fails). Shared because
-# popa3d, Cyrus and Courier all conflict with dovecot-pop3d and so are never installed; the lock
-# serialises concurrent starts and the rename leaves no half-unpacked tree behind.
+# popa3d, Cyrus, Courier and Solid POP3 conflict with dovecot-pop3d and so are never installed;
+# the lock serialises concurrent starts and the rename leaves no half-unpacked tree behind.
 p3s_unpack_debs() {
   local cache=$1 src=$2 pkgs=$3 pkg deb lock
   shift 3
@@ -327,4 +407,151 @@ p3s_wait_greeting() {
       { p3s_log "no $name greeting over TLS on port $tls_port (got '${out%%$'\r'*}')"; return 1; }
     sleep 0.1
   done
+}
+
+# What the starts of the fixtures share: the checks before anything runs, the certificate, the
+# system user, the launch with its readiness wait and the clean-up when the server does not come
+# up. One copy, so that every fixture fails the same way, and a fix (a timeout, a message, a
+# clean-up step) reaches all of them.
+
+# p3s_need_root WHY : die unless run as root; WHY says what needs root.
+p3s_need_root() {
+  [[ $(id -u) -eq 0 ]] || p3s_die "must run as root ($1)"
+}
+
+# p3s_need_commands CMD... : die naming the first CMD that is not installed, before start has
+# stopped or changed anything.
+p3s_need_commands() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null || p3s_die "$c not installed (run scripts/install-deps.sh test)"
+  done
+}
+
+# p3s_default_cert : when start got no --cert and --key, point the caller's cert and key at the
+# throwaway pair certs.sh makes in DIR; either way both must be readable.
+p3s_default_cert() {
+  if [[ -z $cert ]]; then
+    "$P3S_HERE/certs.sh" "$dir"
+    cert=$dir/cert.pem key=$dir/key.pem
+  fi
+  [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
+}
+
+# p3s_dh_params : DIR/dh.pem, the fixed RFC 7919 group ffdhe2048 for DHE suites (instant, no
+# parameter generation), also when --cert kept certs.sh from making it.
+p3s_dh_params() {
+  [[ -s $dir/dh.pem ]] ||
+    openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$dir/dh.pem" 2>/dev/null
+}
+
+# p3s_copy_tls DEST : fresh private copies of the caller's cert and key as DEST/cert.pem and
+# DEST/key.pem (mode 600), for servers that read them after dropping root: the originals may be
+# root-only, or somewhere the server's user cannot reach.
+p3s_copy_tls() {
+  rm -rf -- "$1"
+  mkdir -p -- "$1"
+  cp -- "$cert" "$1/cert.pem"
+  cp -- "$key" "$1/key.pem"
+  chmod 600 "$1/key.pem"
+}
+
+# p3s_system_user USER HOME [GROUP] : create the system user USER when missing, as the Debian
+# package's maintainer scripts would have (the servers fetched with apt-get download never ran
+# them): in GROUP, which must exist, or in a group of its own. A concurrent start that creates it
+# first is no error.
+p3s_system_user() {
+  local user=$1 home=$2 group=${3:-}
+  local -a group_opts=(--user-group)
+  if [[ -n $group ]]; then
+    getent group "$group" >/dev/null || p3s_die "group $group missing"
+    group_opts=(--gid "$group")
+  fi
+  id -u "$user" >/dev/null 2>&1 && return 0
+  useradd --system --no-create-home --home-dir "$home" --shell /usr/sbin/nologin \
+    "${group_opts[@]}" "$user" 2>/dev/null || id -u "$user" >/dev/null 2>&1 ||
+    p3s_die "cannot create user $user"
+}
+
+# p3s_start_failed NAME LOG... : what start does when its server does not come up: say so with
+# the tail of the LOGs, stop whatever did start (the script's stop), return 1.
+p3s_start_failed() {
+  p3s_log "$1 failed to start; output tail:"
+  shift
+  tail -n 20 -- "$@" >&2 2>/dev/null || true
+  stop
+  return 1
+}
+
+# p3s_serve NAME GREETING CAPA LOG CMD... : launch CMD, a POP3 server that is one process group,
+# with the fixture's marker and pid file, output to LOG (emptied first); then wait up to
+# P3S_START_TIMEOUT seconds (default 20) until 127.0.0.1 listens on the caller's port and
+# tls_port and both greet as p3s_wait_greeting checks. On failure p3s_start_failed.
+p3s_serve() {
+  local name=$1 greeting=$2 capa=$3 log=$4 secs=${P3S_START_TIMEOUT:-20} pid
+  local -a wants=("127.0.0.1:$port")
+  shift 4
+  [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
+  : >"$log"
+  p3s_launch "$marker" "$pidfile" "$log" "$@"
+  pid=$(<"$pidfile")
+  if p3s_wait_listen "$pid" "$secs" t "${wants[@]}" &&
+    p3s_wait_greeting "$pid" "$secs" "$name" "$greeting" "$capa" "$port" "$tls_port"; then
+    return 0
+  fi
+  p3s_start_failed "$name" "$log"
+}
+
+# The inetd-style fixtures (popa3d, Solid POP3: no daemon mode, no TLS of their own) share what
+# follows: tcpserver runs the server per connection on 127.0.0.1 at the caller's port, and with a
+# tls_port a socat TLS front relays it to that port (an stunnel-style deployment). Each of the two
+# has its own marker, pid file and log: DIR/tcpserver.* and DIR/socat.*.
+
+# p3s_inetd_serve NAME GREETING CAPA SECS CMD... : start tcpserver running CMD and the TLS front,
+# wait (10 s each) until they listen, then up to SECS seconds (0: one try) for the greetings as
+# p3s_wait_greeting checks. On failure p3s_start_failed.
+p3s_inetd_serve() {
+  local name=$1 greeting=$2 capa=$3 secs=$4
+  shift 4
+  p3s_inetd_launch tcpserver "$port" tcpserver -R -H -l localhost -b 128 -c 100 127.0.0.1 "$port" "$@" ||
+    return 1
+  if [[ -n $tls_port ]]; then
+    "$P3S_HERE/certs.sh" "$dir"
+    p3s_inetd_launch socat "$tls_port" \
+      socat "OPENSSL-LISTEN:$tls_port,bind=127.0.0.1,reuseaddr,fork,backlog=128,cert=$dir/both.pem,verify=0" \
+      "TCP:127.0.0.1:$port" || return 1
+  fi
+  p3s_wait_greeting "$(<"$dir/tcpserver.pid")" "$secs" "$name" "$greeting" "$capa" "$port" "$tls_port" ||
+    p3s_start_failed "$name" "$dir/tcpserver.log" "$dir/socat.log"
+}
+
+# p3s_inetd_launch PART PORT CMD... : launch CMD as PART (tcpserver or socat) and wait until it
+# listens on 127.0.0.1:PORT.
+p3s_inetd_launch() {
+  local part=$1 port=$2
+  shift 2
+  : >"$dir/$part.log"
+  p3s_launch "$dir/$part" "$dir/$part.pid" "$dir/$part.log" "$@"
+  p3s_wait_listen "$(<"$dir/$part.pid")" 10 t "127.0.0.1:$port" ||
+    p3s_start_failed "$part" "$dir/$part.log"
+}
+
+# p3s_inetd_stop : the TLS front first, so that it relays nothing to a closing port.
+p3s_inetd_stop() {
+  p3s_kill "$dir/socat" "$dir/socat.pid" group
+  p3s_kill "$dir/tcpserver" "$dir/tcpserver.pid" group
+}
+
+# p3s_inetd_status : both parts' pids; exit 1 only when tcpserver is down (the front is optional).
+p3s_inetd_status() {
+  local rc=0 pid part
+  for part in tcpserver socat; do
+    if pid=$(p3s_pid_alive "$dir/$part.pid" "$dir/$part"); then
+      echo "$part running, pid $pid"
+    else
+      echo "$part not running"
+      [[ $part == socat ]] || rc=1
+    fi
+  done
+  return $rc
 }

@@ -17,36 +17,11 @@
 # Mailutils' greeting (TLS port through openssl s_client); pid in DIR/mailutils.pid.
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=mailutils.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture mailutils "$@"
 
-usage() {
-  sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
-marker="$dir/mailutils"
-pidfile="$dir/mailutils.pid"
 bin=/usr/sbin/pop3d
-# Seconds start waits for the ports to listen and then to answer.
-start_timeout=${P3S_START_TIMEOUT:-20}
-
-stop() {
-  p3s_kill "$marker" "$pidfile" group
-  return 0
-}
-
-status() {
-  p3s_status mailutils "$pidfile" "$marker"
-}
 
 # DIR/pop3d.conf: only what differs from the built-in defaults, plus the two listeners.
 write_config() {
@@ -69,44 +44,22 @@ write_config() {
 start() {
   local port='' tls_port='' cert='' key=''
   p3s_port_options certs "$@"
-  [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (pop3d reads the TLS key and switches to the mail user's uid)"
+  p3s_need_root "pop3d reads the TLS key and switches to the mail user's uid"
   # Read the whole --version text first: grep -q stopping early would fail the pipe (pipefail).
   [[ -x $bin && $("$bin" --version 2>/dev/null) == *"GNU Mailutils"* ]] ||
     p3s_die "$bin is not GNU Mailutils pop3d (run scripts/install-deps.sh test: mailutils-pop3d)"
-  local t
-  for t in openssl ss setsid; do
-    command -v "$t" >/dev/null || p3s_die "$t not installed"
-  done
+  p3s_need_commands openssl ss setsid
 
   stop
   p3s_ports_free 127.0.0.1 "$port" "$tls_port"
-  if [[ -z $cert ]]; then
-    "$here/certs.sh" "$dir"
-    cert=$dir/cert.pem key=$dir/key.pem
-  fi
-  [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
+  p3s_default_cert
   mkdir -p -- "$dir/run"
   write_config "$port" "$tls_port" "$cert" "$key"
   "$bin" --config-file="$dir/pop3d.conf" --config-lint >"$dir/lint.log" 2>&1 ||
     { cat "$dir/lint.log" >&2; p3s_die "pop3d rejected $dir/pop3d.conf"; }
-  : >"$dir/mailutils.log"
 
-  p3s_launch "$marker" "$pidfile" "$dir/mailutils.log" "$bin" --config-file="$dir/pop3d.conf"
-  local pid wants=("127.0.0.1:$port")
-  pid=$(<"$pidfile")
-  [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
-  if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
-    ! p3s_wait_greeting "$pid" "$start_timeout" Mailutils '+OK POP3 Ready <*>*' '+OK*' "$port" "$tls_port"; then
-    p3s_log "mailutils pop3d failed to start; output tail:"
-    tail -n 20 "$dir/mailutils.log" >&2 || true
-    stop
-    return 1
-  fi
+  p3s_serve Mailutils '+OK POP3 Ready <*>*' '+OK*' "$dir/mailutils.log" \
+    "$bin" --config-file="$dir/pop3d.conf"
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  *) usage ;;
-esac
+p3s_dispatch

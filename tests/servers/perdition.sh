@@ -22,39 +22,13 @@
 # through openssl s_client); pid in DIR/perdition.pid (the unshare process).
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=perdition.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture perdition "$@"
 
-usage() {
-  sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
 bindir=/usr/sbin
 # Where PASS would be proxied to: a loopback port nothing listens on.
 backend=127.0.0.1:9
-# Seconds start waits for the ports to listen and then to answer.
-start_timeout=${P3S_START_TIMEOUT:-20}
-
-marker="$dir/perdition"
-pidfile="$dir/perdition.pid"
-
-stop() {
-  p3s_kill "$marker" "$pidfile" group
-  return 0
-}
-
-status() {
-  p3s_status perdition "$pidfile" "$marker"
-}
 
 # Inside the namespace (PID 1 there): the listeners, then wait for them.
 run_inside() {
@@ -77,47 +51,21 @@ listener() {
 start() {
   local port='' tls_port='' cert='' key=''
   p3s_port_options certs "$@"
-  [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (perdition starts as root and drops to nobody)"
+  p3s_need_root "perdition starts as root and drops to nobody"
   [[ -x $bindir/perdition.pop3 && -x $bindir/perdition.pop3s ]] ||
     p3s_die "perdition not installed (run scripts/install-deps.sh test)"
-  local t
-  for t in openssl ss setsid unshare; do
-    command -v "$t" >/dev/null || p3s_die "$t not installed"
-  done
+  p3s_need_commands openssl ss setsid unshare
 
   stop
   p3s_ports_free 127.0.0.1 "$port" "$tls_port"
-  "$here/certs.sh" "$dir"
-  [[ -n $cert ]] || cert=$dir/cert.pem key=$dir/key.pem
-  [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
-  rm -rf -- "$dir/tls"
-  mkdir -p -- "$dir/tls"
-  cp -- "$cert" "$dir/tls/cert.pem"
-  cp -- "$key" "$dir/tls/key.pem"
+  p3s_default_cert
+  p3s_dh_params
+  p3s_copy_tls "$dir/tls"
   cp -- "$dir/dh.pem" "$dir/tls/dh.pem"
-  chmod 600 "$dir/tls/key.pem"
   : >"$dir/empty.conf"
-  : >"$dir/perdition.log"
 
-  p3s_launch "$marker" "$pidfile" "$dir/perdition.log" \
+  p3s_serve Perdition '+OK POP3 perditon ready on 127.0.0.1 *' '+OK*' "$dir/perdition.log" \
     unshare --pid --fork --kill-child bash "${BASH_SOURCE[0]}" _inside "$dir" "$port" "$tls_port"
-  local pid wants=("127.0.0.1:$port")
-  pid=$(<"$pidfile")
-  [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
-  if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
-    ! p3s_wait_greeting "$pid" "$start_timeout" Perdition '+OK POP3 perditon ready on 127.0.0.1 *' \
-      '+OK*' "$port" "$tls_port"; then
-    p3s_log "perdition failed to start; output tail:"
-    tail -n 20 "$dir/perdition.log" >&2 || true
-    stop
-    return 1
-  fi
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  _inside) run_inside "$@" ;;
-  *) usage ;;
-esac
+p3s_dispatch _inside run_inside

@@ -25,48 +25,21 @@
 # start returns 0 once the ports listen and Solid POP3 greets on each.
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=solid-pop3d.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture solid-pop3d "$@"
 
-usage() {
-  sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
 cache=${P3S_CACHE:-/var/cache/pop3scan-test}/solid-pop3d
 bin=$cache/root/usr/sbin/solid-pop3d
 
-stop() {
-  p3s_kill "$dir/socat" "$dir/socat.pid" group
-  p3s_kill "$dir/tcpserver" "$dir/tcpserver.pid" group
-  return 0
-}
-
-status() {
-  local rc=0 pid n
-  for n in tcpserver socat; do
-    if pid=$(p3s_pid_alive "$dir/$n.pid" "$dir/$n"); then
-      echo "$n running, pid $pid"
-    else
-      echo "$n not running"
-      [[ $n == socat ]] || rc=1
-    fi
-  done
-  return $rc
-}
+stop() { p3s_inetd_stop; }
+status() { p3s_inetd_status; }
 
 # Run by tcpserver for each connection: exec solid-pop3d only on a TCP connection that tcpserver
 # accepted on loopback (see DANGER above). Everything else exits 1 without starting it.
 serve() {
   local link ino
+  (($# == 0)) || exit 1
   [[ ${TCPLOCALIP:-} == 127.* ]] || { p3s_log "refusing: not under tcpserver on loopback"; exit 1; }
   link=$(readlink "/proc/$$/fd/0") || { p3s_log "refusing: no standard input"; exit 1; }
   [[ $link =~ ^socket:\[([0-9]+)\]$ ]] || { p3s_log "refusing: standard input is not a socket"; exit 1; }
@@ -84,22 +57,14 @@ ensure_solid() {
 
 # What the Debian maintainer scripts would have done: the user solid-pop3d runs as.
 ensure_system() {
-  getent group mail >/dev/null || p3s_die "group mail missing"
-  if ! id -u spop3d >/dev/null 2>&1; then
-    useradd --system --no-create-home --home-dir /var/lib/solid-pop3d --shell /usr/sbin/nologin \
-      --gid mail spop3d 2>/dev/null || id -u spop3d >/dev/null 2>&1 ||
-      p3s_die "cannot create user spop3d"
-  fi
+  p3s_system_user spop3d /var/lib/solid-pop3d mail
 }
 
 start() {
   local port='' tls_port=''
   p3s_port_options "$@"
-  [[ $(id -u) -eq 0 ]] || p3s_die "must run as root (solid-pop3d starts as root, as under inetd)"
-  local t
-  for t in tcpserver socat openssl apt-get dpkg-deb ldd ss setsid flock; do
-    command -v "$t" >/dev/null || p3s_die "$t not installed (scripts/install-deps.sh test)"
-  done
+  p3s_need_root "solid-pop3d starts as root, as under inetd"
+  p3s_need_commands tcpserver socat openssl apt-get dpkg-deb ldd ss setsid flock
 
   stop
   ensure_solid
@@ -120,39 +85,9 @@ EOF
   # solid-pop3d drops to spop3d and must reach DIR.
   p3s_allow_traverse "$dir"
 
-  : >"$dir/tcpserver.log"
-  p3s_launch "$dir/tcpserver" "$dir/tcpserver.pid" "$dir/tcpserver.log" \
-    tcpserver -R -H -l localhost -b 128 -c 100 127.0.0.1 "$port" bash "${BASH_SOURCE[0]}" _serve "$dir"
-  if ! p3s_wait_listen "$(<"$dir/tcpserver.pid")" 10 t "127.0.0.1:$port"; then
-    tail -n 20 "$dir/tcpserver.log" >&2 || true
-    stop
-    return 1
-  fi
-  if [[ -n $tls_port ]]; then
-    "$here/certs.sh" "$dir"
-    : >"$dir/socat.log"
-    p3s_launch "$dir/socat" "$dir/socat.pid" "$dir/socat.log" \
-      socat "OPENSSL-LISTEN:$tls_port,bind=127.0.0.1,reuseaddr,fork,backlog=128,cert=$dir/both.pem,verify=0" \
-      "TCP:127.0.0.1:$port"
-    if ! p3s_wait_listen "$(<"$dir/socat.pid")" 10 t "127.0.0.1:$tls_port"; then
-      tail -n 20 "$dir/socat.log" >&2 || true
-      stop
-      return 1
-    fi
-  fi
   # Solid POP3 answers CAPA with "-ERR unknown command"; the TLS front relays the greeting.
-  if ! p3s_wait_greeting "$(<"$dir/tcpserver.pid")" 10 "Solid POP3" '+OK Solid POP3 server ready*' \
-    '-ERR*' "$port" "$tls_port"; then
-    tail -n 20 "$dir/tcpserver.log" "$dir/socat.log" >&2 2>/dev/null || true
-    stop
-    return 1
-  fi
+  p3s_inetd_serve "Solid POP3" '+OK Solid POP3 server ready*' '-ERR*' 10 \
+    bash "${BASH_SOURCE[0]}" _serve "$dir"
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  _serve) [[ $# -eq 0 ]] || exit 1; serve ;;
-  *) usage ;;
-esac
+p3s_dispatch _serve serve

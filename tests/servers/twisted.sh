@@ -14,74 +14,26 @@
 # an APOP timestamp alone (TLS port through openssl s_client).
 set -euo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
-P3S_PROG=twisted.sh
 # shellcheck source=lib.sh
-. "$here/lib.sh"
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+p3s_fixture twisted "$@"
 
-usage() {
-  sed -n '6,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
-
-[[ $# -ge 2 ]] || usage
-cmd=$1
-mode=create
-[[ $cmd == start ]] || mode=
-dir=$(p3s_absdir "$2" $mode)
-shift 2
-marker="$dir/twisted"
-pidfile="$dir/twisted.pid"
 py=/usr/bin/python3
-# Seconds start waits for the ports to listen and then to answer.
-start_timeout=${P3S_START_TIMEOUT:-20}
-
-stop() {
-  p3s_kill "$marker" "$pidfile" group
-  return 0
-}
-
-status() {
-  p3s_status twisted "$pidfile" "$marker"
-}
 
 start() {
   local port='' tls_port='' cert='' key=''
   p3s_port_options certs "$@"
   "$py" -c 'import twisted.mail.pop3' 2>/dev/null ||
     p3s_die "$py has no twisted.mail (run scripts/install-deps.sh test: python3-twisted)"
-  local t
-  for t in openssl ss setsid; do
-    command -v "$t" >/dev/null || p3s_die "$t not installed"
-  done
+  p3s_need_commands openssl ss setsid
 
   stop
   p3s_ports_free 127.0.0.1 "$port" "$tls_port"
-  if [[ -z $cert ]]; then
-    "$here/certs.sh" "$dir"
-    cert=$dir/cert.pem key=$dir/key.pem
-  fi
-  [[ -r $cert && -r $key ]] || p3s_die "cannot read $cert or $key"
-  : >"$dir/twisted.log"
+  p3s_default_cert
 
   # -u: unbuffered, so the log is complete when start fails.
-  PYTHONDONTWRITEBYTECODE=1 p3s_launch "$marker" "$pidfile" "$dir/twisted.log" \
-    "$py" -u "$here/twisted_pop3d.py" "$port" "${tls_port:--}" "$cert" "$key"
-  local pid wants=("127.0.0.1:$port")
-  pid=$(<"$pidfile")
-  [[ -z $tls_port ]] || wants+=("127.0.0.1:$tls_port")
-  if ! p3s_wait_listen "$pid" "$start_timeout" t "${wants[@]}" ||
-    ! p3s_wait_greeting "$pid" "$start_timeout" Twisted '+OK <*@*>*' '+OK*' "$port" "$tls_port"; then
-    p3s_log "twisted failed to start; output tail:"
-    tail -n 20 "$dir/twisted.log" >&2 || true
-    stop
-    return 1
-  fi
+  p3s_serve Twisted '+OK <*@*>*' '+OK*' "$dir/twisted.log" env PYTHONDONTWRITEBYTECODE=1 \
+    "$py" -u "$P3S_HERE/twisted_pop3d.py" "$port" "${tls_port:--}" "$cert" "$key"
 }
 
-case $cmd in
-  start) start "$@" ;;
-  stop) [[ $# -eq 0 ]] || usage; stop ;;
-  status) status ;;
-  *) usage ;;
-esac
+p3s_dispatch
