@@ -648,11 +648,21 @@ class ManyConnectionsTest(unittest.TestCase):
 
     def test_200_floods_at_once(self):
         # Each connection is ended by the read timeout (CAPA never answered).
+        # The test server floods from one thread: on a machine whose cores are busy with other
+        # work (tests/busy.sh, the ASan build) it may not have sent a byte to a few of the 200
+        # within the read timeout. Those end by the same timer before any greeting, which is
+        # still the scanner's right answer; most must have met the flood.
         many = self.measure("flood", FLOOD, 200, tls=False)
+        within = f"within {READ_S * 1000:.0f} ms"
+        unserved = [r for r in many.records if r["state"] != "pop3"]
+        self.assertLessEqual(len(unserved), len(many.records) // 10, unserved[:3])
+        for rec in unserved:
+            self.assertEqual((rec["state"], rec["error"]),
+                             ("timeout", f"no complete greeting {within}"))
         for rec in many.records:
-            self.assertEqual(rec["state"], "pop3")
-            self.assertTrue(rec["greeting_truncated"])
-            self.assertIn(f"no answer to CAPA within {READ_S * 1000:.0f} ms", rec["error"])
+            if rec["state"] == "pop3":
+                self.assertTrue(rec["greeting_truncated"])
+                self.assertIn(f"no answer to CAPA {within}", rec["error"])
 
     def test_capa_lists_at_their_caps_at_once(self):
         # 100 addresses x (plain + TLS); 50 in the sanitizer build, whose TLS handshakes (and the
