@@ -44,11 +44,12 @@ BASE = int(ipaddress.IPv4Address("127.77.0.0"))
 #   - a product its vendor renamed counts under both names (Kerio MailServer -> Kerio Connect,
 #     Merak -> IceWarp, Lotus Domino -> HCL Domino);
 #   - nmap's spelling is taken as it is ("Netscape Messenging Server pop3" is Netscape's).
-# Not mapped, because they name no product of bench/products.tsv: "MailMax pop3d", "pop3gwd pop3
-# proxy" (printed for other proxies), "Nagios NSCA" (another service). A generic answer — service "pop3" with no
+# Not mapped, because they name no product of bench/products.tsv: "pop3gwd pop3 proxy" (printed
+# for other proxies), "Nagios NSCA" (another service). A generic answer — service "pop3" with no
 # product — names nothing.
-ON_PREM_EXCHANGE = {"Exchange Server 5.5", "Exchange Server 2000", "Exchange Server 2003",
-                    "Exchange Server 2007", "Exchange Server"}
+ON_PREM_EXCHANGE = {"Exchange Server 5.0", "Exchange Server 5.5", "Exchange Server 2000",
+                    "Exchange Server 2003", "Exchange Server 2007", "Exchange Server 2010",
+                    "Exchange Server"}
 NMAP_PRODUCTS = {
     "Dovecot pop3d": {"Dovecot"},
     "Cyrus pop3d": {"Cyrus IMAP"},
@@ -57,12 +58,15 @@ NMAP_PRODUCTS = {
     "Microsoft Exchange 2000 pop3d": {"Exchange Server 2000"},
     "Microsoft Exchange 2003 pop3d": {"Exchange Server 2003"},
     "Microsoft Exchange 2007 pop3d": {"Exchange Server 2007"},
-    "Microsoft Exchange 2007-2010 pop3d": {"Exchange Server 2007", "Exchange Server"},
+    "Microsoft Exchange 2007-2010 pop3d": {"Exchange Server 2007", "Exchange Server 2010",
+                                           "Exchange Server"},
     "Microsoft Exchange Online pop3d": {"Exchange Online"},
     "Microsoft Windows 2003 POP3 Service": {"Windows POP3 Service"},
     "Zimbra pop3d": {"Zimbra Collaboration"},
     "Qpopper pop3d": {"Qpopper"},
     "qpopper pop3d": {"Qpopper"},
+    "qpopper": {"Qpopper"},
+    "MailMax pop3d": {"MailMax"},
     "Qpop pop3d": {"Qpopper"},
     "UW Imap pop3d": {"UW IMAP ipop3d"},
     "Openwall popa3d": {"popa3d"},

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/scale.sh — many targets in one run, loopback only. Starts the project's test server
 # p3testd on 0.0.0.0:PORT (every 127.x.y.z reaches it; no STLS offered), then, in the same run:
-#   - pop3scan -c 5000 --format jsonl -o /dev/null -p PORT 127.0.0.0/16   (RUNS times; checked
-#     once first: exactly one `pop3` record per address, no duplicate)
+#   - pop3scan -c 5000 --format jsonl -o FILE -p PORT 127.0.0.0/16   (RUNS times, each writing
+#     its records to a file under /tmp, as a user would, not to /dev/null; checked once first:
+#     exactly one `pop3` record per address, no duplicate)
 #   - bench/limit.c, the reference client (the least a scanner can do), same targets, RUNS times,
 #     interleaved with the pop3scan runs so that both see the same machine
 #   - nmap -Pn -n -sT -T4 --script +pop3-capabilities on NMAP_CIDR (NMAP_RUNS times)
@@ -192,8 +193,12 @@ for i in $(seq "$runs"); do
   fi
   lim_ms+=("$M_MS") lim_kb+=("$M_KB")
   if [ "$p3s_ok" -eq 1 ]; then
-    measure /dev/null "$bin" -c "$conc" --format jsonl -o /dev/null -p "$port" "$cidr"
+    rm -f "$dir/run.jsonl"
+    measure /dev/null "$bin" -c "$conc" --format jsonl -o "$dir/run.jsonl" -p "$port" "$cidr"
     [ "$M_RC" -eq 0 ] || fail "pop3scan run $i exited $M_RC: $(head -n 3 "$dir/err")"
+    lines=$(wc -l < "$dir/run.jsonl")
+    [ "$lines" -eq "$n_targets" ] || fail "pop3scan run $i wrote $lines records, not $n_targets"
+    out_bytes=$(stat -c %s "$dir/run.jsonl")
     p3s_ms+=("$M_MS") p3s_kb+=("$M_KB")
   fi
 done
@@ -245,7 +250,7 @@ else
 fi
 
 # --- report ----------------------------------------------------------------------------------
-cmd_p3s="pop3scan -c $conc --format jsonl -o /dev/null -p $port $cidr"
+cmd_p3s="pop3scan -c $conc --format jsonl -o FILE -p $port $cidr"
 cmd_lim="limit -c $conc -p $port $cidr"
 cmd_nmap="nmap -Pn -n -sT -T4 --script +pop3-capabilities -p $port $nmap_cidr"
 cmd_sv="nmap -Pn -n -sT -sV --version-light -T4 -p $port $sv_cidr"
@@ -266,7 +271,7 @@ row limit "$n_targets" "$lim_med" "${lim_ms[@]}"
 row "nmap scripts" "$n_nmap" "$nmap_med" "${nmap_ms[@]}"
 row "nmap -sV" "$n_sv" "$sv_med" "${sv_ms[@]}"
 echo "commands:"
-echo "  $cmd_p3s"
+echo "  $cmd_p3s   (FILE: ${out_bytes:-?} bytes of JSONL each run, under /tmp)"
 echo "  $cmd_lim"
 echo "  $cmd_nmap"
 echo "  $cmd_sv"
@@ -280,7 +285,7 @@ ratio() { # LABEL GOAL OTHER_N OTHER_MS
   awk -v l="$1" -v g="$2" -v a="$(rate "$n_targets" "$p3s_med")" -v b="$(rate "$3" "$4")" \
     'BEGIN {r = a / b; printf "  %-24s %6.2f  (goal >= %s: %s)\n", l, r, g, (r >= g) ? "met" : "NOT met"}'
 }
-ratio pop3scan/limit 0.8 "$n_targets" "$lim_med"
+ratio pop3scan/limit 0.87 "$n_targets" "$lim_med"
 ratio pop3scan/nmap-scripts 6 "$n_nmap" "$nmap_med"
 ratio pop3scan/nmap-sV 50 "$n_sv" "$sv_med"
 # What the goals ask for, against what the reference client itself reaches on this machine:

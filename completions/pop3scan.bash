@@ -12,6 +12,10 @@ _pop3scan() {
         _pop3scan_report
         return
     fi
+    if ((COMP_CWORD >= 2)) && [[ ${COMP_WORDS[1]} == discover ]]; then
+        _pop3scan_discover
+        return
+    fi
     ((COMP_CWORD >= 2)) && before=${COMP_WORDS[COMP_CWORD - 2]}
     local formats='text jsonl csv nuclei html markdown'
     local IFS=$' \t\n'
@@ -45,7 +49,8 @@ _pop3scan() {
         done
         compopt -o nospace 2>/dev/null
         return ;;
-    -iL | --input-list | --exclude-file | --resume | --fingerprints | --meta | --db)
+    -iL | --input-list | --exclude-file | --resume | --fingerprints | --meta | --db | \
+        --discover-names)
         _pop3scan_files
         return ;;
     --report)
@@ -56,7 +61,7 @@ _pop3scan() {
         return ;;
     -p | --ports | -c | --concurrency | --max-memory | --connect-timeout | --read-timeout | \
         --deadline | --rate | --retries | --exclude | --shard | --seed | --resolver | \
-        --dns-concurrency)
+        --dns-concurrency | --campaign | --db-retry)
         # A value only the user knows (a number, a list, an address): nothing to offer.
         COMPREPLY=()
         return ;;
@@ -65,10 +70,11 @@ _pop3scan() {
         COMPREPLY=($(compgen -W '-p --ports -f --format -o --output -c --concurrency
             --max-memory --connect-timeout --read-timeout --deadline --rate --retries --progress
             -iL --input-list --exclude --exclude-file --shard --randomize --seed --dry-run
-            --resume -4 -6 --resolver --dns-concurrency --no-user-probe --no-stls
+            --resume -4 -6 --resolver --dns-concurrency --discover --discover-names
+            --no-user-probe --no-stls
             --no-tls-versions --no-stls-injection --no-tls-detect --ntlm --fingerprints
             --fail-on --color --no-color --open --all -q --quiet -v --verbose --meta
-            --db --no-db --report
+            --db --no-db --campaign --db-retry --report
             -h --help -V --version' \
             -- "$cur"))
         return
@@ -76,6 +82,28 @@ _pop3scan() {
     # A target: the host names the system knows (/etc/hosts); first, the subcommand too.
     COMPREPLY=($(compgen -A hostname -- "$cur"))
     ((COMP_CWORD == 1)) && [[ report == "$cur"* ]] && COMPREPLY+=(report)
+    ((COMP_CWORD == 1)) && [[ discover == "$cur"* ]] && COMPREPLY+=(discover)
+}
+
+# pop3scan discover [OPTIONS] DOMAIN...: its options (pop3scan discover --help), host names.
+_pop3scan_discover() {
+    case $prev in
+    -f | --format)
+        COMPREPLY=($(compgen -W 'text jsonl' -- "$cur"))
+        return ;;
+    -iL | --input-list | --discover-names)
+        _pop3scan_files
+        return ;;
+    -p | --ports | --resolver | --dns-concurrency | --read-timeout)
+        COMPREPLY=()
+        return ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W '-p --ports -iL --input-list -4 -6 --resolver --dns-concurrency
+            --discover-names --read-timeout -f --format -q --quiet -h --help' -- "$cur"))
+        return
+    fi
+    COMPREPLY=($(compgen -A hostname -- "$cur"))
 }
 
 # pop3scan report [OPTIONS] FILE...: its options (pop3scan report --help), JSONL files.
@@ -90,7 +118,7 @@ _pop3scan_report() {
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-f --format -o --output --title --scan --history --changes
-            --rows -h --help' -- "$cur"))
+            --rows --db --partial -h --help' -- "$cur"))
         return
     fi
     _pop3scan_files

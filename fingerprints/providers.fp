@@ -275,13 +275,25 @@ with        cert: CN=*.163.com
 counterexample greeting: POP3 server ready
 with        cert: CN=mail.example.com
 
-# QQ Mail greets as "XMail" (no relation to Davide Libenzi's XMail) or "QQMail".
+# QQ Mail greets as "QQMail" or "XMail" (no relation to Davide Libenzi's XMail). The "XMail"
+# form is also what Tencent's business mail (Exmail) sends, so on its own it is only a guess
+# at QQ Mail; the certificate tells them apart (rules below). The numbers in the banner change
+# between front-end builds.
 rule qqmail
 vendor      Tencent
 product     QQ Mail
-greeting    ^(?:XMail|QQMail) POP3 Server v1\.0 Service Ready(?:\((?:XMail|QQMail) v1\.0\))?\s*$
-example     greeting: XMail POP3 Server v1.0 Service Ready(XMail v1.0)
+greeting    ^QQMail POP3 Server v\d+(?:\.\d+)* Service Ready(?:\(QQMail v\d+(?:\.\d+)*\))?\s*$
 example     greeting: QQMail POP3 Server v1.0 Service Ready(QQMail v1.0)
+example     greeting: QQMail POP3 Server v1.0 Service Ready(QQMail v2.0)
+counterexample greeting: XMail POP3 Server v1.0 Service Ready(XMail v1.0)
+
+rule qqmail-xmail
+priority    50
+confidence  guess
+vendor      Tencent
+product     QQ Mail
+greeting    ^XMail POP3 Server v\d+(?:\.\d+)* Service Ready(?:\(XMail v\d+(?:\.\d+)*\))?\s*$
+example     greeting: XMail POP3 Server v1.0 Service Ready(XMail v1.0)
 counterexample greeting: <1.2@mail.example.org> [XMail 1.22 POP3 Server] service ready; Wed, 1 Feb 2006 10:00:00 +0100
 
 rule qqmail-cert

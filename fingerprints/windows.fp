@@ -77,6 +77,16 @@ example     greeting: Microsoft Exchange Server 2003 POP3 server version 6.5.763
 expect      host: MAIL_01
 counterexample greeting: Microsoft Exchange 2000 POP3 server version 6.0.6249.0 (mail.example.com) ready.
 
+# Some 2010 builds and localised installs carry the 2007 form with their own release.
+rule exchange-2010-named
+vendor      Microsoft
+product     Exchange Server 2010
+os          Windows
+cpe         cpe:2.3:a:microsoft:exchange_server:2010:*:*:*:*:*:*:*
+greeting    ^Microsoft Exchange Server 2010 POP3 service ready\.?\s*$
+example     greeting: Microsoft Exchange Server 2010 POP3 service ready
+counterexample greeting: Microsoft Exchange Server 2007 POP3 service ready
+
 rule exchange-2007
 vendor      Microsoft
 product     Exchange Server 2007
@@ -88,11 +98,13 @@ example     greeting: Microsoft Exchange Server 2007 POP3 service ready.
 counterexample greeting: Microsoft Exchange Server 2010 POP3 service ready
 
 # Exchange 2010 greets "The Microsoft Exchange POP3 service is ready." with nothing after it;
-# 2013 and later add the server's name in brackets. The release is read from the form, not
-# named: likely.
+# 2013 and later add the server's name in brackets by default, but an administrator's banner
+# (Set-PopSettings -Banner) or a front end can drop it. The release is read from a form that
+# later releases can also show: a guess, still above the rule for "Microsoft Exchange" named
+# anywhere, which says no release.
 rule exchange-2010
 priority    110
-confidence  likely
+confidence  guess
 vendor      Microsoft
 product     Exchange Server 2010
 os          Windows
@@ -134,19 +146,23 @@ expect      host: MAIL01
 counterexample greeting: The Microsoft Exchange IMAP4 service is ready.
 
 # Exchange Online (Microsoft 365, Outlook.com): the bracketed name ends in outlook.com,
-# exchangelabs.com or outlook.cn — matched on the base64 text at each of its three alignments.
+# exchangelabs.com or outlook.cn, or has Microsoft's datacenter suffix ".prod.outlook." before
+# a national cloud's domain (outlook.de) — matched on the base64 text at each of its three
+# alignments.
 rule exchange-online
 priority    200
 vendor      Microsoft
 product     Exchange Online
 host        {srv|b64utf16}
-greeting    ^The Microsoft Exchange POP3 service is ready\. \[(?<srv>[A-Za-z0-9+/]{0,300}(?:LgBvAHUAdABsAG8AbwBrAC4AYwBvAG0A|bwB1AHQAbABvAG8AawAuAGMAbwBtAA==|AG8AdQB0AGwAbwBvAGsALgBjAG8AbQA=|LgBlAHgAYwBoAGEAbgBnAGUAbABhAGIAcwAuAGMAbwBtAA==|ZQB4AGMAaABhAG4AZwBlAGwAYQBiAHMALgBjAG8AbQA=|AGUAeABjAGgAYQBuAGcAZQBsAGEAYgBzAC4AYwBvAG0A|LgBvAHUAdABsAG8AbwBrAC4AYwBuAA==|bwB1AHQAbABvAG8AawAuAGMAbgA=|AG8AdQB0AGwAbwBvAGsALgBjAG4A))\]\s*$
+greeting    ^The Microsoft Exchange POP3 service is ready\. \[(?<srv>[A-Za-z0-9+/]{0,300}(?:LgBvAHUAdABsAG8AbwBrAC4AYwBvAG0A|bwB1AHQAbABvAG8AawAuAGMAbwBtAA==|AG8AdQB0AGwAbwBvAGsALgBjAG8AbQA=|LgBlAHgAYwBoAGEAbgBnAGUAbABhAGIAcwAuAGMAbwBtAA==|ZQB4AGMAaABhAG4AZwBlAGwAYQBiAHMALgBjAG8AbQA=|AGUAeABjAGgAYQBuAGcAZQBsAGEAYgBzAC4AYwBvAG0A|LgBvAHUAdABsAG8AbwBrAC4AYwBuAA==|bwB1AHQAbABvAG8AawAuAGMAbgA=|AG8AdQB0AGwAbwBvAGsALgBjAG4A)|[A-Za-z0-9+/]{0,300}(?:LgBwAHIAbwBkAC4AbwB1AHQAbABvAG8AawAu|4AcAByAG8AZAAuAG8AdQB0AGwAbwBvAGsALg|uAHAAcgBvAGQALgBvAHUAdABsAG8AbwBrAC4A)[A-Za-z0-9+/]{0,300}={0,2})\]\s*$
 example     greeting: The Microsoft Exchange POP3 service is ready. [TQBOADIAUABSADEAMgBDAEEAMAAwADEAOQAuAG4AYQBtAHAAcgBkADEAMgAuAHAAcgBvAGQALgBvAHUAdABsAG8AbwBrAC4AYwBvAG0A]
 expect      host: MN2PR12CA0019.namprd12.prod.outlook.com
 example     greeting: The Microsoft Exchange POP3 service is ready. [QQBNADYAUABSADAANQAwADIAQwBBADAAMAA1ADIALgBlAHUAcgBwAHIAZAAwADUALgBwAHIAbwBkAC4AbwB1AHQAbABvAG8AawAuAGMAbwBtAA==]
 expect      host: AM6PR0502CA0052.eurprd05.prod.outlook.com
 example     greeting: The Microsoft Exchange POP3 service is ready. [QgBZADIAUABSADAAMQAwADEAQwBBADAAMAAwADEALgBwAHIAbwBkAC4AZQB4AGMAaABhAG4AZwBlAGwAYQBiAHMALgBjAG8AbQA=]
 expect      host: BY2PR0101CA0001.prod.exchangelabs.com
+example     greeting: The Microsoft Exchange POP3 service is ready. [RgBSADEAUAAyADgAMQBDAEEAMAAwADQAMgAuAGQAZQB1AHAAMgA4ADEALgBwAHIAbwBkAC4AbwB1AHQAbABvAG8AawAuAGQAZQA=]
+expect      host: FR1P281CA0042.deup281.prod.outlook.de
 counterexample greeting: The Microsoft Exchange POP3 service is ready. [RQBYAEMASAAwADEALgBjAG8AcgBwAC4AZQB4AGEAbQBwAGwAZQAuAGwAbwBjAGEAbAA=]
 
 rule exchange-online-cert

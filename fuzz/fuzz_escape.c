@@ -1,7 +1,7 @@
 /* fuzz_escape.c — every escaper of lib/util/escape.h on hostile bytes.
  *
  * Input: one byte choosing the output buffer size for p3s_escape_term, then the bytes.
- *  - p3s_utf8_len against an independent UTF-8 decoder (RFC 3629).
+ *  - p3s_utf8_len against an independent UTF-8 decoder (fuzz_utf8, RFC 3629).
  *  - p3s_escape_lossless: output valid UTF-8, at most 4 bytes per input byte, NUL-terminated,
  *    decoded back to exactly the input; through jansson (as output_jsonl.c does it) the JSON
  *    text is valid UTF-8 with no raw C0 control byte and parses back to the same string (DEL and
@@ -24,64 +24,8 @@
 
 #include "escape.h"
 #include "jsonw.h"
+#include "fuzz.h"
 
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);            \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
-
-/* Reference decoder: length of the valid UTF-8 sequence at s and its code point, 0 if none. */
-static size_t ref_utf8(const unsigned char *s, size_t len, unsigned *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    unsigned min;
-    if ((c & 0xe0) == 0xc0) {
-        n = 2;
-        min = 0x80;
-        *cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3;
-        min = 0x800;
-        *cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4;
-        min = 0x10000;
-        *cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3fu);
-    }
-    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-static int valid_utf8(const char *p, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)p;
-    unsigned cp;
-    for (size_t i = 0; i < n;) {
-        size_t k = ref_utf8(s + i, n - i, &cp);
-        if (!k)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
 
 static int hexval(char c)
 {
@@ -161,7 +105,7 @@ static void check_utf8_len(const unsigned char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned cp;
-        size_t want = ref_utf8(s + i, len - i, &cp);
+        size_t want = fuzz_utf8(s + i, len - i, &cp);
         size_t got = p3s_utf8_len(s + i, len - i);
         CHECK(got == want);
     }
@@ -173,7 +117,7 @@ static void check_lossless(const char *in, size_t len)
     char *out = p3s_escape_lossless(in, len, &olen);
     CHECK(out != NULL);
     CHECK(olen <= 4 * len && out[olen] == '\0');
-    CHECK(valid_utf8(out, olen));
+    CHECK(fuzz_valid_utf8(out, olen));
     unsigned char *back = malloc(len + 1);
     CHECK(back != NULL);
     CHECK(unescape(out, olen, back, 0) == len);
@@ -186,7 +130,7 @@ static void check_lossless(const char *in, size_t len)
     char *text = json_dumps(str, JSON_ENCODE_ANY);
     CHECK(text != NULL);
     size_t tlen = strlen(text);
-    CHECK(valid_utf8(text, tlen));
+    CHECK(fuzz_valid_utf8(text, tlen));
     for (size_t i = 0; i < tlen; i++) /* RFC 8259: U+0000 to U+001F are always escaped */
         CHECK((unsigned char)text[i] >= 0x20);
     json_error_t err;
@@ -203,11 +147,11 @@ static void check_lossless(const char *in, size_t len)
 static void check_term_text(const char *out, size_t n, size_t cap)
 {
     CHECK(n < cap && out[n] == '\0');
-    CHECK(valid_utf8(out, n));
+    CHECK(fuzz_valid_utf8(out, n));
     const unsigned char *s = (const unsigned char *)out;
     unsigned cp;
     for (size_t i = 0; i < n;) {
-        size_t k = ref_utf8(s + i, n - i, &cp);
+        size_t k = fuzz_utf8(s + i, n - i, &cp);
         CHECK(!dangerous(cp));
         i += k;
     }

@@ -14,14 +14,8 @@
 #include <string.h>
 
 #include "pop3.h"
+#include "fuzz.h"
 
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);            \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
 
 #define WINDOW (P3_LINE_MAX + 2)
 #define MAX_LINES 65536

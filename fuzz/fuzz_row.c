@@ -19,14 +19,8 @@
 
 #include "escape.h"
 #include "row.h"
+#include "fuzz.h"
 
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);            \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
 
 /* No C0, DEL, C1 or bidirectional control, and valid UTF-8. */
 static void check_clean(const char *s, size_t n)

@@ -1,440 +1,327 @@
-/* fuzz_session.c — a whole server conversation through the POP3 protocol core.
+/* fuzz_session.c — whole server conversations through the real connection code: the engine
+ * (src/engine/engine.h), with its dialogue, TLS, follow-ups and identification, scans a server
+ * the input describes, played on loopback in the same event loop by the project's test server
+ * (tests/testserver, run in-process). fuzz_core.c fuzzes the protocol core alone.
  *
- * Input: two header bytes, then the bytes the server sends.
- *   byte 0: options: bit 0 implicit TLS, bit 1 USER probe, bit 2 STLS, bit 3 the TLS handshake
- *           after STLS fails, bit 4 an unusable probe name, bit 5 an over-long probe name,
- *           bit 6 the bytes buffered when a command goes out are stale (p3_session_sent, as the
- *           engine does), bit 7 a settle step lasts one more chunk of input (else it ends at
- *           once): whatever lines the input holds between two steps — extra, doubled or late
- *           answers — then arrive before the command, while settling or after it.
- *   byte 1: how the bytes arrive: bits 0-1 the chunk sizes (0: everything at once, 1: one byte
- *           at a time, 2: 1 to 16 bytes, 3: 1 to 1500 bytes), bits 2-7 seed their sequence.
- * The driver behaves like src/engine/conn.c: it shows the core at most P3_LINE_MAX + 2 buffered bytes,
- * drains what the core consumed, sends what it asks for, drops the buffer on STARTTLS and calls
- * p3_session_tls_started() (unless the handshake fails), and at the end of the input calls
- * p3_session_eof(). Out of step (issue 19): a line that starts in stale bytes is never a reply,
- * only unsolicited; while settling every line is unsolicited; unsolicited lines never move the
- * dialogue on; lines left at STARTTLS are unsolicited after STLS. It checks that every event is
- * well formed (lines inside the buffer and at
- * most P3_LINE_MAX, statuses and services agreeing with the classifiers, commands only CAPA,
- * USER <safe name>, STLS, QUIT, in an order the dialogue allows), that the core always makes
- * progress on a full window (so the engine's buffer stays bounded), and that the session ends.
+ * Input: two option bytes, then the server's answers, separated by the byte 0xff:
+ *   0 greeting   1 CAPA   2 USER   3 STLS   4 AUTH   5 the NTLM NEGOTIATE line   6 "*"
+ *   7 QUIT   8 any other line   9 a line sent after every answer (when bit 3 of byte 1)
+ * Each answer is sent as it is (the input carries its own line ends); a missing one is silence.
+ *   byte 0, what the scan does: bit 0 the port is implicit TLS, bit 1 USER probe, bit 2 STLS,
+ *           bit 3 AUTH NTLM, bit 4 TLS tried on a silent cleartext port, bit 5 the STLS
+ *           injection check, bit 6 one ClientHello per TLS version, bit 7 the server speaks no
+ *           TLS on its implicit-TLS port
+ *   byte 1, what the server does: bit 0 a TLS handshake follows its STLS answer, bit 1 it
+ *           keeps the client's bytes sent after STLS (the injection), bit 2 it closes after
+ *           its QUIT answer, bit 3 the extra line after every answer, bit 4 it closes after
+ *           answering any other line
+ * Every connection the engine opens (follow-ups included) meets the same server.
+ * Checks: exactly one record and one target_done, finished; the record passes every output
+ * format's checks (fuzz_check_outputs); the client sends only what a scan may send — CAPA,
+ * USER with a probe name, STLS, AUTH NTLM, the anonymous NEGOTIATE, "*", QUIT — and never a
+ * credential (PASS, APOP, another AUTH); the scan ends within its deadline.
  */
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "../tests/testserver/conn.h"
+#include "engine.h"
+#include "fp.h"
+#include "p3fp_builtin.h"
+#include "fuzz.h"
 #include "pop3.h"
+#include "record.h"
+#include "../tests/testserver/script.h"
+#include "../tests/testserver/tls.h"
 
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);            \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
+enum { A_GREETING, A_CAPA, A_USER, A_STLS, A_AUTH, A_NEGOTIATE, A_CANCEL, A_QUIT, A_OTHER,
+       A_EXTRA, A_COUNT };
 
-#define WINDOW (P3_LINE_MAX + 2) /* what conn.c's peek_input() shows the core */
+/* What the server matches each answer on, in order (the first that matches wins). */
+static const char *const PREFIX[A_COUNT] = {
+    [A_CAPA] = "CAPA", [A_USER] = "USER ", [A_STLS] = "STLS", [A_AUTH] = "AUTH ",
+    [A_NEGOTIATE] = "TlRMTVNTUA", [A_CANCEL] = "*", [A_QUIT] = "QUIT"};
 
-struct drv {
-    struct p3_session s;
-    unsigned opts;
-    int fail_handshake;
-    const char *probe; /* the probe name as given */
-    char buf[WINDOW + 2048];
-    size_t len;      /* bytes buffered, not consumed */
-    int greeted;     /* a P3_EV_GREETING was seen */
-    int finished;    /* P3_NEXT_FINISH */
-    int tls_wait;    /* P3_NEXT_STARTTLS, handshake not done */
-    int tls;         /* TLS is active (implicit or after STLS) */
-    int in_capa;     /* inside a multi-line CAPA answer */
-    enum p3_cmd waiting;
-    enum p3_cmd last_sent, prev_sent;
-    int mark_stale;  /* bit 6 */
-    int slow_settle; /* bit 7 */
-    int settling;    /* P3_NEXT_SETTLE, not yet ended */
-    size_t stale;    /* the driver's own count of stale bytes still buffered */
-    unsigned capa_sent, user_sent, stls_sent, quit_sent;
-    int user_ok; /* the USER probe got +OK */
-    unsigned stls_seen; /* STLS listed in the cleartext CAPA */
-    unsigned capa_lines;
+static struct event_base *base;
+static struct p3fp_db *db;
+/* One engine per combination of the scan's options, kept for the process: p3s_engine_start runs
+ * each input as a new batch (creating an engine costs more than most dialogues). */
+static struct p3s_engine *engines[128];
+static struct conn_server srv;
+static evutil_socket_t lfd[2] = {-1, -1}; /* cleartext, implicit TLS */
+static uint16_t lport[2];
+
+struct run {
+    int submitted;
+    unsigned records, done;
+    const void *binary[16]; /* connections that sent something no command looks like */
+    size_t nbinary;
 };
 
-static enum p3_cmd cmd_of(const char *s, size_t n)
+static void on_accept(evutil_socket_t fd, short what, void *arg)
 {
-    if (n == 6 && memcmp(s, "CAPA\r\n", 6) == 0)
-        return P3_CMD_CAPA;
-    if (n == 6 && memcmp(s, "STLS\r\n", 6) == 0)
-        return P3_CMD_STLS;
-    if (n == 6 && memcmp(s, "QUIT\r\n", 6) == 0)
-        return P3_CMD_QUIT;
-    if (n > 7 && memcmp(s, "USER ", 5) == 0)
-        return P3_CMD_USER;
-    return P3_CMD_NONE;
+    (void)what;
+    int tls = arg != NULL;
+    evutil_socket_t c = accept(fd, NULL, NULL);
+    if (c < 0)
+        return;
+    evutil_make_socket_nonblocking(c);
+    conn_accept(c, tls);
 }
 
-/* The command the core asks for: CRLF-terminated, nothing else that ends a line, a known one. */
-static void check_send(struct drv *d, const struct p3_event *ev)
+static void listen_on(int i)
 {
-    /* Before anything returns: an accepted USER probe is followed by a settle wait, not a send. */
-    if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_USER && ev->status == P3_ST_OK)
-        d->user_ok = 1;
-    if (ev->next == P3_NEXT_READ || ev->next == P3_NEXT_STARTTLS ||
-        ev->next == P3_NEXT_SETTLE) {
-        CHECK(ev->send == NULL && ev->send_len == 0 && ev->send_cmd == P3_CMD_NONE);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t alen = sizeof a;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    lfd[i] = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(lfd[i] >= 0);
+    CHECK(bind(lfd[i], (struct sockaddr *)&a, sizeof a) == 0);
+    CHECK(listen(lfd[i], 64) == 0);
+    CHECK(getsockname(lfd[i], (struct sockaddr *)&a, &alen) == 0);
+    lport[i] = ntohs(a.sin_port);
+    evutil_make_socket_nonblocking(lfd[i]);
+    struct event *ev = event_new(base, lfd[i], EV_READ | EV_PERSIST, on_accept, i ? &srv : NULL);
+    CHECK(ev != NULL && event_add(ev, NULL) == 0);
+}
+
+static int printable(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+static int is(const char *line, size_t len, const char *cmd)
+{
+    return len == strlen(cmd) && memcmp(line, cmd, len) == 0;
+}
+
+/* Every line the client sends, before the server answers it. */
+static void on_line(void *ctx, const void *conn, const char *line, size_t len, int tls)
+{
+    struct run *r = ctx;
+    if (getenv("FUZZ_TRACE"))
+        fprintf(stderr, "server %p%s got: %.*s\n", conn, tls ? " (TLS)" : "", (int)len, line);
+    for (size_t i = 0; i < r->nbinary; i++)
+        if (r->binary[i] == conn)
+            return;
+    if (len && (unsigned char)line[0] == 0x16) {
+        /* A ClientHello (TLS detection, a version probe, a handshake the server does not
+         * speak): the rest of this connection is TLS records, not commands. */
+        if (r->nbinary < sizeof r->binary / sizeof r->binary[0])
+            r->binary[r->nbinary++] = conn;
         return;
     }
-    if (ev->next == P3_NEXT_FINISH && !ev->send) {
-        CHECK(ev->send_len == 0 && ev->send_cmd == P3_CMD_NONE);
+    if (len > 5 && memcmp(line, "USER ", 5) == 0) {
+        CHECK(len - 5 <= 40 && printable(line + 5, len - 5) && !memchr(line + 5, ' ', len - 5));
         return;
     }
-    CHECK(ev->send != NULL);
-    size_t n = ev->send_len;
-    CHECK(n >= 6 && n <= 5 + 32 + 2);
-    CHECK(memcmp(ev->send + n - 2, "\r\n", 2) == 0);
-    for (size_t i = 0; i + 2 < n; i++)
-        CHECK(ev->send[i] != '\r' && ev->send[i] != '\n' && ev->send[i] != '\0');
-    enum p3_cmd c = cmd_of(ev->send, n);
-    CHECK(c != P3_CMD_NONE && c == ev->send_cmd);
-    if (ev->next == P3_NEXT_FINISH)
-        CHECK(c == P3_CMD_QUIT); /* a parting QUIT only */
-    if (c == P3_CMD_USER) {
-        for (size_t i = 5; i + 2 < n; i++) {
-            char ch = ev->send[i];
-            CHECK((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.');
-        }
-        /* The name is the probe name's safe characters, cut at 32. */
-        char want[40];
-        size_t w = 0;
-        for (const char *p = d->probe; *p && w < 32; p++) {
-            char ch = *p;
-            if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')
-                want[w++] = ch;
-        }
-        CHECK(n - 7 == w && memcmp(ev->send + 5, want, w) == 0);
-    }
-    if (ev->next != P3_NEXT_SEND)
-        return;
-    /* The dialogue's order: CAPA after the greeting and after TLS starts; USER once, in
-     * cleartext, when asked for; STLS once, in cleartext, when asked for and listed — twice only
-     * when the first got -ERR after the USER probe got +OK (RFC 1939: PASS or QUIT only there). */
-    switch (c) {
-    case P3_CMD_CAPA:
-        d->capa_sent++;
-        CHECK(d->capa_sent <= 2);
-        break;
-    case P3_CMD_USER:
-        d->user_sent++;
-        CHECK(d->user_sent == 1 && !d->tls && (d->opts & P3_OPT_USER_PROBE));
-        break;
-    case P3_CMD_STLS:
-        d->stls_sent++;
-        CHECK(!d->tls && (d->opts & P3_OPT_STLS) && d->stls_seen);
-        CHECK(d->stls_sent == 1 ||
-              (d->stls_sent == 2 && d->user_ok && ev->type == P3_EV_REPLY &&
-               ev->cmd == P3_CMD_STLS && ev->status == P3_ST_ERR));
-        break;
-    case P3_CMD_QUIT:
-        d->quit_sent++;
-        CHECK(d->quit_sent == 1);
-        break;
-    default:
-        break;
-    }
-    d->waiting = c;
-    d->prev_sent = d->last_sent;
-    d->last_sent = c;
-}
-
-static int inside(const char *p, size_t n, const char *buf, size_t len)
-{
-    return p >= buf && p + n <= buf + len;
-}
-
-static void check_event(struct drv *d, const struct p3_event *ev, const char *buf, size_t len,
-                        size_t used)
-{
-    CHECK(ev->tls == d->tls);
-    CHECK(ev->next >= P3_NEXT_READ && ev->next <= P3_NEXT_SETTLE);
-    enum p3_cmd waiting = d->waiting; /* the command this line answers */
-    enum p3_cmd last = d->last_sent, prev = d->prev_sent;
-    int stale = d->stale > 0; /* the line starts in bytes that came before the last command */
-    d->stale = used >= d->stale ? 0 : d->stale - used;
-    check_send(d, ev);
-    if (ev->type == P3_EV_NONE) {
-        CHECK(ev->next == P3_NEXT_READ);
-        return;
-    }
-    /* A line that came before the command, or while settling, never answers anything. */
-    if ((stale || d->settling || d->tls_wait) && ev->type != P3_EV_GREETING)
-        CHECK(ev->type == P3_EV_UNSOLICITED);
-    if (ev->type == P3_EV_UNSOLICITED) {
-        CHECK(ev->next == P3_NEXT_READ && ev->send == NULL);
-        CHECK(ev->cmd == (stale ? prev : last) || (!stale && ev->cmd == prev));
-        CHECK(ev->status == p3_reply_status(ev->line.text, ev->line.len));
-    }
-    if (ev->next == P3_NEXT_SETTLE) {
-        CHECK(!d->settling && !d->tls && ev->send == NULL);
-        CHECK(ev->type == P3_EV_REPLY || ev->type == P3_EV_CAPA_END);
-        d->settling = 1;
-    }
-    CHECK(used > 0 && used <= len); /* an event consumes: the engine's loop always advances */
-    const struct p3_line *l = &ev->line;
-    CHECK(l->len <= P3_LINE_MAX);
-    CHECK(l->text != NULL && inside(l->text, l->len, buf, used));
-    if (l->len && ev->type != P3_EV_GREETING)
-        CHECK(memchr(l->text, '\n', l->len) == NULL);
-    switch (ev->type) {
-    case P3_EV_GREETING:
-        CHECK(!d->greeted);
-        d->greeted = 1;
-        CHECK(ev->service == p3_classify_greeting(l->text, l->len));
-        CHECK(p3_session_is_pop3(&d->s) ==
-              (ev->service == P3_SVC_POP3 || ev->service == P3_SVC_POP3_ERR));
-        if (ev->service == P3_SVC_POP3)
-            CHECK(ev->next == P3_NEXT_SEND && cmd_of(ev->send, ev->send_len) == P3_CMD_CAPA);
-        else
-            CHECK(ev->next == P3_NEXT_FINISH);
-        break;
-    case P3_EV_REPLY:
-        CHECK(d->greeted);
-        CHECK(ev->cmd == waiting);
-        CHECK(ev->status == p3_reply_status(l->text, l->len));
-        if (ev->resync) /* only where a CAPA list should have started */
-            CHECK(ev->cmd == P3_CMD_CAPA && d->in_capa && d->capa_lines == 0);
-        if (ev->cmd == P3_CMD_CAPA && ev->status == P3_ST_OK) {
-            CHECK(ev->next == P3_NEXT_READ);
-            d->in_capa = 1;
-            d->capa_lines = 0;
-        }
-        if (ev->cmd == P3_CMD_STLS)
-            CHECK((ev->next == P3_NEXT_STARTTLS) == (ev->status == P3_ST_OK));
-        if (ev->cmd == P3_CMD_QUIT)
-            CHECK(ev->next == P3_NEXT_FINISH && ev->send == NULL);
-        break;
-    case P3_EV_CAPA_ITEM:
-        CHECK(d->in_capa);
-        d->capa_lines++;
-        CHECK(d->capa_lines <= P3_CAPA_MAX_LINES);
-        CHECK(ev->next == P3_NEXT_READ);
-        /* The item's bits are in the session's set for this side of TLS. */
-        unsigned bits = p3_capa_bits(l->text, l->len);
-        CHECK(((d->tls ? d->s.capa_tls_bits : d->s.capa_bits) & bits) == bits);
-        if (!d->tls && (bits & P3_CAPA_STLS))
-            d->stls_seen = 1;
-        break;
-    case P3_EV_CAPA_END:
-        CHECK(d->in_capa);
-        d->in_capa = 0;
-        if (ev->overflow)
-            CHECK(ev->next == P3_NEXT_FINISH);
-        else
-            CHECK(l->len == 1 && l->text[0] == '.' && !l->truncated);
-        break;
-    case P3_EV_SKIPPED:
-    case P3_EV_UNSOLICITED:
-        break;
-    default:
-        CHECK(0);
-    }
-    /* Once TLS is active the session never goes back to cleartext bits. */
-    if (d->opts & P3_OPT_IMPLICIT_TLS)
-        CHECK(d->s.capa_bits == 0);
-}
-
-static void process_stale(struct drv *d);
-
-/* The settle step is over: the core names the command that was waiting for it. */
-static void end_settle(struct drv *d)
-{
-    struct p3_event ev;
-    d->settling = 0;
-    p3_session_settled(&d->s, &ev);
-    CHECK(ev.type == P3_EV_NONE && ev.next == P3_NEXT_SEND);
-    CHECK(ev.send_cmd == P3_CMD_STLS || ev.send_cmd == P3_CMD_QUIT ||
-          ev.send_cmd == P3_CMD_AUTH_NTLM);
-    check_send(d, &ev);
-    if (d->mark_stale) {
-        p3_session_sent(&d->s, d->len);
-        d->stale = d->len;
+    if (!(is(line, len, "CAPA") || is(line, len, "STLS") || is(line, len, "QUIT") ||
+          is(line, len, "AUTH NTLM") || is(line, len, P3_NTLM_NEGOTIATE_B64) ||
+          is(line, len, "*"))) {
+        fprintf(stderr, "the client sent: %.*s\n", (int)(len > 80 ? 80 : len), line);
+        CHECK(!"a command a scan never sends");
     }
 }
 
-/* Acts on an event as conn.c's act() does. */
-static void act(struct drv *d, const struct p3_event *ev)
+static int feed(void *ctx)
 {
-    switch (ev->next) {
-    case P3_NEXT_READ:
-        break;
-    case P3_NEXT_SETTLE:
-        if (!d->slow_settle)
-            end_settle(d);
-        break;
-    case P3_NEXT_SEND:
-        if (d->mark_stale) {
-            p3_session_sent(&d->s, d->len);
-            d->stale = d->len;
-        }
-        break;
-    case P3_NEXT_STARTTLS:
-        CHECK(!d->tls);
-        d->tls_wait = 1;
-        process_stale(d); /* lines the server sent after +OK: unsolicited, then dropped */
-        d->len = 0; /* bytes the server sent in cleartext after +OK are never read as TLS */
-        d->stale = 0;
-        if (d->fail_handshake) {
-            d->finished = 1;
+    struct run *r = ctx;
+    return !r->submitted; /* the job was submitted before start: nothing more */
+}
+
+static void record(void *ctx, const struct p3s_record *rec, void *tag)
+{
+    struct run *r = ctx;
+    (void)tag;
+    r->records++;
+    CHECK(strcmp(rec->target, "fuzz") == 0);
+    fuzz_check_outputs(rec);
+}
+
+static void target_done(void *ctx, void *tag, int finished)
+{
+    struct run *r = ctx;
+    (void)tag;
+    CHECK(finished);
+    r->done++;
+}
+
+static void idle(void *ctx)
+{
+    (void)ctx;
+    event_base_loopbreak(base);
+}
+
+static void trace(void *ctx, const char *line)
+{
+    (void)ctx;
+    struct timeval now;
+    event_base_gettimeofday_cached(base, &now);
+    fprintf(stderr, "%ld.%06ld engine: %s\n", (long)now.tv_sec, (long)now.tv_usec, line);
+}
+
+static void too_long(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+    CHECK(!"the scan outlived its deadline");
+}
+
+static void add_send(struct action_list *l, const uint8_t *p, size_t n)
+{
+    struct action *a = &l->v[l->n++];
+    a->type = ACT_SEND;
+    a->data = malloc(n ? n : 1);
+    CHECK(a->data != NULL);
+    memcpy(a->data, p, n);
+    a->len = n;
+}
+
+static void add_act(struct action_list *l, enum act_type type, int keep)
+{
+    struct action *a = &l->v[l->n++];
+    a->type = type;
+    a->keep = keep;
+}
+
+/* The script the input describes: one profile, answers by command. */
+static void build_script(struct script *s, unsigned opt, const uint8_t *p, size_t n)
+{
+    const uint8_t *ans[A_COUNT] = {0};
+    size_t alen[A_COUNT] = {0};
+    for (int k = 0; k < A_COUNT; k++) {
+        const uint8_t *sep = memchr(p, 0xff, n);
+        ans[k] = p;
+        alen[k] = (size_t)((sep ? sep : p + n) - p);
+        if (!sep)
             break;
+        n -= alen[k] + 1;
+        p = sep + 1;
+    }
+    memset(s, 0, sizeof *s);
+    s->profiles = calloc(1, sizeof *s->profiles);
+    CHECK(s->profiles != NULL);
+    s->n = 1;
+    struct profile *pr = &s->profiles[0];
+    s->fallback = pr;
+    pr->name = strdup("fuzz");
+    pr->tls = (opt & 0x80) ? TLSMODE_NONE : TLSMODE_NORMAL;
+    pr->start.v = calloc(1, sizeof(struct action));
+    pr->handlers = calloc(A_COUNT, sizeof *pr->handlers);
+    CHECK(pr->name && pr->start.v && pr->handlers);
+    if (ans[A_GREETING])
+        add_send(&pr->start, ans[A_GREETING], alen[A_GREETING]);
+    unsigned srv_opt = opt >> 8;
+    for (int k = A_CAPA; k <= A_OTHER; k++) {
+        struct handler *h = &pr->handlers[pr->nhandlers++];
+        if (PREFIX[k]) {
+            h->prefix = strdup(PREFIX[k]);
+            CHECK(h->prefix != NULL);
+            h->plen = strlen(PREFIX[k]);
         }
-        struct p3_event tev;
-        p3_session_tls_started(&d->s, &tev);
-        d->tls_wait = 0;
-        d->tls = 1;
-        CHECK(tev.type == P3_EV_NONE && tev.tls == 1);
-        CHECK(tev.next == P3_NEXT_SEND && cmd_of(tev.send, tev.send_len) == P3_CMD_CAPA);
-        check_send(d, &tev);
-        break;
-    case P3_NEXT_FINISH:
-        d->finished = 1;
-        break;
-    }
-}
-
-/* conn.c's process_stale(): the complete lines left when no reply is awaited any more. */
-static void process_stale(struct drv *d)
-{
-    for (;;) {
-        size_t n = d->len < WINDOW ? d->len : WINDOW;
-        struct p3_event ev;
-        size_t used = p3_session_feed(&d->s, d->buf, n, &ev);
-        CHECK(used <= n);
-        if (!used)
-            return;
-        check_event(d, &ev, d->buf, n, used);
-        CHECK(ev.type == P3_EV_UNSOLICITED || ev.type == P3_EV_NONE);
-        if (ev.type == P3_EV_UNSOLICITED)
-            CHECK(ev.cmd == P3_CMD_STLS || ev.cmd == P3_CMD_QUIT || ev.cmd == d->last_sent);
-        memmove(d->buf, d->buf + used, d->len - used);
-        d->len -= used;
-    }
-}
-
-/* conn.c's process_input(): feed the window until the core waits for more or the dialogue
- * ends. */
-static void process(struct drv *d)
-{
-    for (unsigned iter = 0; !d->finished && !d->tls_wait; iter++) {
-        CHECK(iter <= sizeof d->buf + 2); /* every pass consumes a byte or stops */
-        size_t n = d->len < WINDOW ? d->len : WINDOW;
-        struct p3_event ev;
-        size_t used = p3_session_feed(&d->s, d->buf, n, &ev);
-        CHECK(used <= n);
-        check_event(d, &ev, d->buf, n, used);
-        if (ev.type == P3_EV_NONE && used == 0) {
-            /* Waiting for more bytes is only allowed while the window is not full. */
-            CHECK(n < WINDOW);
-            return;
+        h->acts.v = calloc(2, sizeof(struct action));
+        CHECK(h->acts.v != NULL);
+        if (ans[k])
+            add_send(&h->acts, ans[k], alen[k]);
+        if (k == A_STLS && (srv_opt & 1)) {
+            add_act(&h->acts, ACT_STARTTLS, (srv_opt & 2) != 0);
+            s->uses_starttls = 1;
+        } else if ((k == A_QUIT && (srv_opt & 4)) || (k == A_OTHER && (srv_opt & 16))) {
+            add_act(&h->acts, ACT_CLOSE, 0);
         }
-        memmove(d->buf, d->buf + used, d->len - used);
-        d->len -= used;
-        act(d, &ev);
+    }
+    if ((srv_opt & 8) && ans[A_EXTRA]) {
+        pr->extra = malloc(alen[A_EXTRA] ? alen[A_EXTRA] : 1);
+        CHECK(pr->extra != NULL);
+        memcpy(pr->extra, ans[A_EXTRA], alen[A_EXTRA]);
+        pr->extra_len = alen[A_EXTRA];
+        pr->has_extra = 1;
     }
 }
 
-static uint32_t rng(uint32_t *x)
+static void setup(void)
 {
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
+    char err[256];
+    signal(SIGPIPE, SIG_IGN); /* as engine.h asks of its caller */
+    base = p3s_engine_base_new();
+    db = p3fp_db_new();
+    CHECK(base && db && p3fp_db_load_builtin(db, err, sizeof err) == 0);
+    srv.base = base;
+    srv.tls = tls_server_ctx(NULL, NULL);
+    srv.on_line = on_line;
+    CHECK(srv.tls != NULL);
+    conn_init(&srv);
+    listen_on(0);
+    listen_on(1);
+}
+
+static struct run run; /* the input being run: the hooks' context */
+
+static struct p3s_engine *engine_for(unsigned opt)
+{
+    struct p3s_engine **e = &engines[opt & 0x7f];
+    if (*e)
+        return *e;
+    struct p3s_engine_opts eo = {
+        .connect_timeout_ms = 1000, .read_timeout_ms = 15, .deadline_ms = 300,
+        .concurrency = 8, .family = 4, .dns_concurrency = 1,
+        .user_probe = (opt & 2) != 0, .stls = (opt & 4) != 0, .ntlm = (opt & 8) != 0,
+        .tls_detect = (opt & 16) != 0, .stls_injection = (opt & 32) != 0,
+        .tls_versions = (opt & 64) != 0, .fp = db};
+    struct p3s_engine_hooks hooks = {.feed = feed, .record = record,
+                                     .target_done = target_done, .idle = idle};
+    if (getenv("FUZZ_TRACE"))
+        hooks.trace = trace;
+    char err[256];
+    *e = p3s_engine_new(base, &eo, &hooks, &run, err, sizeof err);
+    if (!*e)
+        fprintf(stderr, "p3s_engine_new: %s\n", err);
+    CHECK(*e != NULL);
+    return *e;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 2)
+    if (size < 2 || size > 16 * 1024)
         return 0;
-    static struct drv d;
-    memset(&d, 0, sizeof d);
-    unsigned flags = data[0], chunking = data[1];
-    d.opts = (flags & 1 ? P3_OPT_IMPLICIT_TLS : 0) | (flags & 2 ? P3_OPT_USER_PROBE : 0) |
-             (flags & 4 ? P3_OPT_STLS : 0);
-    d.fail_handshake = (flags & 8) != 0;
-    d.mark_stale = (flags & 64) != 0;
-    d.slow_settle = (flags & 128) != 0;
-    d.probe = (flags & 16) ? "<>\r\n @:;!/ \t\x01" /* no usable character */
-              : (flags & 32) ? "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF\r\nPASS x"
-                             : "p3s0123456789ab";
-    p3_session_init(&d.s, d.opts, d.probe);
-    if (flags & 16)
-        d.opts &= ~(unsigned)P3_OPT_USER_PROBE; /* the core drops the probe: nothing to send */
-    d.tls = (d.opts & P3_OPT_IMPLICIT_TLS) != 0;
-    CHECK(!p3_session_is_pop3(&d.s));
+    if (!base)
+        setup();
+    unsigned opt = data[0] | (unsigned)data[1] << 8;
+    struct script script;
+    build_script(&script, opt, data + 2, size - 2);
+    srv.script = &script;
+    memset(&run, 0, sizeof run);
+    srv.line_ctx = &run;
+    struct p3s_engine *e = engine_for(opt);
 
-    const char *in = (const char *)data + 2;
-    size_t left = size - 2;
-    uint32_t seed = 0x9e3779b9u ^ (chunking >> 2) * 0x01000193u;
-    while (left && !d.finished) {
-        size_t chunk;
-        switch (chunking & 3) {
-        case 0:
-            chunk = left;
-            break;
-        case 1:
-            chunk = 1;
-            break;
-        case 2:
-            chunk = 1 + rng(&seed) % 16;
-            break;
-        default:
-            chunk = 1 + rng(&seed) % 1500;
-            break;
-        }
-        if (chunk > left)
-            chunk = left;
-        /* The engine reads into an unbounded buffer; the driver's holds what the core cannot
-         * leave behind (at most WINDOW - 1 bytes) plus one read. */
-        if (chunk > sizeof d.buf - d.len)
-            chunk = sizeof d.buf - d.len;
-        CHECK(chunk > 0);
-        memcpy(d.buf + d.len, in, chunk);
-        d.len += chunk;
-        in += chunk;
-        left -= chunk;
-        process(&d);
-        if (d.settling && !d.finished) { /* the settle wait ran out after this chunk */
-            end_settle(&d);
-            process(&d);
-        }
-        if (!d.finished)
-            CHECK(d.len < WINDOW); /* the buffer stays bounded */
-    }
-    if (!d.finished) {
-        /* The server closed: during the greeting the rest is an unterminated greeting. */
-        size_t n = d.len < P3_LINE_MAX ? d.len : P3_LINE_MAX;
-        int greeted = d.greeted;
-        struct p3_event ev;
-        p3_session_eof(&d.s, d.buf, n, &ev);
-        CHECK(ev.next == P3_NEXT_FINISH && ev.send == NULL && ev.tls == d.tls);
-        if (!greeted) {
-            CHECK(ev.type == P3_EV_GREETING);
-            CHECK(ev.line.len == n && ev.line.text == d.buf);
-            CHECK(ev.service == p3_classify_greeting(d.buf, n));
-        } else {
-            CHECK(ev.type == P3_EV_NONE);
-        }
-        d.finished = 1;
-    }
-    /* A finished session stays finished: a line is only unsolicited (or, inside an over-long
-     * line, the rest of it). */
-    struct p3_event ev;
-    int discarding = d.s.rd.discarding;
-    CHECK(p3_session_feed(&d.s, "+OK\r\n", 5, &ev) == 5);
-    CHECK(ev.type == (discarding ? P3_EV_NONE : P3_EV_UNSOLICITED));
-    CHECK(ev.next == P3_NEXT_READ && ev.send == NULL);
-    if (d.s.confirmed)
-        CHECK(p3_session_is_pop3(&d.s));
+    int tls = opt & 1;
+    struct p3s_engine_port port = {.port = lport[tls], .tls = (uint8_t)tls};
+    struct p3s_engine_job job = {.target = "fuzz", .ports = &port, .nports = 1};
+    struct sockaddr_in *sin = (struct sockaddr_in *)&job.addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(p3s_engine_submit(e, &job) == 0);
+    run.submitted = 1;
+
+    /* Every follow-up adds its own read and deadline timeouts: far below this. */
+    struct event *watchdog = evtimer_new(base, too_long, NULL);
+    struct timeval limit = {8, 0};
+    CHECK(watchdog && event_priority_set(watchdog, 0) == 0 && evtimer_add(watchdog, &limit) == 0);
+    p3s_engine_start(e);
+    event_base_dispatch(base);
+    event_free(watchdog);
+
+    CHECK(run.records == 1 && run.done == 1);
+    conn_free_all();
+    srv.script = NULL;
+    script_free(&script);
     return 0;
 }

@@ -25,14 +25,8 @@
 
 #include "targetgen.h"
 #include "targets.h"
+#include "fuzz.h"
 
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);            \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
 
 #define SECTIONS 6
 #define MAX_EXPRS 8

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev libjansson-dev
-       libpcre2-dev libsqlite3-dev openssl dovecot-core dovecot-pop3d iproute2"
+       libpcre2-dev libsqlite3-dev libpq-dev openssl dovecot-core dovecot-pop3d iproute2"
 # TEST also holds what tests/servers/cyrus.sh and courier.sh need around the cyrus-pop3d and
 # courier-pop binaries they unpack themselves (those conflict with dovecot-pop3d): the libraries
 # the binaries link to (objdump -p / ldd), the SASL plugins and saslpasswd2 for Cyrus, and
@@ -21,14 +21,20 @@ BUILD="build-essential cmake pkg-config libevent-dev libssl-dev libc-ares-dev li
 # which needs liblockfile1 and libpam0g. tests/integration/test_report.py opens the HTML report in
 # Debian's headless Chromium driven by chromium-driver through python3-selenium (no browser is
 # downloaded), renders the Markdown report with cmark-gfm (GitHub's CommonMark) and makes its
-# hostile certificates with python3-cryptography.
+# hostile certificates with python3-cryptography. The history in PostgreSQL is tested against a
+# throwaway postgresql-15 (tests/servers/postgres.sh; the system's cluster is never started), a
+# campaign on a one-node Slurm cluster of slurm-wlm and munge (tests/integration/test_slurm.py
+# makes its own configuration, key and state), and deploy/k8s/ offline with python3-yaml and the
+# Kubernetes client's object models (python3-kubernetes: there is no cluster to ask, and
+# Debian 12's kubectl cannot check a manifest without one).
 TEST="libcmocka-dev ucspi-tcp socat dnsmasq-base python3 python3-jsonschema clang valgrind
       libxapian30 libical3 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin libjansson4 libpq5
       libsqlite3-0 libicu72 libxml2 libkrb5-3 libcom-err2 libpcre3
       courier-authdaemon courier-authlib libltdl7 libcourier-unicode4 libidn12 libgdbm6 libgnutls30
       libpython3.11-testsuite mailutils-pop3d perdition python3-twisted liblockfile1 libpam0g
       git zsh dpkg-dev debhelper fakeroot lintian mmdebstrap
-      chromium chromium-driver python3-selenium cmark-gfm python3-cryptography"
+      chromium chromium-driver python3-selenium cmark-gfm python3-cryptography
+      postgresql-15 slurm-wlm munge python3-yaml python3-kubernetes"
 BENCH="nmap"
 
 case "${1:-build}" in

@@ -117,7 +117,9 @@ static inline int p3fp_word_eq(const char *s, size_t n, const char *w)
     return strlen(w) == n && memcmp(s, w, n) == 0;
 }
 
-/* fp_load.c: the OUT_ index of a field name, -1 when it names none. */
+/* fp_names.c: the source words, and the SRC_ or OUT_ index of a word (-1 when it names none). */
+extern const char *const p3fp_src_names[SRC_N];
+int p3fp_src_index(const char *s, size_t n);
 int p3fp_out_index(const char *s, size_t n);
 
 /* ---- the prefilter (fp_literal.c) ------------------------------------------------------------ */

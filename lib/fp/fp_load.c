@@ -22,22 +22,6 @@
 
 /* ---- data --------------------------------------------------------------------------------- */
 
-static const char *const src_names[SRC_N] = {"greeting", "implementation", "capa", "error",
-                                              "cert",     "user",           "stls", "quit"};
-static const char *const conf_names[] = {"none", "guess", "likely", "certain"};
-const char *const p3fp_out_names[OUT_N] = {"vendor", "product", "version",
-                                           "cpe",    "os",      "host"};
-
-const char *p3fp_source_name(int src)
-{
-    return src >= 0 && src < SRC_N ? src_names[src] : "?";
-}
-
-const char *p3fp_confidence_name(enum p3fp_confidence c)
-{
-    return (unsigned)c < sizeof conf_names / sizeof conf_names[0] ? conf_names[c] : "none";
-}
-
 /* ---- small helpers ------------------------------------------------------------------------- */
 
 static char *dupn(const char *s, size_t n)
@@ -49,22 +33,6 @@ static char *dupn(const char *s, size_t n)
         memcpy(d, s, n);
     d[n] = 0;
     return d;
-}
-
-static int src_index(const char *s, size_t n)
-{
-    for (int i = 0; i < SRC_N; i++)
-        if (p3fp_word_eq(s, n, src_names[i]))
-            return i;
-    return -1;
-}
-
-int p3fp_out_index(const char *s, size_t n)
-{
-    for (int i = 0; i < OUT_N; i++)
-        if (p3fp_word_eq(s, n, p3fp_out_names[i]))
-            return i;
-    return -1;
 }
 
 /* ---- database lifetime and queries ------------------------------------------------------- */
@@ -380,7 +348,7 @@ static const char *describe_input(const struct example *e, char *buf, size_t cap
     if (src < 0)
         snprintf(buf, cap, "(empty)");
     else
-        snprintf(buf, cap, "%s \"%.60s\"", src_names[src], e->field[src]);
+        snprintf(buf, cap, "%s \"%.60s\"", p3fp_src_names[src], e->field[src]);
     return buf;
 }
 
@@ -467,7 +435,7 @@ static int compile_cond(struct parser *p, unsigned line, struct rule *r, int src
     c->re = NULL;
     if (kind == COND_MATCH || kind == COND_NOT) {
         if (plen == 0)
-            return fail(p, line, "%s: missing pattern", src_names[src]);
+            return fail(p, line, "%s: missing pattern", p3fp_src_names[src]);
         uint32_t opts = PCRE2_NEVER_UTF | PCRE2_NEVER_UCP;
         if (src == SRC_CAPA)
             opts |= PCRE2_MULTILINE; /* ^ and $ at each capability line */
@@ -509,13 +477,13 @@ static int parse_example_field(struct parser *p, unsigned line, struct example *
     const char *colon = memchr(v, ':', vn);
     if (!colon)
         return fail(p, line, "expected SOURCE: TEXT");
-    int src = src_index(v, (size_t)(colon - v));
+    int src = p3fp_src_index(v, (size_t)(colon - v));
     if (src < 0)
         return fail(p, line, "unknown source '%.*s' (greeting, implementation, capa, "
                              "error, cert, user, stls, quit)",
                     (int)(colon - v), v);
     if (e->field[src])
-        return fail(p, line, "%s given twice in one example", src_names[src]);
+        return fail(p, line, "%s given twice in one example", p3fp_src_names[src]);
     const char *t = colon + 1;
     while (t < v + vn && p3fp_is_blank(*t))
         t++;
@@ -588,7 +556,7 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
     if (!r)
         return fail(p, line, "'%.*s' before the first rule", (int)kn, s);
 
-    int src = src_index(s, kn);
+    int src = p3fp_src_index(s, kn);
     if (src >= 0)
         return compile_cond(p, line, r, src, COND_MATCH, v, vn);
     if (p3fp_word_eq(s, kn, "not") || p3fp_word_eq(s, kn, "absent") ||
@@ -596,7 +564,7 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
         size_t wn = 0;
         while (wn < vn && !p3fp_is_blank(v[wn]))
             wn++;
-        int cs = src_index(v, wn);
+        int cs = p3fp_src_index(v, wn);
         if (cs < 0)
             return fail(p, line, "%.*s: unknown source '%.*s'", (int)kn, s, (int)wn, v);
         const char *pat = v + wn;
@@ -606,7 +574,7 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
         if (p3fp_word_eq(s, kn, "not"))
             return compile_cond(p, line, r, cs, COND_NOT, pat, pn);
         if (pn)
-            return fail(p, line, "%.*s %s takes no pattern", (int)kn, s, src_names[cs]);
+            return fail(p, line, "%.*s %s takes no pattern", (int)kn, s, p3fp_src_names[cs]);
         return compile_cond(p, line, r, cs,
                             p3fp_word_eq(s, kn, "absent") ? COND_ABSENT : COND_PRESENT, NULL, 0);
     }
@@ -641,7 +609,7 @@ static int parse_line(struct parser *p, unsigned line, const char *s, size_t n)
         if (r->confidence != P3FP_CONF_NONE)
             return fail(p, line, "confidence given twice in rule %s", r->id);
         for (int c = P3FP_CONF_GUESS; c <= P3FP_CONF_CERTAIN; c++)
-            if (p3fp_word_eq(v, vn, conf_names[c]))
+            if (p3fp_word_eq(v, vn, p3fp_confidence_name((enum p3fp_confidence)c)))
                 r->confidence = (enum p3fp_confidence)c;
         if (r->confidence == P3FP_CONF_NONE)
             return fail(p, line, "confidence: expected certain, likely or guess");

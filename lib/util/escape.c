@@ -70,8 +70,7 @@ char *p3s_escape_lossless(const char *in, size_t len, size_t *out_len)
     return out;
 }
 
-/* The code point of a valid sequence of n bytes. */
-static unsigned decode(const unsigned char *s, size_t n)
+unsigned p3s_utf8_decode(const unsigned char *s, size_t n)
 {
     static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
     unsigned cp = s[0] & lead_mask[n];
@@ -103,8 +102,8 @@ size_t p3s_escape_term(const char *in, size_t len, char *out, size_t cap)
             n = 1;
         } else if (n == 1 && s[i] == '\\') {
             tn = (size_t)snprintf(tmp, sizeof tmp, "\\\\");
-        } else if (n > 1 && is_dangerous(decode(s + i, n))) {
-            tn = (size_t)snprintf(tmp, sizeof tmp, "\\u{%04x}", decode(s + i, n));
+        } else if (n > 1 && is_dangerous(p3s_utf8_decode(s + i, n))) {
+            tn = (size_t)snprintf(tmp, sizeof tmp, "\\u{%04x}", p3s_utf8_decode(s + i, n));
         } else {
             memcpy(tmp, s + i, n);
             tn = n;

@@ -16,6 +16,9 @@
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when the byte there starts none. */
 size_t p3s_utf8_len(const unsigned char *s, size_t len);
+/* The code point of a sequence p3s_utf8_len found valid (n its length). */
+unsigned p3s_utf8_decode(const unsigned char *s, size_t n);
+
 
 /* Escapes in (len bytes) losslessly into a new NUL-terminated string; *out_len gets its length.
  * Returns NULL when out of memory. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "grow.h"
 
 static const char HEX[] = "0123456789abcdef";
 
@@ -33,26 +34,9 @@ int p3s_jw_ok(const struct p3s_jw *w)
 /* Room for n more bytes; 0 when there is none (the writer is then failed). */
 static int reserve(struct p3s_jw *w, size_t n)
 {
-    if (w->failed)
-        return 0;
-    if (w->cap - w->len >= n)
-        return 1;
-    size_t cap = w->cap ? w->cap : 1024;
-    while (cap - w->len < n) {
-        if (cap > ((size_t)-1) / 2) {
-            w->failed = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(w->buf, cap);
-    if (!p) {
+    if (!w->failed && !p3s_grow(&w->buf, &w->cap, w->len, n))
         w->failed = 1;
-        return 0;
-    }
-    w->buf = p;
-    w->cap = cap;
-    return 1;
+    return !w->failed;
 }
 
 static inline void put(struct p3s_jw *w, const char *s, size_t n)
@@ -147,15 +131,6 @@ static void put_code_point(struct p3s_jw *w, unsigned cp)
     u_escape(w, 0xdc00 + (cp & 0x3ff));
 }
 
-static unsigned decode(const unsigned char *s, size_t n)
-{
-    static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-    unsigned cp = s[0] & lead_mask[n];
-    for (size_t i = 1; i < n; i++)
-        cp = (cp << 6) | (s[i] & 0x3f);
-    return cp;
-}
-
 void p3s_jw_bytes(struct p3s_jw *w, const char *p, size_t n)
 {
     const unsigned char *s = (const unsigned char *)p;
@@ -179,7 +154,7 @@ void p3s_jw_bytes(struct p3s_jw *w, const char *p, size_t n)
             put(w, "\\\\\\\\", 4);
             i++;
         } else {
-            put_code_point(w, decode(s + i, k));
+            put_code_point(w, p3s_utf8_decode(s + i, k));
             i += k;
         }
     }

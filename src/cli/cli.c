@@ -54,6 +54,10 @@ enum {
     OPT_DB,
     OPT_NO_DB,
     OPT_REPORT,
+    OPT_CAMPAIGN,
+    OPT_DB_RETRY,
+    OPT_DISCOVER,
+    OPT_DISCOVER_NAMES,
     OPT_MAX_MEMORY
 };
 
@@ -97,7 +101,11 @@ static const struct option LONG_OPTS[] = {
     {"no-tls-detect", no_argument, NULL, OPT_NO_TLS_DETECT},
     {"db", required_argument, NULL, OPT_DB},
     {"no-db", no_argument, NULL, OPT_NO_DB},
+    {"campaign", required_argument, NULL, OPT_CAMPAIGN},
+    {"db-retry", required_argument, NULL, OPT_DB_RETRY},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"discover", no_argument, NULL, OPT_DISCOVER},
+    {"discover-names", required_argument, NULL, OPT_DISCOVER_NAMES},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -108,6 +116,7 @@ static void usage(FILE *fp)
             "Usage: pop3scan [OPTIONS] TARGET...\n"
             "       pop3scan diff|history|db ...   (see pop3scan diff -h and so on)\n"
             "       pop3scan report [OPTIONS] FILE...   (see pop3scan report --help)\n"
+            "       pop3scan discover [OPTIONS] DOMAIN...   (see pop3scan discover --help)\n"
             "Find POP3 services, prove them, and report how exposed they are.\n"
             "\n"
             "TARGET is a host name, an IPv4 address or an IPv6 address, optionally with :PORT\n"
@@ -129,7 +138,11 @@ static void usage(FILE *fp)
             "                            again to scan only what was not finished\n"
             "  -4, -6                    use only IPv4 or only IPv6 addresses of names\n"
             "      --resolver IP[:PORT]  DNS server to ask instead of the system's\n"
-            "      --dns-concurrency N   names resolved at once (default 100)\n"
+            "      --dns-concurrency N   DNS lookups at once (default 100)\n"
+            "      --discover            a name is a domain: scan the mail hosts its SRV\n"
+            "                            (_pop3/_pop3s), MX and conventional names (pop, pop3,\n"
+            "                            mail, pop.mail, imap) point to, and the domain itself\n"
+            "      --discover-names FILE the conventional names to try, one a line\n"
             "\n"
             "Output:\n"
             "  -f, --format FORMAT       %s\n"
@@ -150,9 +163,16 @@ static void usage(FILE *fp)
             "      --no-color            the same as --color never\n"
             "      --fail-on SEVERITY    exit 1 when a finding at or above it (info, low,\n"
             "                            medium, high, critical) is reported\n"
-            "      --db FILE             keep the scan history in FILE (default\n"
-            "                            $XDG_STATE_HOME/pop3scan/history.sqlite3)\n"
+            "      --db FILE|URI         keep the scan history in FILE (default\n"
+            "                            $XDG_STATE_HOME/pop3scan/history.sqlite3), or in\n"
+            "                            PostgreSQL: postgresql://USER@HOST/DB (PG* variables\n"
+            "                            fill in what the URI leaves out)\n"
             "      --no-db               keep no history of this scan\n"
+            "      --campaign NAME       this scan is shard I/N (--shard) of the campaign NAME:\n"
+            "                            its shards' scans make one result (pop3scan history\n"
+            "                            --campaign NAME); a shard run again replaces its records\n"
+            "      --db-retry SECONDS    wait up to SECONDS for a database that went away\n"
+            "                            (default 60; 0: give up at once)\n"
             "\n"
             "Probing and timing:\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
@@ -221,6 +241,19 @@ int p3s_parse_duration_ms(const char *s, int *out)
         return -1;
     *out = (int)v;
     return 0;
+}
+
+/* A campaign name: printable ASCII without spaces, at most 128 characters (it is typed on
+ * command lines, in job scripts and in diff's campaign:NAME). */
+static int campaign_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return 0;
+    return 1;
 }
 
 static int parse_int(const char *s, long lo, long hi, int *out)
@@ -366,6 +399,7 @@ static void defaults(struct p3s_config *cfg)
     cfg->deadline_ms = 10000;
     cfg->concurrency = 1000;
     cfg->dns_concurrency = 100;
+    cfg->db_retry_s = 60;
     cfg->user_probe = 1;
     cfg->stls = 1;
     cfg->tls_versions = 1;
@@ -374,6 +408,26 @@ static void defaults(struct p3s_config *cfg)
     cfg->color = -1;
     cfg->show = P3S_SHOW_DEFAULT;
     cfg->tls_detect = 1;
+}
+
+int p3s_cli_load_names(const char *path, struct p3s_config *cfg)
+{
+    char err[512];
+    size_t len;
+    free(cfg->discover_names_buf);
+    cfg->discover_names_buf = p3s_read_file(path, &len, err, sizeof err);
+    int n = cfg->discover_names_buf
+                ? p3s_names_parse(cfg->discover_names_buf, len, path, cfg->discover_names,
+                                  sizeof cfg->discover_names / sizeof cfg->discover_names[0],
+                                  err, sizeof err)
+                : -1;
+    if (n < 0) {
+        fprintf(stderr, "pop3scan: --discover-names: %s\n", err);
+        return 2;
+    }
+    cfg->ndiscover_names = (size_t)n;
+    cfg->discover_names_given = 1;
+    return 0;
 }
 
 int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
@@ -596,6 +650,23 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
                 return bad("--max-memory", optarg, "expected a size such as 512M or 2G");
             cfg->max_memory_arg = optarg;
             break;
+        case OPT_DISCOVER:
+            cfg->discover = 1;
+            break;
+        case OPT_DISCOVER_NAMES:
+            if (p3s_cli_load_names(optarg, cfg) != 0)
+                return 2;
+            break;
+        case OPT_CAMPAIGN:
+            if (!campaign_name_ok(optarg))
+                return bad("--campaign", optarg,
+                           "expected 1 to 128 printable ASCII characters, no spaces");
+            cfg->campaign = optarg;
+            break;
+        case OPT_DB_RETRY:
+            if (parse_int(optarg, 0, 86400, &cfg->db_retry_s))
+                return bad("--db-retry", optarg, "expected 0 to 86400 seconds");
+            break;
         case OPT_DNS_CONCURRENCY:
             if (parse_int(optarg, 1, 10000, &cfg->dns_concurrency))
                 return bad("--dns-concurrency", optarg, "expected 1 to 10000");
@@ -622,6 +693,17 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     }
     if (cfg->db_path && cfg->no_db) {
         fprintf(stderr, "pop3scan: --db and --no-db contradict each other\n"
+                        "Try 'pop3scan --help'.\n");
+        return 2;
+    }
+    if (cfg->campaign && cfg->no_db) {
+        fprintf(stderr, "pop3scan: --campaign keeps the scan in the history: not with --no-db\n"
+                        "Try 'pop3scan --help'.\n");
+        return 2;
+    }
+    if (cfg->campaign && cfg->randomize && !cfg->seed_given && cfg->shard_count > 1) {
+        fprintf(stderr, "pop3scan: --campaign with --randomize: give every shard the same --seed "
+                        "(the shards split one order of the targets)\n"
                         "Try 'pop3scan --help'.\n");
         return 2;
     }
@@ -680,4 +762,6 @@ void p3s_cli_free(struct p3s_config *cfg)
     p3s_resume_free(cfg->resume);
     cfg->resume = NULL;
     p3s_ports_free(&cfg->ports);
+    free(cfg->discover_names_buf);
+    cfg->discover_names_buf = NULL;
 }

@@ -15,5 +15,8 @@ int p3s_cli_save_new_resume(struct p3s_config *cfg);
 /* Parses a duration: "5" and "5s" are seconds, "250ms" milliseconds, "1.5" seconds, "2m"
  * minutes, "1h" an hour; from 1 ms to 1 h. */
 int p3s_parse_duration_ms(const char *s, int *out);
+/* --discover-names FILE into cfg (discover_names). Returns 0, or 2 after a message naming the
+ * file and line. */
+int p3s_cli_load_names(const char *path, struct p3s_config *cfg);
 
 #endif

@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cmd.h"
+#include "cmd_db.h"
+#include "cmd_common.h"
 #include "store.h"
 
 static const char USAGE[] =
@@ -21,7 +22,8 @@ static const char USAGE[] =
     "  vacuum  give the space of deleted scans back to the file system\n"
     "  path    print the history file scans use when --db is not given\n"
     "\n"
-    "      --db FILE           the history (default $XDG_STATE_HOME/pop3scan/history.sqlite3)\n"
+    "      --db FILE|URI       the history (default $XDG_STATE_HOME/pop3scan/history.sqlite3;\n"
+    "                          postgresql://… for PostgreSQL)\n"
     "      --keep N            prune: keep the N newest scans\n"
     "      --older-than AGE    prune: delete scans started more than AGE ago\n"
     "  -h, --help              this help\n";
@@ -78,7 +80,7 @@ int p3s_cmd_db(int argc, char **argv)
         switch (c) {
         case OPT_DB:
             if (!*optarg)
-                return p3s_cmd_bad("db", "--db", optarg, "expected a file name");
+                return p3s_cmd_bad("db", "--db", optarg, "expected a file name or URI");
             db = optarg;
             break;
         case OPT_KEEP: {
@@ -126,7 +128,9 @@ int p3s_cmd_db(int argc, char **argv)
     if (!st)
         return rc;
     char before_size[32], after_size[32];
-    long long before = disk_size(st->path);
+    /* A file: its bytes on disk and its WAL's; a database server: what its tables take. */
+    int server = p3s_store_is_pg(st->path);
+    long long before = server ? (long long)st->ops->size(st) : disk_size(st->path);
     if (is_prune) {
         char cut[32];
         if (older >= 0)
@@ -145,7 +149,8 @@ int p3s_cmd_db(int argc, char **argv)
         rc = 3;
     } else {
         human(before, before_size, sizeof before_size);
-        human(disk_size(st->path), after_size, sizeof after_size);
+        human(server ? (long long)st->ops->size(st) : disk_size(st->path), after_size,
+              sizeof after_size);
         printf("vacuumed %s: %s -> %s\n", st->path, before_size, after_size);
     }
     p3s_store_close(st);

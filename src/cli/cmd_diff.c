@@ -14,8 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
+#include "cmd_diff.h"
+#include "cmd_common.h"
 #include "diff.h"
+#include "diffjson.h"
+#include "unit.h"
 #include "escape.h"
 #include "jsonw.h"
 #include "store.h"
@@ -27,12 +30,16 @@ static const char USAGE[] =
     "Usage: pop3scan diff [OPTIONS] [OLD [NEW]]\n"
     "Say what changed between two scans.\n"
     "\n"
-    "OLD and NEW are scan ids of the history (see pop3scan history) or JSONL files written\n"
-    "by pop3scan -f jsonl (- is standard input; a file named by digits only: ./123).\n"
+    "OLD and NEW are scan ids of the history (see pop3scan history), campaigns\n"
+    "(campaign:NAME: the scans of all its shards as one) or JSONL files written by\n"
+    "pop3scan -f jsonl (- is standard input; a file named by digits only: ./123).\n"
     "Without them: the last two complete scans of the same targets. With OLD alone: OLD and\n"
-    "the last complete scan.\n"
+    "the last complete scan; a campaign alone: the complete campaign before it of the same\n"
+    "targets, and it.\n"
     "\n"
-    "      --db FILE           the history (default $XDG_STATE_HOME/pop3scan/history.sqlite3)\n"
+    "      --db FILE|URI       the history (default $XDG_STATE_HOME/pop3scan/history.sqlite3;\n"
+    "                          postgresql://… for PostgreSQL)\n"
+    "      --partial           compare a campaign whose shards did not all complete\n"
     "  -f, --format FORMAT     text (default: a summary, then the details) or jsonl (one\n"
     "                          change per line with its old and new values)\n"
     "      --expiring AGE      also report certificates that end within AGE (30d, 2w, 12h)\n"
@@ -42,9 +49,10 @@ static const char USAGE[] =
     "Exit status: 0 compared; 1 changes and --fail-on-change; 2 bad usage or input;\n"
     "3 the history cannot be read.\n";
 
-enum { OPT_DB = 256, OPT_EXPIRING, OPT_FAIL_ON_CHANGE };
+enum { OPT_DB = 256, OPT_EXPIRING, OPT_FAIL_ON_CHANGE, OPT_PARTIAL };
 
 static const struct option OPTS[] = {{"db", required_argument, NULL, OPT_DB},
+                                     {"partial", no_argument, NULL, OPT_PARTIAL},
                                      {"format", required_argument, NULL, 'f'},
                                      {"expiring", required_argument, NULL, OPT_EXPIRING},
                                      {"fail-on-change", no_argument, NULL, OPT_FAIL_ON_CHANGE},
@@ -56,11 +64,14 @@ static const struct option OPTS[] = {{"db", required_argument, NULL, OPT_DB},
 struct side {
     const char *arg;
     int is_file;
+    int campaign; /* campaign:NAME */
     int64_t id;
     struct p3s_store *st; /* where its rows are read from */
     struct p3s_store_cursor *cur;
-    struct p3s_scan_info info; /* a scan's (owned texts) */
+    struct p3s_unit unit; /* a scan or a campaign of the history */
+    struct p3s_scan_info info; /* its row (unit.info; texts owned by unit) */
     size_t records;
+    char label[300];      /* campaign:NAME as old_scan/new_scan say it */
 };
 
 static int is_scan_id(const char *s)
@@ -198,22 +209,52 @@ static int load_file(struct side *sd, struct p3s_store *tmp)
 
 /* ---- choosing the two sides -------------------------------------------------------------- */
 
-static int load_scan(struct side *sd, struct p3s_store *db, int64_t id)
+/* A scan (id) or a campaign (name) of the history as one side. A campaign that is not
+ * complete is refused unless --partial. */
+static int load_unit(struct side *sd, struct p3s_store *db, int64_t id, const char *campaign,
+                     int partial)
 {
-    sd->id = id;
-    sd->st = db;
-    int got = db->ops->get_scan(db, id, &sd->info);
+    int got = campaign ? p3s_unit_load_campaign(db, campaign, &sd->unit)
+                       : p3s_unit_load_scan(db, id, &sd->unit);
     if (got < 0) {
         fprintf(stderr, "pop3scan diff: history database %s: %s\n", db->path, db->err);
         return 3;
+    }
+    if (got == 0 && campaign) {
+        fputs("pop3scan diff: no campaign '", stderr);
+        p3s_fputs_term(stderr, campaign, strlen(campaign));
+        fprintf(stderr, "' in %s (see pop3scan history)\n", db->path);
+        return 2;
     }
     if (got == 0) {
         fprintf(stderr, "pop3scan diff: no scan %lld in %s (see pop3scan history)\n",
                 (long long)id, db->path);
         return 2;
     }
+    sd->st = db;
+    sd->campaign = campaign != NULL;
+    sd->info = sd->unit.info;
+    sd->id = campaign ? 0 : id;
     sd->records = (size_t)sd->info.records;
+    if (campaign) {
+        snprintf(sd->label, sizeof sd->label, P3S_CAMPAIGN_PREFIX "%s", campaign);
+        sd->arg = sd->label;
+    }
+    if (campaign && !p3s_unit_complete(&sd->unit) && !partial) {
+        fputs("pop3scan diff: campaign '", stderr);
+        p3s_fputs_term(stderr, campaign, strlen(campaign));
+        fprintf(stderr, "' is not complete: %lld of %lld shards are; not complete: %s "
+                        "(pop3scan history --campaign NAME; --partial compares what it has)\n",
+                (long long)sd->unit.complete, (long long)sd->unit.campaign.shards,
+                sd->unit.missing);
+        return 2;
+    }
     return 0;
+}
+
+static int load_scan(struct side *sd, struct p3s_store *db, int64_t id)
+{
+    return load_unit(sd, db, id, NULL, 0);
 }
 
 struct diff_opts {
@@ -221,7 +262,31 @@ struct diff_opts {
     int jsonl;
     long long expiring_s;
     int fail_on_change;
+    int partial;
 };
+
+/* A campaign alone: the complete campaign before it of the same targets, and it. */
+static int previous_campaign(struct side sides[2], struct p3s_store *db, int partial)
+{
+    sides[1] = sides[0];
+    memset(&sides[0], 0, sizeof sides[0]);
+    struct p3s_unit prev;
+    int got = p3s_unit_previous_campaign(db, &sides[1].unit, &prev);
+    if (got < 0) {
+        fprintf(stderr, "pop3scan diff: history database %s: %s\n", db->path, db->err);
+        return 3;
+    }
+    if (got == 0) {
+        fprintf(stderr, "pop3scan diff: %s holds no complete campaign before %s of the same "
+                        "targets and options (name two scans or campaigns to compare others)\n",
+                db->path, sides[1].arg);
+        return 2;
+    }
+    char name[256];
+    snprintf(name, sizeof name, "%s", prev.campaign.name);
+    p3s_unit_free(&prev);
+    return load_unit(&sides[0], db, 0, name, partial);
+}
 
 /* Fills both sides from the arguments; opens the history when a side needs it. */
 static int choose(struct side sides[2], int nargs, char **args, struct p3s_store **db,
@@ -230,12 +295,18 @@ static int choose(struct side sides[2], int nargs, char **args, struct p3s_store
     int rc = 0;
     int need_db = nargs < 2;
     for (int i = 0; i < nargs; i++)
-        need_db |= is_scan_id(args[i]);
+        need_db |= is_scan_id(args[i]) || p3s_unit_is_campaign(args[i]);
     if (need_db && !(*db = p3s_cmd_open_store("diff", o->db, P3S_STORE_READ, &rc)))
         return rc;
     for (int i = 0; i < nargs && i < 2; i++) {
         sides[i].arg = args[i];
-        sides[i].is_file = !is_scan_id(args[i]);
+        sides[i].is_file = !is_scan_id(args[i]) && !p3s_unit_is_campaign(args[i]);
+        if (p3s_unit_is_campaign(args[i])) {
+            if ((rc = load_unit(&sides[i], *db, 0, args[i] + strlen(P3S_CAMPAIGN_PREFIX),
+                                o->partial)))
+                return rc;
+            continue;
+        }
         if (!sides[i].is_file) {
             if ((rc = load_scan(&sides[i], *db, strtoll(args[i], NULL, 10))))
                 return rc;
@@ -251,6 +322,8 @@ static int choose(struct side sides[2], int nargs, char **args, struct p3s_store
         if ((rc = load_file(&sides[i], *tmp)))
             return rc;
     }
+    if (nargs == 1 && sides[0].campaign)
+        return previous_campaign(sides, *db, o->partial);
     int64_t old_id = 0, new_id = 0;
     int got = 1;
     if (nargs == 0)
@@ -285,8 +358,7 @@ struct out {
     int jsonl;
     FILE *fp;      /* where changes go: stdout (JSONL) or the details file (text) */
     struct p3s_jw jw;
-    char *raw, *cut; /* a column text's bytes, and the item they come from */
-    size_t rawcap, cutcap;
+    struct p3s_diffjson dj;
     char key[1024]; /* text: the key of the last group header */
     const struct side *sides;
     size_t opened_by_sev[4];
@@ -295,229 +367,21 @@ struct out {
 
 static const char *SEVERITIES[] = {"info", "low", "medium", "high"};
 
-static int grow(struct out *o, char **buf, size_t *cap, size_t n)
-{
-    if (n <= *cap)
-        return 0;
-    char *p = realloc(*buf, n);
-    if (!p) {
-        o->failed = 1;
-        return -1;
-    }
-    *buf = p;
-    *cap = n;
-    return 0;
-}
-
-/* The raw bytes of n characters of a column text (row.h), in o->raw. */
-static size_t raw_of(struct out *o, const char *s, size_t n)
-{
-    /* p3s_row_unescape reads a NUL-terminated text: the item is cut out first. */
-    if (grow(o, &o->cut, &o->cutcap, n + 1) || grow(o, &o->raw, &o->rawcap, n + 1))
-        return 0;
-    memcpy(o->cut, s, n);
-    o->cut[n] = '\0';
-    return p3s_row_unescape(o->cut, o->raw);
-}
-
-static void jw_text(struct out *o, const char *s)
-{
-    if (!s) {
-        p3s_jw_null(&o->jw);
-        return;
-    }
-    size_t n = raw_of(o, s, strlen(s));
-    p3s_jw_bytes(&o->jw, o->raw, n);
-}
-
-/* A list column ('\n') or a word list (' ') as a JSON array. */
-static void jw_list(struct out *o, const char *s, char sep)
-{
-    if (!s) {
-        p3s_jw_null(&o->jw);
-        return;
-    }
-    p3s_jw_array(&o->jw);
-    while (*s) {
-        const char *e = strchr(s, sep);
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        if (n) {
-            size_t k = raw_of(o, s, n);
-            p3s_jw_bytes(&o->jw, o->raw, k);
-        }
-        s += n + (e != NULL);
-    }
-    p3s_jw_end(&o->jw);
-}
-
-/* The lines of list a that are not in list b. */
-static void jw_missing(struct out *o, const char *a, const char *b)
-{
-    p3s_jw_array(&o->jw);
-    while (a && *a) {
-        const char *e = strchr(a, '\n');
-        size_t n = e ? (size_t)(e - a) : strlen(a);
-        if (n && !p3s_list_has(b, a, n)) {
-            size_t k = raw_of(o, a, n);
-            p3s_jw_bytes(&o->jw, o->raw, k);
-        }
-        a += n + (e != NULL);
-    }
-    p3s_jw_end(&o->jw);
-}
-
-static void jw_finding(struct out *o, const char *line)
-{
-    if (!line) {
-        p3s_jw_null(&o->jw);
-        return;
-    }
-    const char *sp = strchr(line, ' ');
-    p3s_jw_object(&o->jw);
-    P3S_JW_KEY(&o->jw, "id");
-    size_t n = raw_of(o, line, sp ? (size_t)(sp - line) : strlen(line));
-    p3s_jw_bytes(&o->jw, o->raw, n);
-    P3S_JW_KEY(&o->jw, "severity");
-    p3s_jw_str(&o->jw, sp ? sp + 1 : NULL);
-    p3s_jw_end(&o->jw);
-}
-
-static void jw_product(struct out *o, const struct p3s_row *r)
-{
-    if (!r) {
-        p3s_jw_null(&o->jw);
-        return;
-    }
-    p3s_jw_object(&o->jw);
-    P3S_JW_KEY(&o->jw, "vendor");
-    jw_text(o, r->col[P3S_COL_VENDOR]);
-    P3S_JW_KEY(&o->jw, "name");
-    jw_text(o, r->col[P3S_COL_PRODUCT]);
-    P3S_JW_KEY(&o->jw, "version");
-    jw_text(o, r->col[P3S_COL_VERSION]);
-    p3s_jw_end(&o->jw);
-}
-
-static void jw_cert(struct out *o, const struct p3s_row *r)
-{
-    p3s_jw_object(&o->jw);
-    P3S_JW_KEY(&o->jw, "sha256");
-    jw_text(o, r->col[P3S_COL_CERT_SHA256]);
-    P3S_JW_KEY(&o->jw, "subject");
-    jw_text(o, r->col[P3S_COL_CERT_SUBJECT]);
-    P3S_JW_KEY(&o->jw, "not_after");
-    jw_text(o, r->col[P3S_COL_CERT_NOT_AFTER]);
-    p3s_jw_end(&o->jw);
-}
-
-static void jw_side(struct out *o, const struct side *sd)
-{
-    if (sd->is_file)
-        p3s_jw_str(&o->jw, sd->arg);
-    else
-        p3s_jw_int(&o->jw, sd->id);
-}
-
 static void jsonl_change(struct out *o, const struct p3s_change *c)
 {
-    const struct p3s_row *r = c->new ? c->new : c->old;
+    struct p3s_diffjson_side sides[2];
+    for (int i = 0; i < 2; i++) {
+        sides[i].text = o->sides[i].is_file ? o->sides[i].arg
+                        : o->sides[i].campaign ? o->sides[i].arg
+                                               : NULL;
+        sides[i].id = o->sides[i].id;
+    }
     struct p3s_jw *w = &o->jw;
     p3s_jw_reset(w);
-    p3s_jw_object(w);
-    P3S_JW_KEY(w, "change");
-    p3s_jw_str(w, P3S_CHANGE_NAMES[c->kind]);
-    P3S_JW_KEY(w, "target");
-    jw_text(o, r->col[P3S_COL_TARGET]);
-    P3S_JW_KEY(w, "ip");
-    jw_text(o, r->col[P3S_COL_IP][0] ? r->col[P3S_COL_IP] : NULL);
-    P3S_JW_KEY(w, "port");
-    if (r->port)
-        p3s_jw_int(w, r->port);
-    else
-        p3s_jw_null(w);
-    P3S_JW_KEY(w, "transport");
-    p3s_jw_str(w, r->col[P3S_COL_TRANSPORT]);
-    switch (c->kind) {
-    case P3S_CH_PRODUCT:
-        P3S_JW_KEY(w, "old");
-        jw_product(o, c->old);
-        P3S_JW_KEY(w, "new");
-        jw_product(o, c->new);
-        break;
-    case P3S_CH_FINDING_OPENED:
-    case P3S_CH_FINDING_CLOSED:
-        P3S_JW_KEY(w, "old");
-        jw_finding(o, c->old_val);
-        P3S_JW_KEY(w, "new");
-        jw_finding(o, c->new_val);
-        break;
-    case P3S_CH_TLS_VERSIONS:
-    case P3S_CH_SASL:
-    case P3S_CH_SASL_TLS:
-        P3S_JW_KEY(w, "old");
-        jw_list(o, c->old_val, ' ');
-        P3S_JW_KEY(w, "new");
-        jw_list(o, c->new_val, ' ');
-        break;
-    case P3S_CH_CAPABILITIES:
-    case P3S_CH_CAPABILITIES_TLS:
-        P3S_JW_KEY(w, "old");
-        jw_list(o, c->old_val, '\n');
-        P3S_JW_KEY(w, "new");
-        jw_list(o, c->new_val, '\n');
-        P3S_JW_KEY(w, "added");
-        jw_missing(o, c->new_val, c->old_val);
-        P3S_JW_KEY(w, "removed");
-        jw_missing(o, c->old_val, c->new_val);
-        break;
-    case P3S_CH_CERTIFICATE:
-        P3S_JW_KEY(w, "old");
-        jw_cert(o, c->old);
-        P3S_JW_KEY(w, "new");
-        jw_cert(o, c->new);
-        break;
-    case P3S_CH_CERT_EXPIRING:
-        P3S_JW_KEY(w, "old");
-        jw_text(o, c->old_val);
-        P3S_JW_KEY(w, "new");
-        jw_text(o, c->new_val);
-        P3S_JW_KEY(w, "days_left");
-        p3s_jw_int(w, c->days_left);
-        break;
-    case P3S_CH_APPEARED:
-        P3S_JW_KEY(w, "old");
-        jw_text(o, c->old_val);
-        P3S_JW_KEY(w, "new");
-        jw_text(o, c->new_val);
-        P3S_JW_KEY(w, "product");
-        jw_product(o, c->new->col[P3S_COL_PRODUCT] || c->new->col[P3S_COL_VENDOR] ? c->new
-                                                                                  : NULL);
-        P3S_JW_KEY(w, "findings");
-        p3s_jw_array(w);
-        for (const char *s = c->new->col[P3S_COL_FINDINGS]; s && *s;) {
-            const char *e = strchr(s, '\n');
-            size_t n = e ? (size_t)(e - s) : strlen(s);
-            char line[256];
-            snprintf(line, sizeof line, "%.*s", (int)(n < 255 ? n : 255), s);
-            jw_finding(o, line);
-            s += n + (e != NULL);
-        }
-        p3s_jw_end(w);
-        break;
-    default:
-        P3S_JW_KEY(w, "old");
-        jw_text(o, c->old_val);
-        P3S_JW_KEY(w, "new");
-        jw_text(o, c->new_val);
-        break;
-    }
-    P3S_JW_KEY(w, "old_scan");
-    jw_side(o, &o->sides[0]);
-    P3S_JW_KEY(w, "new_scan");
-    jw_side(o, &o->sides[1]);
-    p3s_jw_end(w);
+    o->dj.jw = w;
+    p3s_diffjson_change(&o->dj, c, &sides[0], &sides[1]);
     p3s_jw_raw(w, "\n", 1);
-    if (!p3s_jw_ok(w) || fwrite(w->buf, 1, w->len, o->fp) != w->len)
+    if (o->dj.failed || !p3s_jw_ok(w) || fwrite(w->buf, 1, w->len, o->fp) != w->len)
         o->failed = 1;
 }
 
@@ -720,6 +584,14 @@ static void describe(FILE *fp, const struct side *sd)
         fprintf(fp, " (%zu record%s)", sd->records, sd->records == 1 ? "" : "s");
         return;
     }
+    if (sd->campaign) {
+        fputs("campaign ", fp);
+        put_text(fp, sd->unit.campaign.name);
+        fprintf(fp, " (%s, %lld of %lld shards complete, %zu record%s)", sd->info.started,
+                (long long)sd->unit.complete, (long long)sd->unit.campaign.shards, sd->records,
+                sd->records == 1 ? "" : "s");
+        return;
+    }
     fprintf(fp, "scan %lld (%s, %s, %zu record%s)", (long long)sd->id, sd->info.started,
             p3s_scan_status_shown(&sd->info), sd->records, sd->records == 1 ? "" : "s");
 }
@@ -798,7 +670,7 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
         switch (c) {
         case OPT_DB:
             if (!*optarg)
-                return p3s_cmd_bad("diff", "--db", optarg, "expected a file name");
+                return p3s_cmd_bad("diff", "--db", optarg, "expected a file name or URI");
             o->db = optarg;
             break;
         case 'f':
@@ -813,6 +685,9 @@ static int parse_opts(int argc, char **argv, struct diff_opts *o)
             break;
         case OPT_FAIL_ON_CHANGE:
             o->fail_on_change = 1;
+            break;
+        case OPT_PARTIAL:
+            o->partial = 1;
             break;
         case 'h':
             fputs(USAGE, stdout);
@@ -844,7 +719,10 @@ int p3s_cmd_diff(int argc, char **argv)
     p3s_diff_init(&d, on_change, &o);
     rc = choose(sides, argc - optind, argv + optind, &db, &tmp, &opts);
     for (int i = 0; rc == 0 && i < 2; i++)
-        if (!(sides[i].cur = sides[i].st->ops->open_rows(sides[i].st, sides[i].id))) {
+        if (!(sides[i].cur = sides[i].is_file
+                                 ? sides[i].st->ops->open_rows(sides[i].st, &sides[i].id, 1, 0)
+                                 : sides[i].st->ops->open_rows(sides[i].st, sides[i].unit.ids,
+                                                               sides[i].unit.n, 0))) {
             fprintf(stderr, "pop3scan diff: %s\n", sides[i].st->err);
             rc = 3;
         }
@@ -887,12 +765,11 @@ int p3s_cmd_diff(int argc, char **argv)
     for (int i = 0; i < 2; i++) {
         if (sides[i].cur)
             sides[i].st->ops->close_rows(sides[i].cur);
-        p3s_scan_info_free(&sides[i].info);
+        p3s_unit_free(&sides[i].unit);
     }
     p3s_diff_free(&d);
     p3s_jw_free(&o.jw);
-    free(o.raw);
-    free(o.cut);
+    p3s_diffjson_free(&o.dj);
     p3s_store_close(db);
     p3s_store_close(tmp);
     return rc;

@@ -1,7 +1,9 @@
 /* cmd_report.c — `pop3scan report [OPTIONS] FILE...`: a report of a scan from its JSONL files
  * (several files, the shards of one scan, make one report), with how the scan ran, the history
- * and the changes since the last scan as optional JSON inputs; written as one self-contained
- * HTML file or as Markdown (src/report/, docs/report.md).
+ * and the changes since the last scan as optional JSON inputs; or `pop3scan report [SCAN]`: a
+ * scan of the history (the latest, a scan id, campaign:NAME), which brings all of those itself
+ * (report_store.h). Written as one self-contained HTML file or as Markdown (src/report/,
+ * docs/report.md).
  *
  * Every input line is checked as it is read; a bad one stops the command with exit status 2 and
  * a message naming the file and the line. The output is written to a temporary file beside the
@@ -17,27 +19,38 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_common.h"
 #include "cmd_report.h"
 #include "escape.h"
 #include "report.h"
 #include "report_store.h"
+#include "unit.h"
 #include "util.h"
 
 #define MAX_LINE (16u << 20) /* a JSONL record longer than this is not one of ours */
 
 static const char USAGE[] =
     "Usage: pop3scan report [OPTIONS] FILE...\n"
+    "       pop3scan report [OPTIONS] [SCAN-ID | campaign:NAME]\n"
     "Write a report of a scan: one self-contained HTML page, or a Markdown summary.\n"
     "\n"
     "FILE is a JSONL file written by pop3scan -f jsonl (- is standard input); the\n"
-    "files of several shards of one scan make one report.\n"
+    "files of several shards of one scan make one report. Without a file, the scan\n"
+    "comes from the scan history: the latest complete one, or the one named (an id\n"
+    "of pop3scan history, or a campaign), with the earlier scans of the same targets\n"
+    "as its history and the changes since the last of them.\n"
     "\n"
+    "      --db FILE         the history: a SQLite file or a postgresql:// URI\n"
+    "                        (default: the one scans write)\n"
+    "      --partial         a campaign not every shard of which completed: report\n"
+    "                        what it has\n"
     "  -f, --format FORMAT   html (default; markdown when -o names a .md file) or\n"
     "                        markdown\n"
     "  -o, --output FILE     write to FILE (default: standard output)\n"
     "      --title TEXT      the report's title\n"
-    "      --scan FILE       how the scan ran: one JSON object, as pop3scan --meta\n"
-    "                        FILE writes it (or a line of pop3scan history -f jsonl)\n"
+    "      --scan FILE       with FILEs: how the scan ran: one JSON object, as\n"
+    "                        pop3scan --meta FILE writes it (or a line of pop3scan\n"
+    "                        history -f jsonl)\n"
     "      --history FILE    earlier scans, one JSON object a line: started,\n"
     "                        services, high\n"
     "      --changes FILE    changes since the last scan: what pop3scan diff -f jsonl\n"
@@ -49,7 +62,7 @@ static const char USAGE[] =
     "Exit status: 0 written; 2 bad usage or input (the message names the file and\n"
     "line); 3 the report could not be written.\n";
 
-enum { OPT_TITLE = 256, OPT_SCAN, OPT_HISTORY, OPT_CHANGES, OPT_ROWS };
+enum { OPT_TITLE = 256, OPT_SCAN, OPT_HISTORY, OPT_CHANGES, OPT_ROWS, OPT_DB, OPT_PARTIAL };
 
 static const struct option OPTS[] = {{"format", required_argument, NULL, 'f'},
                                      {"output", required_argument, NULL, 'o'},
@@ -58,6 +71,8 @@ static const struct option OPTS[] = {{"format", required_argument, NULL, 'f'},
                                      {"history", required_argument, NULL, OPT_HISTORY},
                                      {"changes", required_argument, NULL, OPT_CHANGES},
                                      {"rows", required_argument, NULL, OPT_ROWS},
+                                     {"db", required_argument, NULL, OPT_DB},
+                                     {"partial", no_argument, NULL, OPT_PARTIAL},
                                      {"help", no_argument, NULL, 'h'},
                                      {NULL, 0, NULL, 0}};
 
@@ -242,11 +257,40 @@ static int write_report(struct p3s_report *rep, const char *path, int markdown,
     return rc < 0 ? 3 : 0;
 }
 
+/* A lone argument that is not a file but a scan id or campaign:NAME, as diff reads them. */
+static int names_scan(const char *arg)
+{
+    struct stat sb;
+    if (strcmp(arg, "-") == 0 || stat(arg, &sb) == 0)
+        return 0;
+    if (p3s_unit_is_campaign(arg))
+        return 1;
+    size_t n = strspn(arg, "0123456789");
+    return n > 0 && arg[n] == '\0';
+}
+
+static int from_store(struct p3s_report *rep, const char *db, const char *which, int partial)
+{
+    int rc = 0;
+    struct p3s_store *st = p3s_cmd_open_store("report", db, P3S_STORE_READ, &rc);
+    if (!st)
+        return rc;
+    char err[1024];
+    rc = p3s_report_from_store(rep, st, which, partial, err, sizeof err);
+    if (rc) {
+        fputs("pop3scan report: ", stderr);
+        p3s_fputs_term(stderr, err, strlen(err));
+        fputc('\n', stderr);
+    }
+    p3s_store_close(st);
+    return rc;
+}
+
 int p3s_cmd_report(int argc, char **argv)
 {
-    const char *format = NULL, *output = NULL, *scan = NULL;
+    const char *format = NULL, *output = NULL, *scan = NULL, *db = NULL;
     const char *history[16], *changes[16];
-    int nhistory = 0, nchanges = 0;
+    int nhistory = 0, nchanges = 0, partial = 0;
     struct p3s_report_opts opts = {NULL, 200, time(NULL)};
     int c;
     opterr = 0;
@@ -268,6 +312,14 @@ int p3s_cmd_report(int argc, char **argv)
             break;
         case OPT_SCAN:
             scan = optarg;
+            break;
+        case OPT_DB:
+            if (!*optarg)
+                return bad("--db", optarg, "expected a file name or a postgresql:// URI");
+            db = optarg;
+            break;
+        case OPT_PARTIAL:
+            partial = 1;
             break;
         case OPT_HISTORY:
         case OPT_CHANGES: {
@@ -308,9 +360,18 @@ int p3s_cmd_report(int argc, char **argv)
     int nfiles = argc - optind, rc = 0;
     if (!format)
         format = output ? p3s_report_format_of(output) : "html";
+    int from_history = nfiles == 0 || (nfiles == 1 && names_scan(files[0]));
+    if (from_history && (scan || nhistory || nchanges)) {
+        fprintf(stderr, "pop3scan report: --%s is for reports of JSONL files; a scan of the "
+                        "history brings its own\nTry 'pop3scan report --help'.\n",
+                scan ? "scan" : nhistory ? "history" : "changes");
+        return 2;
+    }
     struct p3s_report *rep = p3s_report_new();
-    if (nfiles == 0) /* no file: the scan history (report_store.h) */
-        rc = p3s_report_from_store(rep, NULL, NULL);
+    if (from_history) {
+        rc = from_store(rep, db, nfiles ? files[0] : NULL, partial);
+        nfiles = 0;
+    }
     for (int i = 0; i < nfiles && rc == 0; i++)
         rc = read_items(rep, files[i], P3S_REPORT_RECORD);
     for (int i = 0; i < nhistory && rc == 0; i++)

@@ -1,9 +1,8 @@
-/* cmd_report.h — the `pop3scan report` subcommand (cmd_report.c); main.c dispatches to it. */
+/* cmd_report.h — `pop3scan report`: the HTML or Markdown report of a scan, from JSONL files or the history (cmd_report.c); cmd.c dispatches to it. */
 #ifndef POP3SCAN_CMD_REPORT_H
 #define POP3SCAN_CMD_REPORT_H
 
-/* argv[0] is "report". Returns the exit status: 0 written, 2 bad usage or input, 3 the report
- * could not be written. */
+/* argv[0] is "report". Returns the exit status: 0 written, 2 bad usage or input, 3 the report could not be written. */
 int p3s_cmd_report(int argc, char **argv);
 
 #endif

@@ -67,8 +67,15 @@ struct p3s_config {
     struct p3s_tgen *gen; /* the target stream, opened by the CLI */
     char **target_exprs;  /* the targets named on the command line */
     size_t ntarget_exprs;
-    const char *db_path;  /* --db FILE: the scan history (NULL: the default file) */
+    int discover;         /* --discover: names are domains whose mail hosts are found in DNS */
+    const char *discover_names[32]; /* --discover-names FILE (P3S_DISCOVER_MAX_NAMES) */
+    size_t ndiscover_names;
+    int discover_names_given;
+    char *discover_names_buf;       /* the file, which discover_names point into */
+    const char *db_path;  /* --db FILE|URI: the scan history (NULL: the default file) */
     int no_db;            /* --no-db: keep no history */
+    const char *campaign; /* --campaign NAME: this scan is a shard of that campaign */
+    int db_retry_s;       /* --db-retry SECONDS: how long a database that went away is awaited */
 };
 
 #endif

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmd_report.h"
 #include "jsonw.h"
 #include "outfile.h"
 #include "output.h"
@@ -275,6 +274,16 @@ int main(int argc, char **argv)
                        (cfg.show == P3S_SHOW_DEFAULT && o->module == text && cfg.range_scanned);
     }
     struct p3s_scanstore *history = p3s_scanstore_open(&cfg);
+    int refused = p3s_scanstore_refused(history);
+    if (refused) { /* a campaign's shard that cannot run: nothing scanned, nothing written */
+        if (cfg.resume_path && !cfg.resuming) /* the state file this run made says nothing */
+            unlink(cfg.resume_path);
+        p3s_outputs_close(outs, nouts, P3S_KEEP_NONE);
+        p3s_outputs_close(&meta, 1, P3S_KEEP_NONE);
+        p3s_scanstore_close(history);
+        p3s_cli_free(&cfg);
+        return refused;
+    }
     size_t nall = nouts + (size_t)p3s_scanstore_output(history, &outs[nouts]);
     rc = p3s_run(&cfg, outs, nall, &sum);
     int ran = rc == 0 && !sum.output_failed;

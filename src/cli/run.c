@@ -52,6 +52,13 @@ struct run {
     struct event *stop_ev;      /* an output failed: stop the scan from the loop */
     struct event *save_timer;   /* --resume: state saved every second */
     double start_ms;
+    /* --resume with an output that stores on its own thread (the history): targets finished
+     * wait here, each with the count of records that output had taken, until it has stored
+     * that many. */
+    struct p3s_output *gate;
+    struct pending_mark { uint64_t pos, taken; } *marks;
+    size_t marks_head, marks_n, marks_cap;
+    int gate_failed; /* it will store no more: what waits here is never marked */
 };
 
 /* A target's position in the stream, as the tag the engine hands back. */
@@ -212,6 +219,50 @@ static void on_record(void *ctx, const struct p3s_record *rec, void *tag)
     }
 }
 
+/* Asks the gate how far it got; it failing for good is said once, and stops the scan when it
+ * was the scan's main output. Returns what it has stored. */
+static uint64_t gate_stored(struct run *r, uint64_t *taken)
+{
+    uint64_t t = 0, stored = 0;
+    int rc = r->gate->durable(r->gate, &t, &stored);
+    if (rc < 0 && !r->gate_failed) {
+        r->gate_failed = 1;
+        if (rc == -2)
+            output_failed(r);
+    }
+    if (taken)
+        *taken = t;
+    return stored;
+}
+
+/* Marks finished the waiting targets whose records the gate has stored. */
+static void drain_marks(struct run *r)
+{
+    uint64_t stored = gate_stored(r, NULL);
+    while (r->marks_n && !r->gate_failed && r->marks[r->marks_head].taken <= stored) {
+        p3s_resume_mark(r->cfg->resume, r->marks[r->marks_head].pos);
+        r->marks_head = (r->marks_head + 1) % r->marks_cap;
+        r->marks_n--;
+    }
+}
+
+static void push_mark(struct run *r, uint64_t pos)
+{
+    uint64_t taken;
+    gate_stored(r, &taken);
+    if (r->marks_n == r->marks_cap) { /* grow the ring, its items in order from 0 */
+        size_t cap = r->marks_cap ? r->marks_cap * 2 : 4096;
+        struct pending_mark *m = p3s_xcalloc(cap, sizeof *m);
+        for (size_t i = 0; i < r->marks_n; i++)
+            m[i] = r->marks[(r->marks_head + i) % r->marks_cap];
+        free(r->marks);
+        r->marks = m;
+        r->marks_cap = cap;
+        r->marks_head = 0;
+    }
+    r->marks[(r->marks_head + r->marks_n++) % r->marks_cap] = (struct pending_mark){pos, taken};
+}
+
 /* Returns 0, or -1 when an output failed (now or before). */
 static int flush_outputs(struct run *r)
 {
@@ -225,6 +276,8 @@ static int flush_outputs(struct run *r)
         if (p3s_output_check(o, rc, err) < 0)
             output_failed(r);
     }
+    if (r->gate && !r->gate_failed)
+        gate_stored(r, NULL);
     return r->sum->output_failed ? -1 : 0;
 }
 
@@ -251,6 +304,10 @@ static void save_resume(struct run *r, int complete)
         output_failed(r);
         return;
     }
+    if (r->gate) {
+        drain_marks(r);
+        complete = complete && r->marks_n == 0;
+    }
     if (p3s_resume_save(r->cfg->resume, complete, err, sizeof err) < 0)
         fprintf(stderr, "pop3scan: %s\n", err);
 }
@@ -268,7 +325,9 @@ static void on_target_done(void *ctx, void *tag, int finished)
     if (!finished)
         return; /* cut short: --resume scans it again */
     r->targets_finished++;
-    if (r->cfg->resume)
+    if (r->cfg->resume && r->gate)
+        push_mark(r, tag_pos(tag));
+    else if (r->cfg->resume)
         p3s_resume_mark(r->cfg->resume, tag_pos(tag));
 }
 
@@ -394,6 +453,7 @@ static int on_feed(void *ctx)
         if (t.kind == P3S_TARGET_NAME) {
             struct p3s_engine_port own[2];
             job.resolve = t.host;
+            job.discover = cfg->discover;
             job.ports = t.port ? own : r->ports;
             job.nports = t.port ? own_port(r, t.port, own) : r->nports;
             p3s_engine_submit(r->engine, &job);
@@ -555,6 +615,8 @@ static struct p3s_engine_opts engine_opts(const struct p3s_config *cfg, const st
         .stls_injection = cfg->stls_injection,
         .tls_detect = cfg->tls_detect,
         .fp = fp,
+        .discover_names = cfg->discover_names_given ? cfg->discover_names : NULL,
+        .ndiscover_names = cfg->ndiscover_names,
     };
 }
 
@@ -626,6 +688,9 @@ int p3s_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
     p3s_dedupe_init(&r.dedupe, &cfg->ports, cfg->gen);
     uint64_t total = p3s_tgen_total(cfg->gen);
     r.expected_targets = total == UINT64_MAX ? 0 : total;
+    for (size_t i = 0; i < nouts; i++)
+        if (outs[i].durable)
+            r.gate = &outs[i];
     r.flush_ev = event_new(r.base, -1, 0, on_flush, &r);
     r.stop_ev = event_new(r.base, -1, 0, on_stop, &r);
     if (cfg->resume) {
@@ -675,6 +740,7 @@ int p3s_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
         event_free(r.save_timer);
         save_resume(&r, r.targets_done && !r.stopping && !aborted);
     }
+    free(r.marks);
     event_free(r.flush_ev);
     event_free(r.stop_ev);
     p3s_dedupe_free(&r.dedupe);

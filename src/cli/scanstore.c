@@ -1,5 +1,6 @@
 /* scanstore.c — the history of the scan being run (scanstore.h): what the scan row says about
- * it, the output module that stores each record, and the warning when the store fails. */
+ * it, the campaign it is a shard of, the output module that stores each record, and the
+ * warning when the store fails. */
 #include "scanstore.h"
 
 #include <stdio.h>
@@ -18,11 +19,12 @@
 
 struct p3s_scanstore {
     const struct p3s_config *cfg;
-    char path[4096];
+    char path[4096]; /* as shown (a URI's password redacted) */
     int explicit;  /* --db PATH: a failure is exit status 3 */
     int failed;
     int warned;
     int ended;
+    int refused;   /* the scan must not run: its exit status (campaign) */
     struct p3s_store *st;
     struct p3s_store_writer *w;
     struct p3s_scan_info info;
@@ -37,8 +39,19 @@ void p3s_scanstore_argv(int argc, char **argv)
     struct p3s_jw w;
     memset(&w, 0, sizeof w);
     p3s_jw_array(&w);
-    for (int i = 0; i < argc; i++)
-        p3s_jw_str(&w, argv[i]);
+    /* A database URI's password is not kept (nor is it ever shown). */
+    for (int i = 0; i < argc; i++) {
+        const char *uri = strncmp(argv[i], "--db=", 5) == 0 ? argv[i] + 5 : argv[i];
+        if (!p3s_store_is_pg(uri)) {
+            p3s_jw_str(&w, argv[i]);
+            continue;
+        }
+        char shown[4200];
+        size_t pre = (size_t)(uri - argv[i]);
+        memcpy(shown, argv[i], pre);
+        p3s_store_redact(uri, shown + pre, sizeof shown - pre);
+        p3s_jw_str(&w, shown);
+    }
     p3s_jw_end(&w);
     p3s_jw_raw(&w, "", 1);
     free(command_line);
@@ -54,7 +67,14 @@ static void warn(struct p3s_scanstore *ss, const char *why, int midway)
     __atomic_store_n(&ss->failed, 1, __ATOMIC_SEQ_CST);
     if (__atomic_exchange_n(&ss->warned, 1, __ATOMIC_SEQ_CST))
         return;
-    if (ss->explicit)
+    if (ss->cfg->campaign)
+        fprintf(stderr,
+                "pop3scan: history database %s: %s; %s (exit status 3)\n", ss->path, why,
+                midway ? "the campaign's shard stops here: the records not stored are scanned "
+                         "again when it is run again (--resume FILE goes on from what was "
+                         "stored)"
+                       : "the campaign's shard is not scanned");
+    else if (ss->explicit)
         fprintf(stderr,
                 "pop3scan: history database %s: %s; %s (exit status 3 at the end)\n", ss->path,
                 why, midway ? "records from here on are not stored, the scan goes on"
@@ -69,6 +89,13 @@ static void warn(struct p3s_scanstore *ss, const char *why, int midway)
 static void on_writer_fail(void *arg, const char *why)
 {
     warn(arg, why, 1);
+}
+
+/* The database went away, or came back (the writer thread waits for it: writer.h). */
+static void on_writer_note(void *arg, const char *what)
+{
+    struct p3s_scanstore *ss = arg;
+    fprintf(stderr, "pop3scan: history database %s: %s\n", ss->path, what);
 }
 
 /* ---- the scan row --------------------------------------------------------------------- */
@@ -194,12 +221,28 @@ static int begin(struct p3s_scanstore *ss)
     in->host = host;
     in->pid = getpid();
     in->version = P3S_VERSION;
-    int rc = targets && options ? ss->st->ops->begin_scan(ss->st, in) : -1;
-    if (!targets || !options)
+    /* A campaign covers what its shards cover together: the targets without the shard. */
+    struct p3s_campaign_join join = {c->campaign, c->shard_count > 1 ? c->shard_index : 0,
+                                     c->shard_count > 1 ? c->shard_count : 1, NULL,
+                                     c->resuming};
+    char *whole = NULL;
+    if (c->campaign) {
+        struct p3s_config unsharded = *c;
+        unsharded.shard_count = 0;
+        unsharded.shard_index = 0;
+        whole = targets_json(&unsharded);
+        join.targets = whole;
+        in->join = &join;
+    }
+    int ok = targets && options && (!c->campaign || whole);
+    int rc = ok ? ss->st->ops->begin_scan(ss->st, in) : -1;
+    if (!ok)
         snprintf(ss->st->err, sizeof ss->st->err, "out of memory");
     free(targets);
     free(options);
+    free(whole);
     in->targets = in->options = NULL;
+    in->join = NULL;
     return rc;
 }
 
@@ -213,28 +256,50 @@ struct p3s_scanstore *p3s_scanstore_open(const struct p3s_config *cfg)
     ss->cfg = cfg;
     ss->explicit = cfg->db_path != NULL;
     p3s_rowbuf_init(&ss->rb);
-    char err[512];
+    char err[512], path[4096];
+    /* A campaign's shard is its records in the store: without the store it does not run. */
+    int fatal = cfg->campaign ? 3 : 0;
     if (cfg->db_path)
-        snprintf(ss->path, sizeof ss->path, "%s", cfg->db_path);
-    else if (p3s_store_default_path(ss->path, sizeof ss->path, 1, err, sizeof err)) {
+        snprintf(path, sizeof path, "%s", cfg->db_path);
+    else if (p3s_store_default_path(path, sizeof path, 1, err, sizeof err)) {
         warn(ss, err, 0);
+        ss->refused = fatal;
         return ss;
     }
-    ss->st = p3s_store_open(ss->path, P3S_STORE_WRITE, err, sizeof err);
+    p3s_store_redact(path, ss->path, sizeof ss->path);
+    ss->st = p3s_store_open(path, P3S_STORE_WRITE, err, sizeof err);
     if (!ss->st) {
         warn(ss, err, 0);
+        ss->refused = fatal;
         return ss;
     }
-    if (begin(ss)) {
+    int rc = begin(ss);
+    if (rc == P3S_STORE_REFUSED) {
+        fprintf(stderr, "pop3scan: --campaign: %s\n", ss->st->err);
+        ss->refused = 2;
+        ss->failed = ss->warned = 1;
+    } else if (rc) {
         warn(ss, ss->st->err, 0);
+        ss->refused = fatal;
+    }
+    if (rc) {
         p3s_store_close(ss->st);
         ss->st = NULL;
         return ss;
     }
     ss->w = p3s_writer_start(ss->st, ss->info.id, on_writer_fail, ss);
-    if (!ss->w)
+    if (!ss->w) {
         warn(ss, "cannot start the writer thread", 0);
+        ss->refused = fatal;
+        return ss;
+    }
+    p3s_writer_set_retry(ss->w, cfg->db_retry_s * 1000, on_writer_note);
     return ss;
+}
+
+int p3s_scanstore_refused(const struct p3s_scanstore *ss)
+{
+    return ss ? ss->refused : 0;
 }
 
 /* ---- the output module ------------------------------------------------------------------ */
@@ -269,7 +334,9 @@ static const char *final_status(const struct p3s_scanstore *ss, const struct p3s
         return P3S_SCAN_INTERRUPTED;
     if (!s)
         return P3S_SCAN_FAILED;
-    return ss->cfg->resuming ? P3S_SCAN_RESUMED : P3S_SCAN_COMPLETE;
+    /* A campaign's shard keeps one scan row across its runs: a run that got to the end
+     * completes the shard, the earlier runs' records included. */
+    return ss->cfg->resuming && !ss->cfg->campaign ? P3S_SCAN_RESUMED : P3S_SCAN_COMPLETE;
 }
 
 static void finish(struct p3s_scanstore *ss, const struct p3s_summary *s)
@@ -291,6 +358,18 @@ static int store_end(struct p3s_output *o, const struct p3s_summary *s)
     return 0;
 }
 
+static int store_durable(struct p3s_output *o, uint64_t *taken, uint64_t *stored)
+{
+    struct p3s_scanstore *ss = o->state;
+    int64_t handed = 0, done = 0;
+    int rc = ss->w ? p3s_writer_progress(ss->w, &handed, &done) : -1;
+    *taken = (uint64_t)handed;
+    *stored = (uint64_t)done;
+    if (rc < 0 || __atomic_load_n(&ss->failed, __ATOMIC_SEQ_CST))
+        return ss->cfg->campaign ? -2 : -1;
+    return 0;
+}
+
 static const struct p3s_output_module STORE_MODULE = {"history", store_begin, store_record,
                                                       store_end};
 
@@ -301,6 +380,7 @@ int p3s_scanstore_output(struct p3s_scanstore *ss, struct p3s_output *o)
     memset(o, 0, sizeof *o);
     o->module = &STORE_MODULE;
     o->state = ss;
+    o->durable = store_durable;
     /* No stream: the scan's per-pass fflush(o->fp) then flushes stdio's own streams, which
      * costs nothing the other outputs do not already cost. */
     o->fp = NULL;

@@ -55,6 +55,26 @@ struct p3s_dns {
     unsigned long lookups, queries;
     struct cached_call *cached; /* answers from the cache, to hand out from the loop */
     struct event *cached_ev;
+    size_t limit, inflight, peak;  /* lookups sent to c-ares at once (0: no limit) */
+    struct launch *waiting, *waiting_tail; /* lookups past the limit, in order */
+    unsigned long raw;
+    int destroying;
+};
+
+/* A lookup waiting for its turn under the limit: a name's addresses (q) or a raw query. */
+struct launch {
+    struct query *q;        /* p3s_dns_resolve */
+    int family;
+    struct rawq *rq;        /* p3s_dns_query */
+    char *name;
+    struct launch *next;
+};
+
+struct rawq {
+    struct p3s_dns *dns;
+    p3s_dns_answer_cb cb;
+    void *arg;
+    int type;
 };
 
 struct cached_call {
@@ -70,6 +90,11 @@ struct query {
 };
 
 static void on_cached(evutil_socket_t fd, short what, void *arg);
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai);
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+static const char *reason(int status);
+struct launch;
+static void enqueue(struct p3s_dns *d, struct launch *l);
 
 static void arm_timer(struct p3s_dns *d)
 {
@@ -140,7 +165,11 @@ struct p3s_dns *p3s_dns_new(struct event_base *base, const char *servers, int ti
     opts.sock_state_cb_data = d;
     opts.timeout = timeout_ms > 0 ? timeout_ms : 2000;
     opts.tries = 2;
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    /* A SERVFAIL or REFUSED answer is the answer: without NOCHECKRESP c-ares 1.18 takes it for
+     * a broken server, tries the others, and ends with "connection refused", which names
+     * neither what the resolver said nor anything a user can act on. */
+    opts.flags = ARES_FLAG_NOCHECKRESP;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     int rc = ares_init_options(&d->channel, &opts, mask);
     if (rc != ARES_SUCCESS) {
         snprintf(err, errsz, "cannot start the resolver: %s", ares_strerror(rc));
@@ -266,10 +295,107 @@ static void deliver(struct query *q, const struct p3s_dns_result *res, int statu
     free(q);
 }
 
+/* Sends the waiting lookups the limit has room for. */
+static void launch_waiting(struct p3s_dns *d)
+{
+    if (d->destroying) /* the channel is going: nothing more is sent */
+        return;
+    while (d->waiting && (!d->limit || d->inflight < d->limit)) {
+        struct launch *l = d->waiting;
+        d->waiting = l->next;
+        if (!d->waiting)
+            d->waiting_tail = NULL;
+        if (++d->inflight > d->peak)
+            d->peak = d->inflight;
+        if (l->q) {
+            struct ares_addrinfo_hints hints;
+            memset(&hints, 0, sizeof hints);
+            hints.ai_family = l->family == 4 ? AF_INET : l->family == 6 ? AF_INET6 : AF_UNSPEC;
+            hints.ai_flags = ARES_AI_NOSORT;
+            ares_getaddrinfo(d->channel, l->name, NULL, &hints, on_addrinfo, l->q);
+        } else {
+            ares_query(d->channel, l->name, 1 /* IN */, l->rq->type, on_answer, l->rq);
+        }
+        free(l->name);
+        free(l);
+    }
+    arm_timer(d);
+}
+
+static void enqueue(struct p3s_dns *d, struct launch *l)
+{
+    if (d->waiting_tail)
+        d->waiting_tail->next = l;
+    else
+        d->waiting = l;
+    d->waiting_tail = l;
+    launch_waiting(d);
+}
+
+/* A lookup sent to c-ares ended: room for the next. */
+static void landed(struct p3s_dns *d)
+{
+    d->inflight--;
+    launch_waiting(d);
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)timeouts;
+    struct rawq *rq = arg;
+    struct p3s_dns *d = rq->dns;
+    struct p3s_dns_answer a;
+    memset(&a, 0, sizeof a);
+    a.nxdomain = status == ARES_ENOTFOUND;
+    a.nodata = status == ARES_ENODATA;
+    if (status != ARES_SUCCESS) {
+        a.error = a.nodata ? "DNS: no records of this type" : reason(status);
+        if (!a.error)
+            a.error = ares_strerror(status);
+    }
+    if (abuf && alen > 0) {
+        a.buf = abuf;
+        a.len = (size_t)alen;
+    }
+    rq->cb(rq->arg, &a);
+    free(rq);
+    landed(d);
+}
+
+void p3s_dns_query(struct p3s_dns *d, const char *name, int type, p3s_dns_answer_cb cb,
+                   void *arg)
+{
+    if (d->destroying) { /* asked from a callback of the teardown: cancelled like the rest */
+        struct p3s_dns_answer a = {reason(ARES_EDESTRUCTION), 0, 0, NULL, 0};
+        cb(arg, &a);
+        return;
+    }
+    struct rawq *rq = p3s_xcalloc(1, sizeof *rq);
+    *rq = (struct rawq){d, cb, arg, type};
+    d->raw++;
+    struct launch *l = p3s_xcalloc(1, sizeof *l);
+    l->rq = rq;
+    l->name = p3s_xstrdup(name);
+    enqueue(d, l);
+}
+
+void p3s_dns_set_limit(struct p3s_dns *d, size_t limit)
+{
+    d->limit = limit;
+    launch_waiting(d);
+}
+
+void p3s_dns_stats_more(const struct p3s_dns *d, size_t *peak_inflight, unsigned long *raw)
+{
+    *peak_inflight = d->peak;
+    *raw = d->raw;
+}
+
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
     (void)timeouts;
     struct query *q = arg;
+    struct p3s_dns *dns = q->dns;
     struct p3s_dns_result res;
     memset(&res, 0, sizeof res);
     if (status == ARES_SUCCESS && ai) {
@@ -305,6 +431,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     if (ai)
         ares_freeaddrinfo(ai);
     deliver(q, &res, status);
+    landed(dns);
 }
 
 /* Answers from the cache are handed out from the loop, like those of queries. */
@@ -355,12 +482,11 @@ void p3s_dns_resolve(struct p3s_dns *d, const char *name, int family, p3s_dns_cb
     q->w.cb = cb;
     q->w.arg = arg;
     d->queries++;
-    struct ares_addrinfo_hints hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
-    hints.ai_flags = ARES_AI_NOSORT;
-    ares_getaddrinfo(d->channel, name, NULL, &hints, on_addrinfo, q);
-    arm_timer(d);
+    struct launch *l = p3s_xcalloc(1, sizeof *l);
+    l->q = q;
+    l->family = family;
+    l->name = p3s_xstrdup(name);
+    enqueue(d, l);
 }
 
 void p3s_dns_free(struct p3s_dns *d)
@@ -368,7 +494,22 @@ void p3s_dns_free(struct p3s_dns *d)
     if (!d)
         return;
     on_cached(-1, 0, d);
+    d->destroying = 1;
     ares_destroy(d->channel); /* runs pending callbacks with ARES_EDESTRUCTION */
+    while (d->waiting) { /* never sent: their callers hear "cancelled" like the others */
+        struct launch *l = d->waiting;
+        d->waiting = l->next;
+        if (l->q) {
+            d->inflight++; /* on_addrinfo counts it landed */
+            on_addrinfo(l->q, ARES_EDESTRUCTION, 0, NULL);
+        } else {
+            d->inflight++; /* on_answer counts it landed */
+            on_answer(l->rq, ARES_EDESTRUCTION, 0, NULL, 0);
+        }
+        free(l->name);
+        free(l);
+    }
+    d->waiting_tail = NULL;
     while (d->watches) {
         struct watch *w = d->watches;
         d->watches = w->next;

@@ -32,6 +32,7 @@
 #include <sys/time.h>
 
 #include "conn.h"
+#include "discover.h"
 #include "dns.h"
 #include "escape.h"
 #include "findings.h"
@@ -56,6 +57,10 @@ struct target {
     struct target *next; /* in the queue of targets not yet expanded */
     char *resolve;    /* the host name to resolve, or NULL */
     struct sockaddr_storage addr;
+    int discover;     /* resolve is a domain to discover */
+    struct p3s_discover_result *found; /* what discovery found: the jobs' names and ways */
+    struct p3s_record **held; /* a discovered domain's records, handed over together */
+    size_t nheld;
 };
 
 struct tls_detect;
@@ -66,6 +71,8 @@ struct job {
     struct job *prev_run, *next_run; /* among the jobs running, for an abort */
     struct p3s_engine *e;
     struct target *t;
+    const char *name;            /* the record's target: t->name, or the host discovered */
+    const struct p3s_discovery *disc; /* how it was found (--discover), or NULL */
     struct sockaddr_storage addr; /* with the port */
     socklen_t addrlen;
     char ip[INET6_ADDRSTRLEN];
@@ -112,6 +119,8 @@ struct p3s_engine {
     int pumping, repump;         /* pump() is running / was asked to run again */
     struct p3s_pace pace;
     struct event *rate_timer;
+    struct event *idle_ev;       /* says idle() from the loop, once per batch */
+    int idle_said;
     uint64_t connections, targets_done;
     uint64_t rng;
 };
@@ -184,10 +193,42 @@ static void address_text(const struct sockaddr_storage *ss, char *out, size_t ca
 
 static void target_free(struct target *t)
 {
+    p3s_discover_result_free(t->found);
+    free(t->held);
     free(t->name);
     free(t->resolve);
     free(t->ports);
     free(t);
+}
+
+/* A discovered domain's records go out together, in the order of its entries: grouped by
+ * host, the most trusted way first (discover.h). */
+static size_t entry_index(const struct target *t, const struct p3s_record *r)
+{
+    for (size_t i = 0; t->found && i < t->found->n; i++)
+        if (r->discovery == &t->found->v[i].info)
+            return i;
+    return (size_t)-1;
+}
+
+static void hand_over_held(struct p3s_engine *e, struct target *t)
+{
+    /* Insertion sort by entry, stable: a port's records (a TLS retry) keep their order. */
+    for (size_t i = 1; i < t->nheld; i++) {
+        struct p3s_record *r = t->held[i];
+        size_t key = entry_index(t, r), k = i;
+        while (k > 0 && entry_index(t, t->held[k - 1]) > key) {
+            t->held[k] = t->held[k - 1];
+            k--;
+        }
+        t->held[k] = r;
+    }
+    for (size_t i = 0; i < t->nheld; i++) {
+        if (e->hooks.record)
+            e->hooks.record(e->ctx, t->held[i], t->tag);
+        p3s_record_free(t->held[i]);
+    }
+    t->nheld = 0;
 }
 
 /* One hold of the target is over; the last one reports it done. Targets cut short by an abort
@@ -196,6 +237,7 @@ static void target_release(struct p3s_engine *e, struct target *t)
 {
     if (--t->pending)
         return;
+    hand_over_held(e, t);
     e->targets_done++;
     if (e->hooks.target_done)
         e->hooks.target_done(e->ctx, t->tag, !e->aborting);
@@ -213,6 +255,7 @@ int p3s_engine_submit(struct p3s_engine *e, const struct p3s_engine_job *job)
     t->pending = 1; /* held until it is expanded, so it cannot finish half-way */
     t->name = p3s_xstrdup(job->target);
     t->resolve = job->resolve ? p3s_xstrdup(job->resolve) : NULL;
+    t->discover = job->discover && job->resolve;
     t->addr = job->addr;
     t->ports = p3s_xmalloc(job->nports * sizeof *t->ports);
     memcpy(t->ports, job->ports, job->nports * sizeof *t->ports);
@@ -234,6 +277,7 @@ static struct job *job_new(struct p3s_engine *e, struct target *t,
     struct job *j = p3s_xcalloc(1, sizeof *j);
     j->e = e;
     j->t = t;
+    j->name = t->name;
     t->pending++;
     j->addr = *addr;
     set_port(&j->addr, p->port);
@@ -288,11 +332,18 @@ static void expand_address(struct p3s_engine *e, struct target *t,
 
 /* ---- records out ------------------------------------------------------------------------ */
 
-/* A record is complete: named, judged, handed over, freed; its target's hold ends with it. */
+/* A record is complete: named, judged, handed over (a discovered domain's when the domain is
+ * done), freed; its target's hold ends with it. */
 static void finish_record(struct p3s_engine *e, struct p3s_record *rec, struct target *t)
 {
     p3s_identify(e->identifier, rec);
     p3s_findings_evaluate(rec);
+    if (t->discover) {
+        t->held = p3s_xrealloc(t->held, (t->nheld + 1) * sizeof *t->held);
+        t->held[t->nheld++] = rec;
+        target_release(e, t);
+        return;
+    }
     if (e->hooks.record)
         e->hooks.record(e->ctx, rec, t->tag);
     p3s_record_free(rec);
@@ -337,6 +388,58 @@ static void on_resolved(void *arg, const struct p3s_dns_result *res)
     pump(e);
 }
 
+/* An entry of a discovered domain without an address: its record says why. */
+static void finish_undiscovered(struct p3s_engine *e, struct target *t,
+                                const struct p3s_discovered *o)
+{
+    struct p3s_record *r = p3s_record_new(o->host, NULL, o->port.port, o->port.tls);
+    /* An SRV "no service" is an answer, and an interrupted discovery no failure of the name. */
+    r->unresolved = !e->aborting && strcmp(o->host, ".") != 0;
+    r->discovery = &o->info;
+    p3s_record_set_error(r, P3S_STATE_ERROR, "%s", e->aborting ? "scan interrupted" : o->error);
+    t->pending++;
+    finish_record(e, r, t);
+}
+
+static void on_discovered(void *arg, struct p3s_discover_result *res)
+{
+    struct target *t = arg;
+    struct p3s_engine *e = t->e;
+    e->resolving--;
+    t->found = res;
+    for (size_t i = 0; i < res->n; i++) {
+        const struct p3s_discovered *o = &res->v[i];
+        if (e->aborting) { /* one record says the domain was cut short */
+            if (i == 0)
+                finish_undiscovered(e, t, o);
+            continue;
+        }
+        if (o->error) {
+            finish_undiscovered(e, t, o);
+            continue;
+        }
+        if (e->hooks.trace) {
+            char esc[300], label[400];
+            p3s_escape_term(res->domain, strlen(res->domain), esc, sizeof esc);
+            job_label(label, sizeof label, o->host, o->ip, o->port.port);
+            trace(e, "%s: found %s%s (%s)", esc, label, o->port.tls ? " tls" : "",
+                  p3s_via_name(o->info.ways[0].via));
+        }
+        struct sockaddr_storage a = o->addr;
+        set_port(&a, o->port.port);
+        if (e->hooks.admit && !e->hooks.admit(e->ctx, t->tag, o->host, (struct sockaddr *)&a,
+                                              o->port.port, o->port.tls))
+            continue;
+        struct p3s_engine_port p = {o->port.port, o->port.tls, o->port.tls_too};
+        struct job *j = job_new(e, t, &o->addr, &p, 1);
+        j->name = o->host;
+        j->disc = &o->info;
+        queue_job(e, j, 0);
+    }
+    target_release(e, t); /* the discovery's hold */
+    pump(e);
+}
+
 /* Takes the next submitted target: its jobs are queued, or its name starts resolving. Returns 0
  * when none was waiting. */
 static int expand_next(struct p3s_engine *e)
@@ -348,6 +451,20 @@ static int expand_next(struct p3s_engine *e)
     if (!e->targets)
         e->targets_tail = NULL;
     t->next = NULL;
+    if (t->discover) {
+        struct p3s_discover_port *ports = p3s_xcalloc(t->nports, sizeof *ports);
+        for (size_t i = 0; i < t->nports; i++)
+            ports[i] = (struct p3s_discover_port){t->ports[i].port, t->ports[i].tls,
+                                                  t->ports[i].tls_too};
+        struct p3s_discover_opts o = {
+            e->opts.discover_names ? e->opts.discover_names : P3S_DISCOVER_NAMES,
+            e->opts.discover_names ? e->opts.ndiscover_names : 5, e->opts.family, ports,
+            t->nports};
+        e->resolving++;
+        p3s_discover(e->dns, t->resolve, &o, on_discovered, t); /* copies the ports */
+        free(ports);
+        return 1; /* the discovery keeps the hold */
+    }
     if (t->resolve) {
         e->resolving++;
         p3s_dns_resolve(e->dns, t->resolve, e->opts.family, on_resolved, t);
@@ -392,6 +509,8 @@ static void retry_with_tls(struct p3s_engine *e, struct p3s_record *rec, const s
     trace(e, "%s: TLS found on this cleartext port, scanning it with TLS", label);
     struct p3s_engine_port p = {was->port, 1, 0};
     struct job *j = job_new(e, was->t, &was->addr, &p, was->sni);
+    j->name = was->name;
+    j->disc = was->disc;
     j->tls_retry = 1;
     j->held = rec;
     queue_job(e, j, 1);
@@ -491,7 +610,7 @@ static void start_detect_probe(struct p3s_engine *e, struct job *j)
         memcpy(rnd + i, &r, 8);
     }
     if (p3s_tlssniff_start(e->base, (struct sockaddr *)&j->addr, j->addrlen,
-                           j->sni ? j->t->name : NULL, rnd, &tv, on_detect_probe, d) < 0) {
+                           j->sni ? j->name : NULL, rnd, &tv, on_detect_probe, d) < 0) {
         free(d); /* out of descriptors: the port keeps its cleartext record */
         return;
     }
@@ -499,7 +618,7 @@ static void start_detect_probe(struct p3s_engine *e, struct job *j)
     j->detect = d;
     e->active++;
     char label[400];
-    job_label(label, sizeof label, j->t->name, j->ip, j->port);
+    job_label(label, sizeof label, j->name, j->ip, j->port);
     trace(e, "%s: nothing said in %.0f ms, sending a TLS ClientHello beside it", label,
           p3s_now_ms() - connected);
 }
@@ -555,6 +674,7 @@ static void on_conn_done(void *arg, struct p3s_record *rec)
 {
     struct job *j = arg;
     struct p3s_engine *e = j->e;
+    rec->discovery = j->disc;
     int detecting = detect_applies(e, j);
     struct tls_detect *d = j->detect;
     run_unlink(e, j);
@@ -602,7 +722,7 @@ static int start_head(struct p3s_engine *e)
     e->active++;
     e->connections++;
     char label[400];
-    job_label(label, sizeof label, j->t->name, j->ip, j->port);
+    job_label(label, sizeof label, j->name, j->ip, j->port);
     trace(e, "%s%s: connecting%s", label, j->tls ? " tls" : "",
           j->tls_retry ? " (TLS found on this cleartext port)" : "");
     j->next_run = e->running;
@@ -610,7 +730,7 @@ static int start_head(struct p3s_engine *e)
         e->running->prev_run = j;
     e->running = j;
     watch_for_tls(e, j);
-    struct p3s_conn_job cj = {j->t->name, j->ip, (struct sockaddr *)&j->addr, j->addrlen,
+    struct p3s_conn_job cj = {j->name, j->ip, (struct sockaddr *)&j->addr, j->addrlen,
                               j->tls, j->sni, next_random(e)};
     struct p3s_conn *c;
     if (p3s_conn_start(&e->conn_env, &cj, on_conn_done, j, &c) < 0) {
@@ -678,6 +798,25 @@ static int all_done(const struct p3s_engine *e)
            (e->stopping || e->fed_out);
 }
 
+/* idle() runs from the loop, not from here: a batch that ends before the caller's loop runs
+ * (nothing to feed at start) would otherwise break a loop that has not started, which libevent
+ * forgets, and the caller would wait for ever. Once per batch. */
+static void say_idle(struct p3s_engine *e)
+{
+    if (e->idle_said)
+        return;
+    e->idle_said = 1;
+    event_active(e->idle_ev, EV_TIMEOUT, 0);
+}
+
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+    struct p3s_engine *e = arg;
+    (void)fd, (void)what;
+    if (e->hooks.idle)
+        e->hooks.idle(e->ctx);
+}
+
 static void pump(struct p3s_engine *e)
 {
     if (!e->started)
@@ -694,8 +833,8 @@ static void pump(struct p3s_engine *e)
     } while (e->repump);
     e->pumping = 0;
     /* c-ares keeps its sockets open, so the caller's loop would not end by itself. */
-    if (all_done(e) && e->hooks.idle)
-        e->hooks.idle(e->ctx);
+    if (all_done(e))
+        say_idle(e);
 }
 
 static void on_rate_timer(evutil_socket_t fd, short what, void *arg)
@@ -794,6 +933,7 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
         p3s_engine_free(e);
         return NULL;
     }
+    p3s_dns_set_limit(e->dns, (size_t)e->opts.dns_concurrency);
     e->read_tv = common_timeout(base, opts->read_timeout_ms);
     e->connect_tv = common_timeout(base, opts->connect_timeout_ms);
     e->detect_tv = common_timeout(base, opts->read_timeout_ms > 1 ? opts->read_timeout_ms / 2 : 1);
@@ -822,12 +962,22 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
         e->lowered = e->limit;
     p3s_pace_init(&e->pace, opts->rate);
     e->rate_timer = evtimer_new(base, on_rate_timer, e);
+    e->idle_ev = event_new(base, -1, 0, on_idle, e);
+    if (!e->rate_timer || !e->idle_ev) {
+        snprintf(err, errlen, "out of memory");
+        p3s_engine_free(e);
+        return NULL;
+    }
     return e;
 }
 
 void p3s_engine_start(struct p3s_engine *e)
 {
     e->started = 1;
+    if (!e->stopping && !e->aborting) {
+        e->fed_out = 0; /* again after idle: a caller with a new batch */
+        e->idle_said = 0;
+    }
     pump(e);
 }
 
@@ -879,8 +1029,7 @@ void p3s_engine_abort(struct p3s_engine *e)
     }
     e->tail = NULL;
     drop_waiting_targets(e);
-    if (e->hooks.idle)
-        e->hooks.idle(e->ctx);
+    say_idle(e);
 }
 
 int p3s_engine_aborted(const struct p3s_engine *e)
@@ -893,6 +1042,14 @@ void p3s_engine_stats(const struct p3s_engine *e, struct p3s_engine_stats *st)
     st->active = e->active;
     st->queued = e->queued;
     st->resolving = e->resolving;
+    st->dns_peak = 0;
+    st->dns_queries = 0;
+    if (e->dns) {
+        unsigned long lookups, queries, raw;
+        p3s_dns_stats(e->dns, &lookups, &queries);
+        p3s_dns_stats_more(e->dns, &st->dns_peak, &raw);
+        st->dns_queries = queries + raw;
+    }
     st->concurrency = e->limit;
     st->lowered = e->lowered;
     st->connections = e->connections;
@@ -908,6 +1065,8 @@ void p3s_engine_free(struct p3s_engine *e)
     p3s_dns_free(e->dns);
     if (e->rate_timer)
         event_free(e->rate_timer);
+    if (e->idle_ev)
+        event_free(e->idle_ev);
     p3s_identifier_free(e->identifier);
     p3s_tlsprobe_cleanup();
     if (e->ssl_ctx)

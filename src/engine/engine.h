@@ -21,6 +21,9 @@
  *
  * Every callback runs inside the loop. A record is valid during hooks.record only. Each target
  * submitted gets hooks.target_done exactly once, after the last of its records.
+ *
+ * The engine writes to sockets whose peer may have closed them: the caller ignores SIGPIPE
+ * (signal(SIGPIPE, SIG_IGN)), as a library must not change a process's signal handling.
  */
 #ifndef POP3SCAN_ENGINE_H
 #define POP3SCAN_ENGINE_H
@@ -53,6 +56,9 @@ struct p3s_engine_opts {
     int stls_injection;    /* the STLS command injection check after an STLS upgrade */
     int tls_detect;        /* TLS tried on a cleartext port that says nothing */
     const struct p3fp_db *fp; /* identification rules; NULL: no identification */
+    const char *const *discover_names; /* conventional names for discovery (discover.h);
+                                          NULL: the built-in list. Must outlive the engine. */
+    size_t ndiscover_names;
 };
 
 /* A port of a job: its number, implicit TLS, and whether the same port is scanned with TLS as
@@ -72,6 +78,11 @@ struct p3s_engine_job {
     const struct p3s_engine_port *ports; /* one connection per port */
     size_t nports;
     void *tag;                    /* handed back with each record and at target_done */
+    int discover;                 /* resolve is a domain whose mail hosts are found in DNS
+                                     (discover.h) and scanned: SRV hosts on their own port and
+                                     transport, the others on ports. Every record carries how
+                                     it was found (record.h, discovery), and the records of the
+                                     domain are handed over together, grouped by host. */
 };
 
 struct p3s_engine_hooks {
@@ -87,7 +98,8 @@ struct p3s_engine_hooks {
     /* Every record of the target was handed over. finished is 0 when an abort cut the target
      * short (a resume should scan it again). */
     void (*target_done)(void *ctx, void *tag, int finished);
-    /* Nothing runs and nothing is left to feed, or the engine was aborted: end the loop. */
+    /* Nothing runs and nothing is left to feed, or the engine was aborted: end the loop. Called
+     * once per batch, from the loop (never from inside an engine call). */
     void (*idle)(void *ctx);
     /* A line of per-connection detail (connecting, resolved, TLS found), or NULL. */
     void (*trace)(void *ctx, const char *line);
@@ -96,7 +108,9 @@ struct p3s_engine_hooks {
 struct p3s_engine_stats {
     size_t active;          /* connections open (dialogues and follow-ups) */
     size_t queued;          /* jobs waiting for a slot */
-    size_t resolving;       /* names being resolved */
+    size_t resolving;       /* names being resolved, domains being discovered */
+    size_t dns_peak;        /* the most DNS lookups that were in flight at once */
+    unsigned long dns_queries; /* DNS lookups sent (names, and discovery's queries) */
     size_t concurrency;     /* the limit in force: opts.concurrency, or lower */
     size_t lowered;         /* the limit was lowered (descriptor limit, or out of descriptors):
                                to this; 0 when not */
@@ -128,11 +142,15 @@ struct event_base *p3s_engine_base_new(void);
 struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engine_opts *opts,
                                   const struct p3s_engine_hooks *hooks, void *ctx, char *err,
                                   size_t errlen);
-/* Starts the work: feed() is called as long as there is room. */
+/* Starts the work: feed() is called as long as there is room. Called again after idle() (feed
+ * said nothing was left, everything finished), it starts the next batch the same way: a worker
+ * that gets its jobs in batches keeps one engine. Not after p3s_engine_stop() or an abort. */
 void p3s_engine_start(struct p3s_engine *e);
 /* Queues a target. Returns 0, or -1 when job is invalid (no port, no name or address). */
 int p3s_engine_submit(struct p3s_engine *e, const struct p3s_engine_job *job);
-/* No new work: feed() is not called again; what runs finishes (follow-ups included). */
+/* No new work: feed() is not called again; what runs finishes (follow-ups included). Targets
+ * submitted but not started yet (not resolved, no connection) get target_done unfinished, as a
+ * resume scans them again. */
 void p3s_engine_stop(struct p3s_engine *e);
 /* Everything ends now: connections in flight end with their records (marked interrupted), names
  * being resolved end with theirs, queued jobs are dropped; every target gets target_done, and

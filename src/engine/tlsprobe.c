@@ -55,7 +55,6 @@ struct probe {
     size_t own_hello_len;
     char *sni;
     struct timeval timeout;
-    int starting; /* inside p3s_tlsprobe_start: results are deferred to the timer */
     enum p3s_tlsprobe_result result;
     char detail[256];
     p3s_tlsprobe_cb cb;
@@ -258,24 +257,22 @@ static void finish(struct probe *p)
 static void end(struct probe *p, enum p3s_tlsprobe_result result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Decides the result and finishes, or, inside p3s_tlsprobe_start, lets the timer finish. */
+/* Decides the result; the timer finishes, at once, from the loop. Never freed here: the
+ * callers (inside p3s_tlsprobe_start, or deep in an I/O callback) still hold p, and look at
+ * p->phase to know it ended. */
 static void end(struct probe *p, enum p3s_tlsprobe_result result, const char *fmt, ...)
 {
+    static const struct timeval now = {0, 0};
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->detail, sizeof p->detail, fmt, ap);
     va_end(ap);
     p->result = result;
     p->phase = PH_DONE;
-    if (p->starting) {
-        static const struct timeval now = {0, 0};
-        if (p->io_added)
-            event_del(&p->io);
-        p->io_added = 0;
-        evtimer_add(&p->timer, &now);
-        return;
-    }
-    finish(p);
+    if (p->io_added)
+        event_del(&p->io);
+    p->io_added = 0;
+    evtimer_add(&p->timer, &now);
 }
 
 /* A server line for a detail: printable ASCII only, cut at 120 bytes. */
@@ -491,7 +488,8 @@ static void read_more(struct probe *p)
     }
 }
 
-static void connected(struct probe *p)
+/* Returns -1 when the probe ended, 0 when it goes on. */
+static int connected(struct probe *p)
 {
     int err = 0;
     socklen_t len = sizeof err;
@@ -499,26 +497,28 @@ static void connected(struct probe *p)
         err = errno;
     if (err) {
         end(p, P3S_TLSPROBE_ERROR, "connect: %s", strerror(err));
-        return;
+        return -1;
     }
     if (p->stls)
         p->phase = PH_GREETING;
     else
         send_hello(p);
+    return 0;
 }
 
 static void on_io(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     struct probe *p = arg;
+    if (p->phase == PH_DONE)
+        return;
     if (p->phase == PH_CONNECT) {
-        connected(p);
-        if (p->phase == PH_DONE)
+        if (connected(p) < 0)
             return;
     } else if ((what & EV_WRITE) && p->out_len) {
         flush_out(p);
     }
-    if (what & EV_READ)
+    if ((what & EV_READ) && p->phase != PH_DONE)
         read_more(p);
 }
 
@@ -598,7 +598,6 @@ int p3s_tlsprobe_start(struct event_base *base, const struct sockaddr *sa, sockl
         live->prev = p;
     live = p;
     nlive++;
-    p->starting = 1;
     if (!v->supported) {
         end(p, P3S_TLSPROBE_UNSUPPORTED, "%s", v->why);
     } else {
@@ -615,7 +614,6 @@ int p3s_tlsprobe_start(struct event_base *base, const struct sockaddr *sa, sockl
                 p->io_added = 1;
         }
     }
-    p->starting = 0;
     return 0;
 }
 

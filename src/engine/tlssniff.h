@@ -1,5 +1,5 @@
 /* tlssniff.h — does a port speak TLS? For TLS detection on cleartext ports that say nothing
- * (scan.c): one connection, one ClientHello written here by hand, and the first bytes of the
+ * (engine.c): one connection, one ClientHello written here by hand, and the first bytes of the
  * answer. A TLS server answers a ClientHello with a handshake record (its ServerHello) or an
  * alert record, whatever it thinks of the hello; anything else, or nothing, is no TLS.
  *

@@ -8,18 +8,21 @@
  * instead of evaluating it (CSV / formula injection). The columns and both rules are documented
  * in docs/output.md; JSONL stays the lossless format.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "escape.h"
+#include "grow.h"
 #include "findings.h"
 #include "output.h"
 #include "util.h"
 
 static const char HEADER[] = "target,ip,port,transport,state,confidence,service,vendor,product,"
                              "version,cpe,os,host,product_confidence,tls_version,tls_cipher,stls,"
-                             "plaintext_login,findings,max_severity,greeting,error,timestamp";
+                             "plaintext_login,findings,max_severity,greeting,error,timestamp,"
+                             "discovered_via,discovery_domain,discovery_chain";
 
 struct csv_state {
     char *buf; /* the row being built */
@@ -32,26 +35,9 @@ struct csv_state {
 
 static int reserve(struct csv_state *s, size_t n)
 {
-    if (s->failed)
-        return 0;
-    if (s->cap - s->len >= n)
-        return 1;
-    size_t cap = s->cap ? s->cap : 1024;
-    while (cap - s->len < n) {
-        if (cap > ((size_t)-1) / 2) {
-            s->failed = 1;
-            return 0;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(s->buf, cap);
-    if (!p) {
+    if (!s->failed && !p3s_grow(&s->buf, &s->cap, s->len, n))
         s->failed = 1;
-        return 0;
-    }
-    s->buf = p;
-    s->cap = cap;
-    return 1;
+    return !s->failed;
 }
 
 static void put(struct csv_state *s, const char *p, size_t n)
@@ -147,6 +133,34 @@ static const char *login_word(const struct p3s_record *r)
     return r->login_accepted == P3S_YES ? "true" : "false";
 }
 
+/* --discover: the ways ("srv mx"), the domain, and the CNAME chain of the first way ("a -> b");
+ * names from DNS are escaped like server text (they are someone else's). */
+static void discovery_fields(struct csv_state *s, const struct p3s_discovery *d)
+{
+    char via[64];
+    p3s_output_via_text(d, " ", via, sizeof via);
+    field(s, via);
+    field_server_str(s, d ? d->domain : NULL);
+    if (!d || !d->nways) {
+        field(s, "");
+        return;
+    }
+    size_t len = 1;
+    for (size_t i = 0; i < d->ways[0].nchain; i++)
+        len += strlen(d->ways[0].chain[i]) + 4;
+    char *chain = malloc(len);
+    if (!chain) {
+        s->failed = 1;
+        return;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < d->ways[0].nchain; i++)
+        at += (size_t)snprintf(chain + at, len - at, "%s%s", i ? " -> " : "", d->ways[0].chain[i]);
+    chain[at] = '\0';
+    field_server_str(s, chain);
+    free(chain);
+}
+
 static void row(struct csv_state *s, const struct p3s_record *r)
 {
     int reached = r->state == P3S_STATE_POP3 || r->state == P3S_STATE_OTHER || r->greeting.p;
@@ -205,6 +219,7 @@ static void row(struct csv_state *s, const struct p3s_record *r)
     char when[P3S_RFC3339_LEN];
     p3s_rfc3339(r->started_ms, when);
     field(s, when);
+    discovery_fields(s, r->discovery);
     put(s, "\r\n", 2);
 }
 

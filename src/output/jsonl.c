@@ -406,6 +406,10 @@ static void record_json(struct p3s_jw *w, const struct p3s_record *r)
     p3s_jw_end(w);
     P3S_JW_KEY(w, "error");
     str_or_null(w, r->error);
+    P3S_JW_KEY(w, "discovered_via");
+    p3s_output_jw_via(w, r->discovery);
+    P3S_JW_KEY(w, "discovery");
+    p3s_output_jw_discovery(w, r->discovery);
     p3s_jw_end(w);
 }
 

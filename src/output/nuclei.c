@@ -132,6 +132,12 @@ static void finding_json(struct p3s_jw *w, const struct p3s_record *r, const str
     p3s_jw_str(w, when);
     P3S_JW_KEY(w, "matcher-status");
     p3s_jw_bool(w, 1);
+    if (r->discovery) { /* --discover: how the host was found, as in the jsonl format */
+        P3S_JW_KEY(w, "discovered_via");
+        p3s_output_jw_via(w, r->discovery);
+        P3S_JW_KEY(w, "discovery");
+        p3s_output_jw_discovery(w, r->discovery);
+    }
     p3s_jw_end(w);
     p3s_jw_raw(w, "\n", 1);
 }

@@ -11,7 +11,7 @@
  * (/dev/null, /dev/stdout) are written in place.
  *
  * The first write or close that fails is said once ("cannot write to 'FILE': why") and the
- * output is marked failed; the scan stops and exits 3 (scan.c, main.c).
+ * output is marked failed; the scan stops and exits 3 (cli/run.c, main.c).
  */
 #ifndef POP3SCAN_OUTFILE_H
 #define POP3SCAN_OUTFILE_H

@@ -103,3 +103,87 @@ const char *p3s_output_names(void)
     }
     return names;
 }
+
+void p3s_output_via_text(const struct p3s_discovery *d, const char *sep, char *out, size_t cap)
+{
+    size_t at = 0;
+    unsigned seen = 0;
+    out[0] = '\0';
+    for (size_t i = 0; d && i < d->nways && at < cap; i++) {
+        unsigned bit = 1u << d->ways[i].via;
+        if (seen & bit)
+            continue;
+        seen |= bit;
+        at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? sep : "",
+                               p3s_via_name(d->ways[i].via));
+    }
+}
+
+void p3s_output_jw_via(struct p3s_jw *w, const struct p3s_discovery *d)
+{
+    if (!d) {
+        p3s_jw_null(w);
+        return;
+    }
+    unsigned seen = 0;
+    p3s_jw_array(w);
+    for (size_t i = 0; i < d->nways; i++) {
+        unsigned bit = 1u << d->ways[i].via;
+        if (!(seen & bit))
+            p3s_jw_str(w, p3s_via_name(d->ways[i].via));
+        seen |= bit;
+    }
+    p3s_jw_end(w);
+}
+
+/* Names from DNS are in presentation form (escaped by dnsmsg.c), and still go through the
+ * writer's own escaping like any text. */
+static void int_or_null(struct p3s_jw *w, int v)
+{
+    if (v < 0)
+        p3s_jw_null(w);
+    else
+        p3s_jw_int(w, v);
+}
+
+void p3s_output_jw_discovery(struct p3s_jw *w, const struct p3s_discovery *d)
+{
+    if (!d) {
+        p3s_jw_null(w);
+        return;
+    }
+    p3s_jw_object(w);
+    P3S_JW_KEY(w, "domain");
+    p3s_jw_bytes(w, d->domain, strlen(d->domain));
+    P3S_JW_KEY(w, "ways");
+    p3s_jw_array(w);
+    for (size_t i = 0; i < d->nways; i++) {
+        const struct p3s_way *x = &d->ways[i];
+        p3s_jw_object(w);
+        P3S_JW_KEY(w, "via");
+        p3s_jw_str(w, p3s_via_name(x->via));
+        P3S_JW_KEY(w, "query");
+        p3s_jw_bytes(w, x->query, strlen(x->query));
+        P3S_JW_KEY(w, "host");
+        p3s_jw_bytes(w, x->host, strlen(x->host));
+        P3S_JW_KEY(w, "chain");
+        p3s_jw_array(w);
+        for (size_t k = 0; k < x->nchain; k++)
+            p3s_jw_bytes(w, x->chain[k], strlen(x->chain[k]));
+        p3s_jw_end(w);
+        P3S_JW_KEY(w, "priority");
+        int_or_null(w, x->priority);
+        P3S_JW_KEY(w, "weight");
+        int_or_null(w, x->weight);
+        P3S_JW_KEY(w, "port");
+        int_or_null(w, x->port);
+        p3s_jw_end(w);
+    }
+    p3s_jw_end(w);
+    P3S_JW_KEY(w, "notes");
+    p3s_jw_array(w);
+    for (size_t i = 0; i < d->nnotes; i++)
+        p3s_jw_bytes(w, d->notes[i], strlen(d->notes[i]));
+    p3s_jw_end(w);
+    p3s_jw_end(w);
+}

@@ -7,6 +7,7 @@
 #ifndef POP3SCAN_OUTPUT_H
 #define POP3SCAN_OUTPUT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "record.h"
@@ -61,6 +62,12 @@ struct p3s_output {
     int terminal_report; /* the text report added on the terminal beside -o files */
     int on_stdout;       /* writes where standard output goes ("-", /dev/stdout, its file) */
     void *state;   /* the module's own */
+    /* Set by an output that stores records on a thread of its own (the history): how many
+     * records record() took and how many of them are stored for good. --resume marks a target
+     * finished only once every record taken before it is stored. Returns 0; -1 once it failed
+     * (no record taken from then on will be stored); -2 when it failed and the scan must stop
+     * (it was the scan's main output). NULL: an output written when flushed. */
+    int (*durable)(struct p3s_output *o, uint64_t *taken, uint64_t *stored);
     /* The destination (outfile.c). */
     const char *name; /* as given: a path, or "-" */
     char *final;      /* a new file: the name it gets at the end */
@@ -78,6 +85,14 @@ int p3s_output_jw_end(struct p3s_output *o, const struct p3s_summary *s);
 struct p3s_jw;
 /* {"rule", "sources", "conflict"}: what an identification rests on (docs/output.md). */
 void p3s_output_jw_evidence(struct p3s_jw *w, const struct p3fp_match *m);
+
+/* --discover: how a record was found, as JSON: {"domain", "ways": [{"via", "query", "host",
+ * "chain", "priority", "weight", "port"}], "notes"} (docs/output.md); null for NULL. */
+void p3s_output_jw_discovery(struct p3s_jw *w, const struct p3s_discovery *d);
+/* The distinct ways of d in order, as JSON ["srv", "mx"], or null for NULL. */
+void p3s_output_jw_via(struct p3s_jw *w, const struct p3s_discovery *d);
+/* The same as words joined by sep ("srv mx"), into out; "" for NULL. */
+void p3s_output_via_text(const struct p3s_discovery *d, const char *sep, char *out, size_t cap);
 
 /* One record as a JSONL object (no newline), appended to w: what the jsonl module writes, and
  * what the report modules read (src/report/output_report.c). */

@@ -414,14 +414,109 @@ static void put_details(struct p3s_output *o, const struct p3s_record *r)
     }
 }
 
+/* --discover: the domain and the host the last record was under, so that a domain's records
+ * (handed over together, grouped by host) come under one heading each. */
+struct text_state {
+    char *domain, *host;
+};
+
 static int text_begin(struct p3s_output *o)
 {
-    (void)o;
-    return 0;
+    o->state = calloc(1, sizeof(struct text_state));
+    return o->state ? 0 : -1;
+}
+
+static int same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static void remember(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = s ? strdup(s) : NULL;
+}
+
+/* "srv _pop3s._tcp.example.org (priority 10, weight 5, port 995, CNAME a -> b)"; the host the
+ * way named is added when it is not the record's. */
+static void put_way(struct p3s_output *o, const struct p3s_way *w, const char *target)
+{
+    fprintf(o->fp, "%s ", p3s_via_name(w->via));
+    int set = w->via == P3S_VIA_MX || w->via == P3S_VIA_SRV;
+    put_str(o, set ? w->query : w->host);
+    if (set && strcmp(w->host, target) != 0) { /* merged with a host of another name */
+        fputs(" -> ", o->fp);
+        put_str(o, w->host);
+    }
+    int open = 0;
+    if (w->via == P3S_VIA_SRV)
+        open = fprintf(o->fp, " (priority %d, weight %d, port %d", w->priority, w->weight,
+                       w->port) > 0;
+    else if (w->via == P3S_VIA_MX)
+        open = fprintf(o->fp, " (preference %d", w->priority) > 0;
+    if (w->nchain > 1) {
+        fputs(open ? ", CNAME " : " (CNAME ", o->fp);
+        for (size_t i = 0; i < w->nchain; i++) {
+            if (i)
+                fputs(" -> ", o->fp);
+            put_str(o, w->chain[i]);
+        }
+        open = 1;
+    }
+    if (open)
+        fputc(')', o->fp);
+}
+
+/* The headings of a discovered record: its domain (with the domain's notes) when it changes,
+ * then its host. */
+static void put_discovery(struct p3s_output *o, struct text_state *st, const struct p3s_record *r)
+{
+    const struct p3s_discovery *d = r->discovery;
+    if (!d) {
+        remember(&st->domain, NULL);
+        return;
+    }
+    if (!same(st->domain, d->domain)) {
+        fputs("domain ", o->fp);
+        put_str(o, d->domain);
+        fputc('\n', o->fp);
+        for (size_t i = 0; i < d->nnotes; i++) {
+            fputs("  note: ", o->fp);
+            put_str(o, d->notes[i]);
+            fputc('\n', o->fp);
+        }
+        remember(&st->domain, d->domain);
+        remember(&st->host, NULL);
+    }
+    if (same(st->host, r->target))
+        return;
+    fputs("  host ", o->fp);
+    put_str(o, r->target);
+    fputc('\n', o->fp);
+    remember(&st->host, r->target);
+}
+
+/* Under a discovered record's line: every way its address and port were found. */
+static void put_found_by(struct p3s_output *o, const struct p3s_record *r)
+{
+    const struct p3s_discovery *d = r->discovery;
+    if (!d || !d->nways)
+        return;
+    fprintf(o->fp, "    %-18s", "found by:");
+    for (size_t i = 0; i < d->nways; i++) {
+        if (i)
+            fputs("; ", o->fp);
+        put_way(o, &d->ways[i], r->target);
+    }
+    fputc('\n', o->fp);
 }
 
 static int text_record(struct p3s_output *o, const struct p3s_record *r)
 {
+    struct text_state *st = o->state;
+    put_discovery(o, st, r);
+    if (r->discovery)
+        fputs("  ", o->fp);
     put_address(o, r);
     paint(o, state_colour(r->state), p3s_state_name(r->state));
     if (r->state == P3S_STATE_POP3)
@@ -443,6 +538,7 @@ static int text_record(struct p3s_output *o, const struct p3s_record *r)
     if (r->tls_detected)
         fputs(" (TLS found on a cleartext port)", o->fp);
     fprintf(o->fp, " [%.0f ms]\n", r->total_ms);
+    put_found_by(o, r);
     if (r->state == P3S_STATE_POP3)
         put_details(o, r);
     if (o->is_tty)
@@ -494,6 +590,13 @@ void p3s_text_summary(FILE *fp, const struct p3s_summary *s, int open_only, cons
 
 static int text_end(struct p3s_output *o, const struct p3s_summary *s)
 {
+    struct text_state *st = o->state;
+    if (st) {
+        free(st->domain);
+        free(st->host);
+        free(st);
+        o->state = NULL;
+    }
     fputc('\n', o->fp);
     p3s_text_summary(o->fp, s, o->open_only, "");
     return fflush(o->fp);

@@ -188,3 +188,9 @@ int p3s_record_answered(const struct p3s_record *r)
     /* conn.c words a handshake that saw nothing "... timed out". */
     return r->state == P3S_STATE_TLS_ERROR && r->tls_error && !strstr(r->tls_error, "timed out");
 }
+
+const char *p3s_via_name(enum p3s_via v)
+{
+    static const char *const NAMES[P3S_VIA_COUNT] = {"srv", "mx", "name", "input"};
+    return (unsigned)v < P3S_VIA_COUNT ? NAMES[v] : "?";
+}

@@ -84,13 +84,46 @@ enum p3s_ntlm_state {
     P3S_NTLM_DECODED,   /* a CHALLENGE came back and was decoded (maybe partly: ntlm_error) */
 };
 
+/* --discover: how a record's address and port were found from a domain (src/engine/discover.c).
+ * A record found several ways keeps them all. */
+enum p3s_via {
+    P3S_VIA_SRV,  /* an RFC 6186 SRV record: _pop3._tcp or _pop3s._tcp */
+    P3S_VIA_MX,   /* a mail exchanger of the domain */
+    P3S_VIA_NAME, /* a conventional name under the domain (pop, mail, …) */
+    P3S_VIA_INPUT /* the domain itself */
+};
+#define P3S_VIA_COUNT 4
+
+struct p3s_way {
+    enum p3s_via via;
+    char *query;   /* the name asked: "_pop3s._tcp.example.org", "example.org" (MX, the domain
+                      itself), "pop.example.org" */
+    char *host;    /* the host it named ("." for an SRV record saying "no service") */
+    char **chain;  /* host, then every CNAME target up to the name that holds the address */
+    size_t nchain;
+    int priority;  /* SRV priority, MX preference; -1 for the other ways */
+    int weight;    /* SRV; -1 for the other ways */
+    int port;      /* SRV's port; -1 for the other ways (they take the -p ports) */
+};
+
+struct p3s_discovery {
+    char *domain;  /* the domain asked */
+    struct p3s_way *ways; /* in order: SRV, MX, names, the domain; then priority, host */
+    size_t nways;
+    char **notes;  /* what went wrong for the domain (a SERVFAIL for its MX, caps reached) */
+    size_t nnotes;
+};
+
+/* "srv", "mx", "name", "input" */
+const char *p3s_via_name(enum p3s_via v);
+
 struct p3s_record {
-    char *target; /* as the user named it */
+    char *target; /* as the user named it; for --discover, the host found */
     char ip[64];  /* empty when the name did not resolve */
     uint16_t port;
     int implicit_tls;
     int tls_detected;   /* a cleartext port that gave no greeting spoke TLS: this record is the
-                           implicit-TLS retry of it (scan.c) */
+                           implicit-TLS retry of it (engine.c) */
     int64_t started_ms; /* wall clock, ms since the epoch: when the dialogue started (for a
                            name that did not resolve, when the lookup failed) */
 
@@ -129,7 +162,7 @@ struct p3s_record {
     signed char tls_proto[P3S_PROTO_COUNT];
 
     /* Identification (fingerprints/), from the greeting, CAPA, replies and the certificate;
-     * NULL when nothing matched. Filled when the record is finished (scan.c). */
+     * NULL when nothing matched. Filled when the record is finished (engine/identify.c). */
     struct p3fp_match *product;
 
     /* --ntlm */
@@ -145,6 +178,9 @@ struct p3s_record {
     struct p3s_bytes quit_reply; /* the answer to QUIT, when one came (identification) */
 
     int unresolved; /* the target is a name that did not resolve (the error says why) */
+    const struct p3s_discovery *discovery; /* --discover: how it was found (NULL otherwise);
+                                              owned by the engine, valid as long as the record
+                                              is handed over */
     double connect_ms, total_ms;
     char *error;
 

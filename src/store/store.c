@@ -1,5 +1,5 @@
-/* store.c — what every back end of the scan history shares (store.h): choosing the back end,
- * the default file in the user's state directory, times and ages, and telling a killed scan
+/* store.c — what every back end of the scan history shares (store.h): the default file in the
+ * user's state directory, times and ages, and telling a killed scan
  * from a running one. */
 #include "store.h"
 
@@ -13,11 +13,38 @@
 #include <time.h>
 #include <unistd.h>
 
-struct p3s_store *p3s_store_open(const char *path, enum p3s_store_mode mode, char *err,
-                                 size_t errlen)
+int p3s_store_is_pg(const char *path)
 {
-    /* Only SQLite for now; a "postgresql://" path will choose the PostgreSQL back end. */
-    return p3s_store_sqlite_open(path, mode, err, errlen);
+    return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
+}
+
+void p3s_store_redact(const char *path, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", path ? path : "");
+    if (!p3s_store_is_pg(out))
+        return;
+    /* scheme://user:password@host…: the password ends at the last '@' before the path. */
+    char *auth = strstr(out, "://") + 3;
+    char *end = auth + strcspn(auth, "/?#");
+    char *at = NULL;
+    for (char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon && at - colon > 1) {
+        memmove(colon + 4, at, strlen(at) + 1);
+        memcpy(colon + 1, "***", 3);
+    }
+    /* ?password=…&: the same in the parameters. */
+    for (char *p = strstr(out, "password="); p; p = strstr(p + 1, "password=")) {
+        if (p[-1] != '?' && p[-1] != '&')
+            continue;
+        char *v = p + 9, *e = v + strcspn(v, "&#");
+        if (e - v >= 3) {
+            memcpy(v, "***", 3);
+            memmove(v + 3, e, strlen(e) + 1);
+        }
+    }
 }
 
 void p3s_store_close(struct p3s_store *s)
@@ -119,7 +146,11 @@ long long p3s_store_parse_age(const char *s)
 
 int p3s_scan_is_dead(const struct p3s_scan_info *scan)
 {
-    if (strcmp(scan->status, P3S_SCAN_RUNNING) != 0 || scan->pid <= 0 || !scan->host)
+    if (strcmp(scan->status, P3S_SCAN_RUNNING) != 0)
+        return 0;
+    if (scan->alive >= 0) /* the database knows (PostgreSQL: the scan's lock is held or not) */
+        return scan->alive == 0;
+    if (scan->pid <= 0 || !scan->host)
         return 0;
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0 || strcmp(host, scan->host) != 0)
@@ -134,32 +165,95 @@ const char *p3s_scan_status_shown(const struct p3s_scan_info *scan)
     return p3s_scan_is_dead(scan) ? "killed" : scan->status;
 }
 
-int p3s_scan_info_own(struct p3s_scan_info *info)
+/* Copies n texts into one allocation of their own, pointing dst at the copies. */
+static int own_texts(const char **const dst[], size_t n, void **mem_out)
 {
-    const char *texts[] = {info->command, info->targets, info->options,
-                           info->shard,   info->host,    info->version};
     size_t total = 0;
-    for (size_t i = 0; i < 6; i++)
-        total += texts[i] ? strlen(texts[i]) + 1 : 0;
+    for (size_t i = 0; i < n; i++)
+        total += *dst[i] ? strlen(*dst[i]) + 1 : 0;
     char *mem = malloc(total ? total : 1), *p = mem;
     if (!mem)
         return -1;
-    const char **dst[] = {&info->command, &info->targets, &info->options,
-                          &info->shard,   &info->host,    &info->version};
-    for (size_t i = 0; i < 6; i++) {
-        if (!texts[i])
+    for (size_t i = 0; i < n; i++) {
+        if (!*dst[i])
             continue;
-        size_t n = strlen(texts[i]) + 1;
-        memcpy(p, texts[i], n);
+        size_t len = strlen(*dst[i]) + 1;
+        memcpy(p, *dst[i], len);
         *dst[i] = p;
-        p += n;
+        p += len;
     }
-    info->mem = mem;
+    *mem_out = mem;
     return 0;
+}
+
+int p3s_campaign_own(struct p3s_campaign *c)
+{
+    const char **const dst[] = {&c->name, &c->targets, &c->options};
+    return own_texts(dst, 3, &c->mem);
+}
+
+void p3s_campaign_free(struct p3s_campaign *c)
+{
+    free(c->mem);
+    c->mem = NULL;
+}
+
+int p3s_scan_info_own(struct p3s_scan_info *info)
+{
+    const char **const dst[] = {&info->command, &info->targets, &info->options, &info->shard,
+                                &info->host,    &info->version, &info->campaign};
+    info->join = NULL;
+    return own_texts(dst, 7, &info->mem);
 }
 
 void p3s_scan_info_free(struct p3s_scan_info *info)
 {
     free(info->mem);
     info->mem = NULL;
+}
+
+/* ---- campaigns: the rules both back ends apply (store.h) ------------------------------- */
+
+int p3s_campaign_check(const struct p3s_campaign *c, const struct p3s_scan_info *info,
+                       char *err, size_t errlen)
+{
+    const struct p3s_campaign_join *j = info->join;
+    const char *what = c->shards != (int64_t)j->shard_count ? "another number of shards"
+                       : strcmp(c->targets, j->targets) != 0 ? "other targets or ports"
+                       : strcmp(c->options, info->options ? info->options : "{}") != 0
+                           ? "other options"
+                           : NULL;
+    if (!what)
+        return 0;
+    snprintf(err, errlen,
+             "campaign '%.100s' (made %s, %lld shards) was run with %s: every shard of a "
+             "campaign scans the same targets with the same options and --shard I/%lld; "
+             "campaign names are unique, so a new run needs a new name",
+             c->name, c->created, (long long)c->shards, what, (long long)c->shards);
+    return P3S_STORE_REFUSED;
+}
+
+int p3s_campaign_shard_check(const struct p3s_scan_info *shard, const struct p3s_scan_info *info,
+                             char *err, size_t errlen)
+{
+    const struct p3s_campaign_join *j = info->join;
+    if (strcmp(shard->status, P3S_SCAN_RUNNING) == 0 && !p3s_scan_is_dead(shard)) {
+        snprintf(err, errlen,
+                 "shard %u/%u of campaign '%.100s' is being run now (scan %lld, host %.100s, "
+                 "pid %lld)%s",
+                 j->shard_index, j->shard_count, j->name, (long long)shard->id,
+                 shard->host ? shard->host : "?", (long long)shard->pid,
+                 shard->alive < 0 ? "; if that process is gone, run it again on that host"
+                                  : "");
+        return P3S_STORE_REFUSED;
+    }
+    if (strcmp(shard->status, P3S_SCAN_COMPLETE) == 0 && !j->resuming) {
+        snprintf(err, errlen,
+                 "shard %u/%u of campaign '%.100s' is complete (scan %lld, ended %s): campaign "
+                 "names are unique, so a new run needs a new name (--resume with the shard's "
+                 "state file goes on with an unfinished one)",
+                 j->shard_index, j->shard_count, j->name, (long long)shard->id, shard->ended);
+        return P3S_STORE_REFUSED;
+    }
+    return 0;
 }

@@ -6,9 +6,13 @@
  * file of another program is refused rather than written into. A file of an older schema is
  * upgraded in place by the migrations below, in one transaction; a newer one is refused.
  *
- * The migrations are the schema's history and are never edited once released: a fresh file runs
- * them all in order, an old one the ones it lacks. tests/unit/test_store.c keeps its own copy of
- * the version 1 schema to make an old file and upgrade it.
+ * The migrations (schema.c) are the schema's history and are never edited once released: a
+ * fresh file runs them all in order, an old one the ones it lacks. tests/unit/test_store.c keeps
+ * its own copy of the version 1 schema to make an old file and upgrade it.
+ *
+ * A shard of a campaign run again takes its scan row over (store.h); its records then replace
+ * the stored ones of the same key by deleting those first (the record key is not a unique index
+ * here: a file of an older version may hold rows that would break one).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -19,100 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "schema.h"
+#include "store_sqlite.h"
 
 #define APPLICATION_ID 0x50335348 /* "P3SH": a pop3scan history file */
 #define BUSY_TIMEOUT_MS 10000
-
-/* Version 1: the scan and record tables, the fields users query, the full JSON record. */
-static const char MIGRATION_1[] =
-    "CREATE TABLE scan (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  started_at TEXT NOT NULL,\n"
-    "  ended_at TEXT,\n"
-    "  status TEXT NOT NULL,\n"
-    "  command_line TEXT NOT NULL,\n"
-    "  targets TEXT NOT NULL,\n"
-    "  options TEXT NOT NULL,\n"
-    "  shard TEXT,\n"
-    "  host TEXT NOT NULL,\n"
-    "  pid INTEGER,\n"
-    "  version TEXT NOT NULL,\n"
-    "  records INTEGER NOT NULL DEFAULT 0\n"
-    ");\n"
-    "CREATE TABLE record (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
-    "  target TEXT NOT NULL,\n"
-    "  ip TEXT NOT NULL,\n"
-    "  port INTEGER NOT NULL,\n"
-    "  transport TEXT NOT NULL,\n"
-    "  state TEXT NOT NULL,\n"
-    "  confidence TEXT,\n"
-    "  product TEXT,\n"
-    "  version TEXT,\n"
-    "  tls_version TEXT,\n"
-    "  cert_sha256 TEXT,\n"
-    "  cert_not_after TEXT,\n"
-    "  stls INTEGER,\n"
-    "  plaintext_login INTEGER,\n"
-    "  json TEXT NOT NULL\n"
-    ");\n"
-    "CREATE INDEX record_key ON record(scan_id, target, ip, port, transport);\n";
-
-/* Version 2: what diff compares became columns (greeting, capabilities, cipher, the accepted TLS
- * versions, the certificate's subject, the findings …), stls and plaintext_login became words
- * (none/advertised/upgraded, accepted/refused/unknown) instead of 0/1, findings got their own
- * table (clustered by scan and finding: one B-tree, no index beside it), and scans count their
- * pop3 records. The record table is rebuilt (the JSON last, so that reading the columns does
- * not step over it) and every column re-derived from the JSON each row keeps: migrate_2()
- * below. No index by target alone: one scan after another through record_key finds a target
- * as fast, and an index whose entries land all over it rewrote most of its pages into the WAL
- * at every commit of a scan. */
-static const char MIGRATION_2_SQL[] =
-    "ALTER TABLE scan ADD COLUMN pop3 INTEGER NOT NULL DEFAULT 0;\n"
-    "CREATE TABLE record_v2 (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
-    "  target TEXT NOT NULL,\n"
-    "  ip TEXT NOT NULL,\n"
-    "  port INTEGER NOT NULL,\n"
-    "  transport TEXT NOT NULL,\n"
-    "  state TEXT NOT NULL,\n"
-    "  confidence TEXT,\n"
-    "  service TEXT,\n"
-    "  greeting TEXT,\n"
-    "  vendor TEXT,\n"
-    "  product TEXT,\n"
-    "  version TEXT,\n"
-    "  product_confidence TEXT,\n"
-    "  capabilities TEXT,\n"
-    "  capabilities_tls TEXT,\n"
-    "  stls TEXT,\n"
-    "  plaintext_login TEXT,\n"
-    "  tls_version TEXT,\n"
-    "  tls_cipher TEXT,\n"
-    "  tls_versions TEXT,\n"
-    "  cert_sha256 TEXT,\n"
-    "  cert_subject TEXT,\n"
-    "  cert_not_after TEXT,\n"
-    "  findings TEXT,\n"
-    "  error TEXT,\n"
-    "  json TEXT NOT NULL\n"
-    ");\n"
-    "CREATE TABLE finding (\n"
-    "  scan_id INTEGER NOT NULL REFERENCES scan(id),\n"
-    "  finding TEXT NOT NULL,\n"
-    "  record_id INTEGER NOT NULL REFERENCES record(id),\n"
-    "  severity TEXT NOT NULL,\n"
-    "  PRIMARY KEY (scan_id, finding, record_id)\n"
-    ") WITHOUT ROWID;\n";
-static const char MIGRATION_2_DONE[] =
-    "DROP TABLE record;\n"
-    "ALTER TABLE record_v2 RENAME TO record;\n"
-    "CREATE INDEX record_key ON record(scan_id, target, ip, port, transport);\n"
-    "UPDATE scan SET pop3 = (SELECT count(*) FROM record WHERE record.scan_id = scan.id "
-    "AND record.state = 'pop3');\n";
 
 struct sqlite_store;
 static int migrate_2(struct sqlite_store *s);
@@ -120,14 +35,23 @@ static int migrate_2(struct sqlite_store *s);
 struct sqlite_store {
     struct p3s_store base;
     sqlite3 *db;
-    sqlite3_stmt *ins_record, *ins_finding, *upd_count;
+    sqlite3_stmt *ins_record, *ins_finding, *upd_count, *del_key;
     int temp;
+    int64_t replacing; /* a scan taken over: its records replace those of the same key */
 };
 
+/* The records of one scan through its index, or of several (a campaign's shards: disjoint
+ * keys) merged in key order from one statement each. */
 struct p3s_store_cursor {
     struct sqlite_store *s;
-    sqlite3_stmt *st;
-    struct p3s_row row;
+    size_t n;
+    int started;
+    int with_json; /* record.json is the statement's last column */
+    struct sub {
+        sqlite3_stmt *st;
+        int live; /* row holds its current row */
+        struct p3s_row row;
+    } sub[];
 };
 
 /* ---- errors ------------------------------------------------------------------------------ */
@@ -167,12 +91,16 @@ static int query_int(struct sqlite_store *s, const char *sql, long long *out, co
 
 /* ---- opening and upgrading --------------------------------------------------------------- */
 
-static int migrate_1(struct sqlite_store *s)
+/* Migration v (1-based): its SQL, the rebuild of old rows version 2 needs, what ends it. */
+static int migrate_to(struct sqlite_store *s, long long v)
 {
-    return exec(s, MIGRATION_1, "creating the schema (version 1)");
+    const struct p3s_migration *m = &P3S_MIGRATIONS[v - 1];
+    char what[64];
+    snprintf(what, sizeof what, "upgrading the schema to version %lld", v);
+    if (exec(s, m->sql, what) || (v == 2 && migrate_2(s)))
+        return -1;
+    return m->sql_done ? exec(s, m->sql_done, what) : 0;
 }
-
-static int (*const MIGRATIONS[P3S_STORE_SCHEMA])(struct sqlite_store *) = {migrate_1, migrate_2};
 
 /* Brings the schema to P3S_STORE_SCHEMA in one transaction. The version is read again under the
  * write lock: another scan may have upgraded (or created) the file meanwhile. */
@@ -183,8 +111,8 @@ static int migrate(struct sqlite_store *s)
     long long version = 0;
     if (query_int(s, "PRAGMA user_version", &version, "reading the schema version"))
         goto fail;
-    for (long long v = version; v < P3S_STORE_SCHEMA; v++)
-        if (MIGRATIONS[v](s))
+    for (long long v = version + 1; v <= P3S_STORE_SCHEMA; v++)
+        if (migrate_to(s, v))
             goto fail;
     if (version < P3S_STORE_SCHEMA) {
         char sql[128];
@@ -201,14 +129,20 @@ fail:
     return -1;
 }
 
-/* Is this a file we may use? Ours (any version up to ours), or an empty database. */
-static int check_identity(struct sqlite_store *s, long long *version)
+/* Is this a file we may use? Ours (any version up to ours), or an empty database. The three
+ * reads are one snapshot: read one by one, a second scan creating the schema between them made
+ * a new file look like another program's (tables, but application_id still 0). */
+static int check_identity(struct sqlite_store *s, long long *version, long long *tables)
 {
-    long long app = 0, tables = 0;
+    long long app = 0;
+    if (exec(s, "BEGIN", "reading the file"))
+        return -1;
     /* The first statement reads the file's header: "file is not a database" shows here. */
-    if (query_int(s, "PRAGMA application_id", &app, "reading the file") ||
-        query_int(s, "PRAGMA user_version", version, "reading the schema version") ||
-        query_int(s, "SELECT count(*) FROM sqlite_master", &tables, "reading the schema"))
+    int bad = query_int(s, "PRAGMA application_id", &app, "reading the file") ||
+              query_int(s, "PRAGMA user_version", version, "reading the schema version") ||
+              query_int(s, "SELECT count(*) FROM sqlite_master", tables, "reading the schema");
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (bad)
         return -1;
     if (app == APPLICATION_ID && *version > P3S_STORE_SCHEMA) {
         snprintf(s->base.err, sizeof s->base.err,
@@ -216,7 +150,7 @@ static int check_identity(struct sqlite_store *s, long long *version)
                  *version, P3S_STORE_SCHEMA);
         return -1;
     }
-    if (app != APPLICATION_ID && tables > 0) {
+    if (app != APPLICATION_ID && *tables > 0) {
         snprintf(s->base.err, sizeof s->base.err,
                  "not a pop3scan history file (a SQLite database of another program)");
         return -1;
@@ -250,7 +184,7 @@ static int prepare_inserts(struct sqlite_store *s, const char *table)
 
 static const struct p3s_store_ops SQLITE_OPS;
 
-static void close_store(struct p3s_store *base)
+static void lite_close_store(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     if (!s)
@@ -258,6 +192,7 @@ static void close_store(struct p3s_store *base)
     sqlite3_finalize(s->ins_record);
     sqlite3_finalize(s->ins_finding);
     sqlite3_finalize(s->upd_count);
+    sqlite3_finalize(s->del_key);
     sqlite3_close(s->db);
     free(s);
 }
@@ -372,8 +307,7 @@ static int open_file(struct sqlite_store *s, const char *path, enum p3s_store_mo
     sqlite3_extended_result_codes(s->db, 0);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     long long version = 0, tables = 0;
-    if (check_identity(s, &version) ||
-        query_int(s, "SELECT count(*) FROM sqlite_master", &tables, "reading the schema"))
+    if (check_identity(s, &version, &tables))
         return -1;
     /* A new file gets 16 KiB pages: a record is some 1.5 KiB, and SQLite writes the WAL a page
      * per system call — four times fewer calls than with the default 4 KiB pages. */
@@ -423,9 +357,12 @@ struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mo
                 "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
                 "VALUES (?, ?, ?, ?)") ||
         prepare(s, &s->upd_count,
-                "UPDATE scan SET records = records + ?, pop3 = pop3 + ? WHERE id = ?")) {
+                "UPDATE scan SET records = records + ?, pop3 = pop3 + ? WHERE id = ?") ||
+        prepare(s, &s->del_key,
+                "DELETE FROM record WHERE scan_id = ?1 AND target = ?2 AND ip = ?3 AND port = ?4 "
+                "AND transport = ?5 RETURNING id")) {
         snprintf(err, errlen, "%s", s->base.err);
-        close_store(&s->base);
+        lite_close_store(&s->base);
         return NULL;
     }
     return &s->base;
@@ -490,7 +427,24 @@ static int insert_row(struct sqlite_store *s, int64_t scan_id, const struct p3s_
                                          r->col[P3S_COL_FINDINGS]);
 }
 
-static int add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
+/* A scan taken over: the stored record of the row's key goes first (its findings are left to
+ * end_scan, which drops those of records no longer there in one pass). */
+static int delete_key(struct sqlite_store *s, int64_t scan_id, const struct p3s_row *r)
+{
+    sqlite3_stmt *st = s->del_key;
+    sqlite3_bind_int64(st, 1, scan_id);
+    bind_text(st, 2, r->col[P3S_COL_TARGET]);
+    bind_text(st, 3, r->col[P3S_COL_IP]);
+    sqlite3_bind_int(st, 4, r->port);
+    bind_text(st, 5, r->col[P3S_COL_TRANSPORT]);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : fail_db(s, "replacing a record");
+}
+
+static int lite_add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *const *rows,
                     size_t n)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -498,6 +452,8 @@ static int add_rows(struct p3s_store *base, int64_t scan_id, struct p3s_row *con
         return -1;
     int64_t pop3 = 0;
     for (size_t i = 0; i < n; i++) {
+        if (s->replacing == scan_id && delete_key(s, scan_id, rows[i]))
+            goto fail;
         if (insert_row(s, scan_id, rows[i], 0))
             goto fail;
         pop3 += rows[i]->col[P3S_COL_STATE] && strcmp(rows[i]->col[P3S_COL_STATE], "pop3") == 0;
@@ -522,12 +478,12 @@ fail:;
     return -1;
 }
 
-static int begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
+static int insert_scan(struct sqlite_store *s, struct p3s_scan_info *info, int64_t campaign_id)
 {
-    struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st;
     if (prepare(s, &st, "INSERT INTO scan (started_at, status, command_line, targets, options, "
-                        "shard, host, pid, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+                        "shard, host, pid, version, campaign_id, shard_index) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
         return -1;
     bind_text(st, 1, info->started);
     bind_text(st, 2, P3S_SCAN_RUNNING);
@@ -538,19 +494,164 @@ static int begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
     bind_text(st, 7, info->host ? info->host : "");
     sqlite3_bind_int64(st, 8, info->pid);
     bind_text(st, 9, info->version ? info->version : "");
+    if (campaign_id) {
+        sqlite3_bind_int64(st, 10, campaign_id);
+        sqlite3_bind_int64(st, 11, info->join->shard_index);
+    }
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return fail_db(s, "recording the scan");
     info->id = sqlite3_last_insert_rowid(s->db);
-    snprintf(info->status, sizeof info->status, "%s", P3S_SCAN_RUNNING);
+    info->attempts = 1;
     return 0;
 }
 
-static int end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
+static void read_scan(sqlite3_stmt *st, int at, struct p3s_scan_info *o);
+static void read_campaign(sqlite3_stmt *st, struct p3s_campaign *c);
+
+#define SCAN_COLUMNS                                                                         \
+    "scan.id, scan.started_at, scan.ended_at, scan.status, scan.command_line, scan.targets, " \
+    "scan.options, scan.shard, scan.host, scan.pid, scan.version, scan.records, scan.pop3, "   \
+    "(SELECT name FROM campaign WHERE campaign.id = scan.campaign_id), scan.campaign_id, "     \
+    "scan.shard_index, scan.attempts"
+#define SCAN_NCOLS 17
+#define CAMPAIGN_COLUMNS "id, created_at, shards, name, targets, options"
+
+/* The campaign of info->join, made when missing; P3S_STORE_REFUSED when it is another's. */
+static int campaign_of(struct sqlite_store *s, const struct p3s_scan_info *info, int64_t *id)
+{
+    const struct p3s_campaign_join *j = info->join;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "INSERT INTO campaign (name, created_at, shards, targets, options) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING"))
+        return -1;
+    bind_text(st, 1, j->name);
+    bind_text(st, 2, info->started);
+    sqlite3_bind_int64(st, 3, j->shard_count);
+    bind_text(st, 4, j->targets);
+    bind_text(st, 5, info->options ? info->options : "{}");
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail_db(s, "recording the campaign");
+    if (prepare(s, &st, "SELECT " CAMPAIGN_COLUMNS " FROM campaign WHERE name = ?"))
+        return -1;
+    bind_text(st, 1, j->name);
+    if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return fail_db(s, "reading the campaign");
+    }
+    struct p3s_campaign c;
+    read_campaign(st, &c);
+    *id = c.id;
+    rc = p3s_campaign_check(&c, info, s->base.err, sizeof s->base.err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The shard's row of the campaign: made, or taken over (store.h's rules). */
+static int join_campaign(struct sqlite_store *s, struct p3s_scan_info *info)
+{
+    int64_t cid = 0;
+    int rc = campaign_of(s, info, &cid);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT " SCAN_COLUMNS " FROM scan WHERE campaign_id = ? AND "
+                        "shard_index = ?"))
+        return -1;
+    sqlite3_bind_int64(st, 1, cid);
+    sqlite3_bind_int64(st, 2, info->join->shard_index);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return fail_db(s, "reading the campaign's shard");
+        if (insert_scan(s, info, cid))
+            return -1;
+        info->campaign_id = cid;
+        return 0;
+    }
+    struct p3s_scan_info old;
+    read_scan(st, 0, &old);
+    rc = p3s_campaign_shard_check(&old, info, s->base.err, sizeof s->base.err);
+    info->id = old.id;
+    info->attempts = old.attempts + 1;
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    if (prepare(s, &st, "UPDATE scan SET status = ?, ended_at = NULL, command_line = ?, host = ?, "
+                        "pid = ?, version = ?, attempts = attempts + 1 WHERE id = ?"))
+        return -1;
+    bind_text(st, 1, P3S_SCAN_RUNNING);
+    bind_text(st, 2, info->command ? info->command : "[]");
+    bind_text(st, 3, info->host ? info->host : "");
+    sqlite3_bind_int64(st, 4, info->pid);
+    bind_text(st, 5, info->version ? info->version : "");
+    sqlite3_bind_int64(st, 6, info->id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail_db(s, "taking the shard over");
+    info->campaign_id = cid;
+    s->replacing = info->id;
+    return 0;
+}
+
+static int lite_begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int rc;
+    if (!info->join) {
+        rc = insert_scan(s, info, 0);
+    } else {
+        if (exec(s, "BEGIN IMMEDIATE", "locking the database"))
+            return -1;
+        rc = join_campaign(s, info);
+        if (rc == 0 && exec(s, "COMMIT", "recording the scan"))
+            rc = -1;
+        if (rc) {
+            char keep[sizeof s->base.err];
+            memcpy(keep, s->base.err, sizeof keep);
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            memcpy(s->base.err, keep, sizeof keep);
+        }
+    }
+    if (rc == 0)
+        snprintf(info->status, sizeof info->status, "%s", P3S_SCAN_RUNNING);
+    return rc;
+}
+
+/* The counts of a scan taken over, from its records (replaced ones were counted twice), and
+ * the findings of replaced records dropped. */
+static int recount(struct sqlite_store *s, int64_t id)
+{
+    static const char *const SQL[] = {
+        "DELETE FROM finding WHERE scan_id = ?1 AND record_id NOT IN "
+        "(SELECT id FROM record WHERE scan_id = ?1)",
+        "UPDATE scan SET records = (SELECT count(*) FROM record WHERE scan_id = ?1), "
+        "pop3 = (SELECT count(*) FROM record WHERE scan_id = ?1 AND state = 'pop3') "
+        "WHERE id = ?1"};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        if (prepare(s, &st, SQL[i]))
+            return -1;
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return fail_db(s, "counting the records");
+    }
+    return 0;
+}
+
+static int lite_end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     (void)records; /* counted as the records were stored */
+    if (s->replacing == id && recount(s, id))
+        return -1;
     char now[32];
     p3s_store_iso_time(-1, now, sizeof now);
     sqlite3_stmt *st;
@@ -567,11 +668,6 @@ static int end_scan(struct p3s_store *base, int64_t id, const char *status, int6
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */
-
-#define SCAN_COLUMNS                                                                         \
-    "scan.id, scan.started_at, scan.ended_at, scan.status, scan.command_line, scan.targets, " \
-    "scan.options, scan.shard, scan.host, scan.pid, scan.version, scan.records, scan.pop3"
-#define SCAN_NCOLS 13
 
 /* The scan's texts point into the statement's row: valid until it steps again. */
 static void read_scan(sqlite3_stmt *st, int at, struct p3s_scan_info *o)
@@ -593,9 +689,86 @@ static void read_scan(sqlite3_stmt *st, int at, struct p3s_scan_info *o)
     o->version = (const char *)sqlite3_column_text(st, at + 10);
     o->records = sqlite3_column_int64(st, at + 11);
     o->pop3 = sqlite3_column_int64(st, at + 12);
+    o->campaign = (const char *)sqlite3_column_text(st, at + 13);
+    o->campaign_id = sqlite3_column_int64(st, at + 14);
+    o->shard_index = sqlite3_column_int64(st, at + 15);
+    o->attempts = sqlite3_column_int64(st, at + 16);
+    o->alive = -1; /* SQLite cannot tell: the host and pid do */
 }
 
-static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
+static void read_campaign(sqlite3_stmt *st, struct p3s_campaign *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    const char *t = (const char *)sqlite3_column_text(st, 1);
+    snprintf(c->created, sizeof c->created, "%s", t ? t : "");
+    c->shards = sqlite3_column_int64(st, 2);
+    c->name = (const char *)sqlite3_column_text(st, 3);
+    c->targets = (const char *)sqlite3_column_text(st, 4);
+    c->options = (const char *)sqlite3_column_text(st, 5);
+}
+
+static int lite_get_campaign(struct p3s_store *base, const char *name, struct p3s_campaign *out,
+                        p3s_scan_cb cb, void *arg)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT " CAMPAIGN_COLUMNS " FROM campaign WHERE name = ?"))
+        return -1;
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : fail_db(s, "reading the campaign");
+    }
+    read_campaign(st, out);
+    int bad = p3s_campaign_own(out);
+    sqlite3_finalize(st);
+    if (bad) {
+        snprintf(s->base.err, sizeof s->base.err, "out of memory");
+        return -1;
+    }
+    if (!cb)
+        return 1;
+    if (prepare(s, &st, "SELECT " SCAN_COLUMNS " FROM scan WHERE campaign_id = ? "
+                        "ORDER BY shard_index"))
+        goto fail;
+    sqlite3_bind_int64(st, 1, out->id);
+    int stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct p3s_scan_info info;
+        read_scan(st, 0, &info);
+        stop = cb(arg, &info);
+    }
+    sqlite3_finalize(st);
+    if (stop || rc == SQLITE_DONE)
+        return stop < 0 ? -1 : 1;
+    fail_db(s, "reading the campaign's shards");
+fail:
+    p3s_campaign_free(out);
+    return -1;
+}
+
+static int lite_list_campaigns(struct p3s_store *base, p3s_campaign_cb cb, void *arg)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st;
+    if (prepare(s, &st, "SELECT " CAMPAIGN_COLUMNS " FROM campaign ORDER BY id DESC"))
+        return -1;
+    int rc, out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct p3s_campaign c;
+        read_campaign(st, &c);
+        if ((out = cb(arg, &c)) != 0)
+            break;
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = fail_db(s, "listing campaigns");
+    sqlite3_finalize(st);
+    return out;
+}
+
+static int lite_list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *arg)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st;
@@ -615,7 +788,7 @@ static int list_scans(struct p3s_store *base, int limit, p3s_scan_cb cb, void *a
     return out;
 }
 
-static int get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
+static int lite_get_scan(struct p3s_store *base, int64_t id, struct p3s_scan_info *out)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st;
@@ -658,21 +831,21 @@ static int pick_ids(struct sqlite_store *s, const char *sql, int64_t bind, int64
     return rc == SQLITE_DONE ? 0 : fail_db(s, what);
 }
 
-static int latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
+static int lite_latest_pair(struct p3s_store *base, int64_t *old_id, int64_t *new_id)
 {
     return pick_ids((struct sqlite_store *)base,
                     "SELECT (SELECT o.id FROM scan o WHERE o.status = 'complete' AND "
-                    "o.targets = n.targets AND o.id < n.id ORDER BY o.id DESC LIMIT 1) AS old, "
-                    "n.id FROM scan n WHERE n.status = 'complete' AND old IS NOT NULL "
-                    "ORDER BY n.id DESC LIMIT 1",
+                    "o.campaign_id IS NULL AND o.targets = n.targets AND o.id < n.id ORDER BY "
+                    "o.id DESC LIMIT 1) AS old, n.id FROM scan n WHERE n.status = 'complete' AND "
+                    "n.campaign_id IS NULL AND old IS NOT NULL ORDER BY n.id DESC LIMIT 1",
                     0, old_id, new_id, "finding the last two scans");
 }
 
-static int latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
+static int lite_latest_complete(struct p3s_store *base, int64_t not_id, int64_t *id)
 {
     return pick_ids((struct sqlite_store *)base,
-                    "SELECT id FROM scan WHERE status = 'complete' AND id != ?1 ORDER BY id DESC "
-                    "LIMIT 1",
+                    "SELECT id FROM scan WHERE status = 'complete' AND campaign_id IS NULL AND "
+                    "id != ?1 ORDER BY id DESC LIMIT 1",
                     not_id, id, NULL, "finding the last scan");
 }
 
@@ -699,48 +872,80 @@ static void read_row(sqlite3_stmt *st, int at, struct p3s_row *row)
     row->json_len = 0;
 }
 
-static struct p3s_store_cursor *open_rows(struct p3s_store *base, int64_t scan_id)
+static void lite_close_rows(struct p3s_store_cursor *c);
+
+static struct p3s_store_cursor *lite_open_rows(struct p3s_store *base, const int64_t *ids, size_t n,
+                                          int with_json)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
-    struct p3s_store_cursor *c = calloc(1, sizeof *c);
+    struct p3s_store_cursor *c = calloc(1, sizeof *c + n * sizeof c->sub[0]);
     if (!c) {
         snprintf(s->base.err, sizeof s->base.err, "out of memory");
         return NULL;
     }
     c->s = s;
+    c->n = n;
+    c->with_json = with_json;
     char sql[2048];
     row_select(sql, sizeof sql, NULL,
-               "FROM record WHERE scan_id = ? ORDER BY target, ip, port, transport");
-    if (prepare(s, &c->st, sql)) {
-        free(c);
-        return NULL;
+               with_json ? ", record.json FROM record WHERE scan_id = ? ORDER BY target, ip, "
+                           "port, transport"
+                         : "FROM record WHERE scan_id = ? ORDER BY target, ip, port, transport");
+    for (size_t i = 0; i < n; i++) {
+        if (prepare(s, &c->sub[i].st, sql)) {
+            lite_close_rows(c);
+            return NULL;
+        }
+        sqlite3_bind_int64(c->sub[i].st, 1, ids[i]);
     }
-    sqlite3_bind_int64(c->st, 1, scan_id);
     return c;
 }
 
-static int next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
+/* Steps one scan's statement: 1 a row, 0 its end, -1 error. */
+static int step_sub(struct p3s_store_cursor *c, struct sub *u)
 {
-    int rc = sqlite3_step(c->st);
-    if (rc == SQLITE_ROW) {
-        read_row(c->st, 0, &c->row);
-        *row = &c->row;
-        return 1;
+    int rc = sqlite3_step(u->st);
+    u->live = rc == SQLITE_ROW;
+    if (u->live) {
+        read_row(u->st, 0, &u->row);
+        if (c->with_json) {
+            u->row.json = (const char *)sqlite3_column_text(u->st, 1 + P3S_COL_COUNT);
+            u->row.json_len = (size_t)sqlite3_column_bytes(u->st, 1 + P3S_COL_COUNT);
+        }
     }
-    if (rc == SQLITE_DONE)
-        return 0;
-    return fail_db(c->s, "reading records");
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail_db(c->s, "reading records");
 }
 
-static void close_rows(struct p3s_store_cursor *c)
+static int lite_next_row(struct p3s_store_cursor *c, const struct p3s_row **row)
+{
+    /* The first call reads a row of each scan; later ones step the scan whose row went out. */
+    for (size_t i = 0; i < c->n; i++) {
+        struct sub *u = &c->sub[i];
+        if ((!c->started || u->live == 2) && step_sub(c, u) < 0)
+            return -1;
+    }
+    c->started = 1;
+    struct sub *low = NULL;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->sub[i].live && (!low || p3s_row_key_cmp(&c->sub[i].row, &low->row) < 0))
+            low = &c->sub[i];
+    if (!low)
+        return 0;
+    low->live = 2; /* handed out: stepped at the next call */
+    *row = &low->row;
+    return 1;
+}
+
+static void lite_close_rows(struct p3s_store_cursor *c)
 {
     if (!c)
         return;
-    sqlite3_finalize(c->st);
+    for (size_t i = 0; i < c->n; i++)
+        sqlite3_finalize(c->sub[i].st);
     free(c);
 }
 
-static int target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
+static int lite_target_rows(struct p3s_store *base, const char *target, p3s_row_cb cb, void *arg)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     char sql[4096];
@@ -802,7 +1007,7 @@ static int delete_scan(struct sqlite_store *s, int64_t id, int64_t *records)
     return 0;
 }
 
-static int prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
+static int lite_prune(struct p3s_store *base, int keep, const char *before, int64_t *scans,
                  int64_t *records)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -846,6 +1051,10 @@ static int prune(struct p3s_store *base, int keep, const char *before, int64_t *
             ++*scans;
     }
     free(doomed);
+    /* A campaign goes with the last of its scans. */
+    if (!bad && exec(s, "DELETE FROM campaign WHERE id NOT IN (SELECT campaign_id FROM scan "
+                        "WHERE campaign_id IS NOT NULL)", "deleting campaigns"))
+        bad = 1;
     if (bad || exec(s, "COMMIT", "committing the deletions"))
         goto fail;
     return 0;
@@ -855,7 +1064,7 @@ fail:
     return -1;
 }
 
-static int vacuum(struct p3s_store *base)
+static int lite_vacuum(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     /* VACUUM goes through the WAL; the checkpoints move it into the file and empty the WAL. */
@@ -866,7 +1075,7 @@ static int vacuum(struct p3s_store *base)
     return 0;
 }
 
-static int64_t db_size(struct p3s_store *base)
+static int64_t lite_db_size(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     long long pages, size;
@@ -878,10 +1087,10 @@ static int64_t db_size(struct p3s_store *base)
 
 /* ---- migration 2: rebuild the record table from the JSON of each row ------------------- */
 
+/* Between migration 2's SQL (record_v2 made) and its end (record_v2 renamed). */
 static int migrate_2(struct sqlite_store *s)
 {
-    if (exec(s, MIGRATION_2_SQL, "upgrading the schema to version 2") ||
-        prepare_inserts(s, "record_v2") ||
+    if (prepare_inserts(s, "record_v2") ||
         prepare(s, &s->ins_finding,
                 "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
                 "VALUES (?, ?, ?, ?)"))
@@ -926,26 +1135,26 @@ static int migrate_2(struct sqlite_store *s)
     sqlite3_finalize(s->ins_record);
     sqlite3_finalize(s->ins_finding);
     s->ins_record = s->ins_finding = NULL;
-    if (bad)
-        return -1;
-    return exec(s, MIGRATION_2_DONE, "upgrading the schema to version 2");
+    return bad ? -1 : 0;
 }
 
 static const struct p3s_store_ops SQLITE_OPS = {
     .name = "sqlite",
-    .begin_scan = begin_scan,
-    .add_rows = add_rows,
-    .end_scan = end_scan,
-    .list_scans = list_scans,
-    .get_scan = get_scan,
-    .latest_pair = latest_pair,
-    .latest_complete = latest_complete,
-    .open_rows = open_rows,
-    .next_row = next_row,
-    .close_rows = close_rows,
-    .target_rows = target_rows,
-    .prune = prune,
-    .vacuum = vacuum,
-    .size = db_size,
-    .close = close_store,
+    .begin_scan = lite_begin_scan,
+    .add_rows = lite_add_rows,
+    .end_scan = lite_end_scan,
+    .list_scans = lite_list_scans,
+    .get_scan = lite_get_scan,
+    .get_campaign = lite_get_campaign,
+    .list_campaigns = lite_list_campaigns,
+    .latest_pair = lite_latest_pair,
+    .latest_complete = lite_latest_complete,
+    .open_rows = lite_open_rows,
+    .next_row = lite_next_row,
+    .close_rows = lite_close_rows,
+    .target_rows = lite_target_rows,
+    .prune = lite_prune,
+    .vacuum = lite_vacuum,
+    .size = lite_db_size,
+    .close = lite_close_store,
 };

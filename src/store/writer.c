@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +48,8 @@ struct p3s_store_writer {
     int closing;
     int failed;
     int64_t handed, stored;
+    int retry_ms;   /* how long a database that went away is waited for */
+    void (*on_note)(void *arg, const char *what);
 };
 
 /* Gives the queue's blocks back to the pool (the rest are freed); the queue is then empty.
@@ -81,18 +85,81 @@ static void fail(struct p3s_store_writer *w, const char *why)
         w->on_fail(w->arg, why);
 }
 
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1000.0 + (double)t.tv_nsec / 1e6;
+}
+
+static void note(struct p3s_store_writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note(struct p3s_store_writer *w, const char *fmt, ...)
+{
+    if (!w->on_note)
+        return;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    w->on_note(w->arg, msg);
+}
+
+/* The database went away (add_rows said the connection broke): connect again, waiting longer
+ * each time, until retry_ms have passed since it went. 0 back, -1 gone for good (err says). */
+static int wait_for_store(struct p3s_store_writer *w, double since)
+{
+    struct p3s_store *st = w->st;
+    char why[sizeof st->err];
+    snprintf(why, sizeof why, "%s", st->err);
+    note(w, "%s; trying again for up to %d s (the records wait in memory)", why,
+         w->retry_ms / 1000);
+    for (int delay_ms = 100;;) {
+        double left = since + w->retry_ms - now_ms();
+        if (left <= 0)
+            break;
+        double nap = delay_ms < left ? delay_ms : left;
+        struct timespec ts = {(time_t)(nap / 1000), (long)((long long)nap % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        delay_ms = delay_ms * 2 > 2000 ? 2000 : delay_ms * 2;
+        int rc = st->ops->reconnect(st);
+        if (rc == 0) {
+            note(w, "back after %.1f s; storing the records that waited", (now_ms() - since) / 1000);
+            return 0;
+        }
+        if (rc == P3S_STORE_REFUSED)
+            return -1;
+    }
+    char last[sizeof st->err];
+    snprintf(last, sizeof last, "%s", st->err);
+    snprintf(st->err, sizeof st->err, "gone for more than %d s (%.400s)", w->retry_ms / 1000,
+             last);
+    return -1;
+}
+
 /* Stores a batch in transactions of at most P3S_WRITER_BATCH * 4 rows (a thread that fell
- * behind catches up in large transactions, not in one unbounded one). */
+ * behind catches up in large transactions, not in one unbounded one). A transaction that failed
+ * because the database went away is sent again once it is back. */
 static void store_batch(struct p3s_store_writer *w, struct queue *batch)
 {
+    double gone_since = 0;
     for (size_t at = 0; at < batch->n;) {
         size_t n = batch->n - at;
         if (n > P3S_WRITER_BATCH * 4)
             n = P3S_WRITER_BATCH * 4;
         if (w->st->ops->add_rows(w->st, w->scan_id, batch->v + at, n) != 0) {
-            fail(w, w->st->err);
-            return;
+            int lost = w->st->ops->lost && w->st->ops->lost(w->st) && w->retry_ms > 0;
+            if (lost && !gone_since)
+                gone_since = now_ms();
+            if (!lost || wait_for_store(w, gone_since) != 0) {
+                fail(w, w->st->err);
+                return;
+            }
+            continue;
         }
+        gone_since = 0;
         at += n;
         pthread_mutex_lock(&w->mu);
         w->stored += (int64_t)n;
@@ -261,6 +328,25 @@ int p3s_writer_finish(struct p3s_store_writer *w)
 int64_t p3s_writer_stored(const struct p3s_store_writer *w)
 {
     return w->stored;
+}
+
+void p3s_writer_set_retry(struct p3s_store_writer *w, int retry_ms,
+                          void (*on_note)(void *arg, const char *what))
+{
+    pthread_mutex_lock(&w->mu);
+    w->retry_ms = retry_ms;
+    w->on_note = on_note;
+    pthread_mutex_unlock(&w->mu);
+}
+
+int p3s_writer_progress(struct p3s_store_writer *w, int64_t *handed, int64_t *stored)
+{
+    pthread_mutex_lock(&w->mu);
+    *handed = w->handed;
+    *stored = w->stored;
+    int failed = w->failed;
+    pthread_mutex_unlock(&w->mu);
+    return failed ? -1 : 0;
 }
 
 void p3s_writer_free(struct p3s_store_writer *w)

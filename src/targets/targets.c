@@ -199,3 +199,45 @@ bad:
              spec);
     return -1;
 }
+
+int p3s_names_parse(char *buf, size_t len, const char *path, const char **names, size_t max,
+                    char *err, size_t errsz)
+{
+    if (memchr(buf, '\0', len)) {
+        snprintf(err, errsz, "%s: holds a NUL byte", path);
+        return -1;
+    }
+    size_t n = 0, line = 0;
+    for (char *p = buf, *end = buf + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *stop = nl ? nl : end;
+        *stop = '\0';
+        line++;
+        for (char *c = p; *c; c++) /* a comment: at the start, or after whitespace */
+            if (*c == '#' && (c == p || isspace((unsigned char)c[-1]))) {
+                *c = '\0';
+                break;
+            }
+        while (isspace((unsigned char)*p))
+            p++;
+        size_t k = strlen(p);
+        while (k && isspace((unsigned char)p[k - 1]))
+            p[--k] = '\0';
+        if (k) {
+            char probe[300];
+            int fits = k < 200 && snprintf(probe, sizeof probe, "%s.example", p) > 0;
+            if (!fits || p[k - 1] == '.' || !p3s_hostname_valid(probe)) {
+                snprintf(err, errsz, "%s:%zu: bad name '%.80s' (expected a relative host name "
+                         "such as pop or pop.mail)", path, line, p);
+                return -1;
+            }
+            if (n == max) {
+                snprintf(err, errsz, "%s:%zu: more than %zu names", path, line, max);
+                return -1;
+            }
+            names[n++] = p;
+        }
+        p = stop + 1;
+    }
+    return (int)n;
+}

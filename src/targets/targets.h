@@ -48,6 +48,14 @@ struct p3s_target {
 };
 
 int p3s_target_parse(const char *spec, struct p3s_target *t, char *err, size_t errsz);
+/* --discover-names FILE: the names put before a domain to guess its mail hosts ("pop",
+ * "pop.mail"), one a line; blank lines and '#' comments (a whole line, or after whitespace) are
+ * skipped, surrounding whitespace trimmed. buf (len bytes, NUL after them) is cut in place and
+ * names[] points into it. Returns how many (0 is allowed: only SRV, MX and the domain are
+ * asked), or -1 with err naming "PATH:LINE" and the problem: a name that is not a valid
+ * relative host name, a NUL byte, or more than max names. */
+int p3s_names_parse(char *buf, size_t len, const char *path, const char **names, size_t max,
+                    char *err, size_t errsz);
 /* Whether s is a syntactically valid DNS name (labels of letters, digits, '-' and '_'). */
 int p3s_hostname_valid(const char *s);
 

@@ -92,6 +92,17 @@ def startup():
     return _startup[0]
 
 
+def wait_for(what, timeout=60):
+    """Polls what() every 50 ms until it is true; fails the test (AssertionError) after timeout
+    seconds (times SLOW). For tests that act on a scan in progress: they wait for a sign of it,
+    never a fixed time that a slow machine or a wrapper can outrun."""
+    deadline = time.monotonic() + timeout * SLOW
+    while not what():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout * SLOW:.0f} s in vain for {what.__doc__ or what}")
+        time.sleep(0.05)
+
+
 def validate_lines(text):
     """Parses every line of JSONL output, validates each against the schema, returns them."""
     records = []
@@ -269,3 +280,54 @@ class TestServer:
 
 def main():
     unittest.main(verbosity=2)
+
+
+class Postgres:
+    """A throwaway PostgreSQL 15 (tests/servers/postgres.sh) on a free loopback port: uri is
+    postgresql://postgres:PASSWORD@127.0.0.1:PORT/pop3scan. stop() (fast), kill() (SIGKILL, a
+    crash) and restart() for the fault tests; sql() runs a query with psql and returns its rows
+    as lists of strings."""
+
+    SCRIPT = os.path.join(SERVERS, "postgres.sh")
+
+    def __init__(self, password="p3s-test"):
+        self.dir = tempfile.mkdtemp(prefix="p3s-pg-")
+        self.port = free_port()
+        self.password = password
+
+    def __enter__(self):
+        subprocess.run(["bash", self.SCRIPT, "start", self.dir, "--port", str(self.port),
+                        "--password", self.password], check=True, timeout=120,
+                       capture_output=True)
+        with open(os.path.join(self.dir, "uri")) as f:
+            self.uri = f.read().strip()
+        return self
+
+    def stop(self):
+        subprocess.run(["bash", self.SCRIPT, "stop", self.dir], timeout=60, check=True)
+
+    def kill(self):
+        subprocess.run(["bash", self.SCRIPT, "kill", self.dir], timeout=60, check=True)
+
+    def restart(self):
+        subprocess.run(["bash", self.SCRIPT, "restart", self.dir], timeout=60, check=True,
+                       capture_output=True)
+
+    def __exit__(self, *exc):
+        subprocess.run(["bash", self.SCRIPT, "stop", self.dir], timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def sql(self, query):
+        out = subprocess.run(["psql", self.uri, "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                              "-c", query], capture_output=True, text=True, timeout=60, check=True)
+        return [line.split("\t") for line in out.stdout.splitlines()]
+
+
+def fast_server(host="0.0.0.0"):
+    """p3testd on HOST:free port with a quick POP3 dialogue (every 127.x.y.z reaches 0.0.0.0):
+    what the campaign tests scan by the thousand."""
+    return TestServer('start send "+OK ready\\r\\n"\n'
+                      'on CAPA send "+OK\\r\\nTOP\\r\\nUSER\\r\\nUIDL\\r\\n.\\r\\n"\n'
+                      'on USER send "-ERR no\\r\\n"\n'
+                      'on QUIT send "+OK\\r\\n"; close\n'
+                      'on * send "-ERR\\r\\n"\n', listen=(f"{host}:0",))

@@ -65,7 +65,8 @@ class DocumentationTest(unittest.TestCase):
     # Every long option --help names, sorted: adding, renaming or removing an option must
     # update this list (and so the man page, which the test below holds to it).
     LONG_OPTIONS = [
-        "all", "color", "concurrency", "connect-timeout", "db", "deadline", "dns-concurrency",
+        "all", "campaign", "color", "concurrency", "connect-timeout", "db", "db-retry",
+        "deadline", "discover", "discover-names", "dns-concurrency",
         "dry-run", "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help",
         "input-list", "max-memory", "meta", "no-color", "no-db", "no-stls", "no-stls-injection",
         "no-tls-detect", "no-tls-versions", "no-user-probe", "ntlm", "open", "output", "ports",

@@ -597,8 +597,8 @@ class CommandsTest(ManyTargets, unittest.TestCase):
 class DocumentationTest(unittest.TestCase):
     # Every long option of each subcommand's --help, sorted; and each in the man page.
     OPTIONS = {
-        "diff": ["db", "expiring", "fail-on-change", "format", "help"],
-        "history": ["db", "format", "help", "limit"],
+        "diff": ["db", "expiring", "fail-on-change", "format", "help", "partial"],
+        "history": ["campaign", "db", "format", "help", "limit"],
         "db": ["db", "help", "keep", "older-than"],
     }
 

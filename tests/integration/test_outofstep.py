@@ -199,9 +199,10 @@ class OutOfStepTest(unittest.TestCase):
         self.assertTrue(rec["stls"]["upgraded"])
         self.assertEqual(rec["stls"]["reply"], "+OK go")
         unsolicited = lines(rec, tls=False)
-        # Under TLS the stray line follows CAPA's list as well, after QUIT went out: it or
-        # QUIT's real answer is unsolicited.
-        self.assertTrue(lines(rec, tls=True) in (["+OK bye"], ["+OK stray"]), rec["unsolicited"])
+        # Under TLS the stray line follows CAPA's list as well: after QUIT went out, it or
+        # QUIT's real answer is unsolicited; before (a slow scanner, valgrind), it is taken for
+        # QUIT's answer and the connection ends there.
+        self.assertIn(lines(rec, tls=True), ([], ["+OK bye"], ["+OK stray"]), rec["unsolicited"])
         if rec["plaintext_login"]["accepted"]:  # the stray was taken for USER's answer
             self.assertEqual(unsolicited, ["-ERR no"])
             self.assertEqual([w["id"] for w in rec["findings_withheld"]],

@@ -23,7 +23,8 @@ READ_TIMEOUT = f"{3 * p3s.SLOW:g}s"
 HEADER = ["target", "ip", "port", "transport", "state", "confidence", "service", "vendor",
           "product", "version", "cpe", "os", "host", "product_confidence", "tls_version",
           "tls_cipher", "stls", "plaintext_login", "findings", "max_severity", "greeting", "error",
-          "timestamp"]
+          "timestamp", "discovered_via",
+          "discovery_domain", "discovery_chain"]
 
 FORMULA = "=cmd|' /C calc'!A0"
 

@@ -783,8 +783,7 @@ class ReportCli(unittest.TestCase):
                              (["-f", "pdf", self.jsonl], b"'pdf'"),
                              (["--rows", "x", self.jsonl], b"'x'"),
                              (["-o"], b"'-o'"),
-                             ([os.path.join(self.tmp, "missing.jsonl")], b"missing.jsonl"),
-                             ([], b"no JSONL file")):
+                             ([os.path.join(self.tmp, "missing.jsonl")], b"missing.jsonl")):
             res = self.report(*args)
             self.assertEqual(res.returncode, 2, (args, res.stderr))
             self.assertIn(needle, res.stderr)
@@ -792,6 +791,10 @@ class ReportCli(unittest.TestCase):
         res = p3s.scan("--report", "jsonl:x.html", "127.0.0.1", jsonl=False)
         self.assertEqual(res.rc, 2)
         self.assertIn(b"'jsonl:x.html'", res.stderr)
+        # no file: the latest scan of the default history (the one setUp's scan wrote)
+        res = self.report("-f", "markdown")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn(b"1 record as of", res.stdout)
 
     def test_a_line_that_is_no_record_is_named(self):
         bad = os.path.join(self.tmp, "bad.jsonl")
@@ -944,6 +947,115 @@ class ReportScale(unittest.TestCase):
                 close_browser(d)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class ReportFromHistory(unittest.TestCase):
+    """`pop3scan report [SCAN]` from the scan history: three scans of the same four addresses
+    (a server that accepts a cleartext login, then one whose STLS fails, then the first again)
+    and one scan of other addresses. The report of a scan carries its records as stored, the
+    earlier scans of the same targets as the chart's series and the changes `pop3scan diff`
+    finds since the last of them."""
+
+    OPEN = ('start send "+OK Dovecot ready.\\r\\n"\n'
+            'on CAPA send "+OK\\r\\nUSER\\r\\nTOP\\r\\n.\\r\\n"\n'
+            'on USER send "+OK\\r\\n"\non QUIT send "+OK bye\\r\\n"; close\n'
+            'on * send "-ERR\\r\\n"\n')
+    BROKEN = ('start send "+OK Dovecot ready.\\r\\n"\n'
+              'on CAPA send "+OK\\r\\nUSER\\r\\nSTLS\\r\\n.\\r\\n"\n'
+              'on USER send "-ERR no\\r\\n"\non STLS send "-ERR no\\r\\n"\n'
+              'on QUIT send "+OK bye\\r\\n"; close\non * send "-ERR\\r\\n"\n')
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="p3s-report-history-")
+        cls.db = os.path.join(cls.tmp, "history.sqlite3")
+        port = "0"
+        for i, script in enumerate((cls.OPEN, cls.BROKEN, cls.OPEN)):
+            with p3s.TestServer(script, listen=(f"0.0.0.0:{port}",)) as srv:
+                port = str(srv.plain[0])
+                res = p3s.scan("--db", cls.db, "-q", "-p", port, "127.0.0.1-4", jsonl=False)
+                assert res.rc == 0, res.stderr
+                if i == 1:  # other targets between them: not part of the series
+                    res = p3s.scan("--db", cls.db, "-q", "-p", port, "127.0.0.9", jsonl=False)
+                    assert res.rc == 0, res.stderr
+        cls.port = port
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def report(self, *args):
+        return subprocess.run([p3s.BIN, "report", "--db", self.db] + [str(a) for a in args],
+                              capture_output=True, timeout=60 * p3s.SLOW)
+
+    def chart(self, html, line):
+        block = re.search(r'<figure class="chart" id="chart-history">(.*?)</figure>', html, re.S)
+        self.assertIsNotNone(block)
+        g = re.search(r'<g class="' + line + r'"[^>]*>(.*?)</g>', block.group(1), re.S)
+        if not g:
+            return []
+        return [int(v) for v in re.findall(r'data-value="(\d+)"', g.group(1))]
+
+    def html_of(self, *args):
+        out = os.path.join(self.tmp, "r.html")
+        res = self.report("-o", out, *args)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(out, encoding="utf-8") as f:
+            return f.read()
+
+    def markdown_of(self, *args):
+        res = self.report("-f", "markdown", *args)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        return res.stdout.decode()
+
+    def diff_lines(self, old, new):
+        res = subprocess.run([p3s.BIN, "diff", "--db", self.db, "-f", "jsonl", str(old), str(new)],
+                             capture_output=True, timeout=60 * p3s.SLOW)
+        self.assertIn(res.returncode, (0, 1), res.stderr)
+        return [json.loads(l) for l in res.stdout.decode().splitlines()]
+
+    def test_the_latest_scan_with_its_series_and_changes(self):
+        html = self.html_of()
+        # scans 1 and 2 of the same targets, then this one (4): scan 3 covers other targets
+        self.assertEqual(self.chart(html, "line-services"), [4, 4, 4])
+        self.assertEqual(self.chart(html, "line-high"), [4, 0, 4])
+        md = self.markdown_of()
+        self.assertIn("4 records as of", md)
+        self.assertIn("**4 POP3 services found; 4 with a high finding.**", md)
+        changes = self.diff_lines(2, 4)
+        self.assertTrue(changes)
+        self.assertIn(f"{len(changes)} changes:", md)
+        for kind in {c["change"] for c in changes}:
+            self.assertIn(kind.replace("-", "\\-"), md)
+
+    def test_a_scan_by_id_and_its_own_past(self):
+        html = self.html_of(2)
+        self.assertEqual(self.chart(html, "line-services"), [4, 4])
+        self.assertEqual(self.chart(html, "line-high"), [4, 0])
+        md = self.markdown_of(2)
+        self.assertIn(f"{len(self.diff_lines(1, 2))} changes:", md)
+        self.assertIn("pop3\\-stls\\-broken", md)
+        # the first scan has no past: no series, no changes
+        html = self.html_of(1)
+        self.assertIn("No earlier scan", html)
+        self.assertNotIn("changes:", self.markdown_of(1))
+        # other targets: a series of their own (none)
+        self.assertIn("No earlier scan", self.html_of(3))
+        self.assertIn("1 record as of", self.markdown_of(3))
+
+    def test_what_the_history_cannot_give_is_exit_2(self):
+        for args, needle in (([99], b"no scan 99"),
+                             (["campaign:nope"], b"no campaign nope"),
+                             (["--history", os.path.join(self.tmp, "x")], b"--history"),
+                             (["--scan", os.path.join(self.tmp, "x")], b"--scan")):
+            res = self.report(*args)
+            self.assertEqual(res.returncode, 2, (args, res.stderr))
+            self.assertIn(needle, res.stderr)
+            self.assertEqual(res.stdout, b"")
+        res = subprocess.run([p3s.BIN, "report", "--db", os.path.join(self.tmp, "none.db")],
+                             capture_output=True, timeout=60 * p3s.SLOW)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn(b"no scan history", res.stderr)
 
 
 if __name__ == "__main__":

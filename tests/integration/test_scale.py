@@ -3,6 +3,7 @@
 import collections
 import math
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -107,8 +108,13 @@ class ScaleTest(unittest.TestCase):
                               capture_output=True, preexec_fn=limit, timeout=300)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         # -c above the descriptor limit is lowered before the scan, and said once.
-        self.assertIn(b"-c 5000 is more connections than this process may open (256 file "
-                      b"descriptors, ulimit -n); using -c 192", proc.stderr)
+        # (Under valgrind the process may open fewer than 256: the tool keeps some for itself.)
+        said = re.findall(rb"-c 5000 is more connections than this process may open \((\d+) file "
+                          rb"descriptors, ulimit -n\); using -c (\d+)\n", proc.stderr)
+        self.assertEqual(len(said), 1, proc.stderr)
+        fds, conns = (int(x) for x in said[0])
+        self.assertLessEqual(fds, 256)
+        self.assertEqual(conns, fds - 64, "64 descriptors kept for everything but connections")
         recs = p3s.validate_lines(proc.stdout.decode())
         self.assertEqual(len(recs), 2048 - 256)
         self.assertEqual(len({r["ip"] for r in recs}), len(recs))
@@ -155,9 +161,10 @@ class ScaleTest(unittest.TestCase):
         total = 2 ** (32 - int(CIDR.split("/")[1]))
         with tempfile.TemporaryDirectory() as d:
             state, out = os.path.join(d, "state"), os.path.join(d, "out.jsonl")
-            # (Fewer in flight than targets, so that SIGINT leaves some unstarted: any CIDR.)
+            # (Fewer in flight than targets, and a rate that makes the scan last 8 s or more,
+            # so that SIGINT leaves some unstarted: any CIDR, however slow pop3scan runs.)
             cmd = [p3s.BIN, "-f", "jsonl", "-o", out, "--resume", state,
-                   "-c", str(min(5000, total // 4)),
+                   "-c", str(min(5000, total // 4)), "--rate", str(max(50, total // 8)),
                    "--read-timeout", "1s", "--deadline", "3s", "-p", str(self.port), CIDR]
             proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
             deadline = time.monotonic() + 60

@@ -11,10 +11,12 @@
 #                the client times out
 #   anything else under .test: NXDOMAIN at once; names outside .test: REFUSED
 #
-#   tests/servers/dnsmasq.sh start DIR --port P
+#   tests/servers/dnsmasq.sh start DIR --port P [--extra FILE]
 #   tests/servers/dnsmasq.sh stop DIR
 #   tests/servers/dnsmasq.sh status DIR
 #
+# --extra FILE: more dnsmasq.conf lines (records, zones, forwarders to loopback) appended, for a
+# test's own zone (tests/integration/test_discover.py writes one).
 # Config DIR/dnsmasq.conf, pid DIR/dnsmasq.pid, log (every query) DIR/dnsmasq.log.
 set -euo pipefail
 
@@ -47,10 +49,11 @@ status() {
 }
 
 start() {
-  local port=''
+  local port='' extra=''
   while [[ $# -gt 0 ]]; do
     case $1 in
       --port) port=${2:?}; shift 2 ;;
+      --extra) extra=${2:?}; shift 2 ;;
       *) p3s_log "unknown option: $1"; usage ;;
     esac
   done
@@ -93,6 +96,10 @@ host-record=mail.test,127.0.0.1
 # Nothing listens on UDP $silent: queries under slow.test go unanswered.
 server=/slow.test/127.0.0.1#$silent
 EOF
+  if [[ -n $extra ]]; then
+    [[ -r $extra ]] || p3s_die "--extra: cannot read $extra"
+    { echo "# --extra $extra"; cat -- "$extra"; } >>"$dir/dnsmasq.conf"
+  fi
   : >"$dir/dnsmasq.log"
   p3s_launch "$marker" "$pidfile" "$dir/dnsmasq.log" \
     dnsmasq --keep-in-foreground --conf-file="$dir/dnsmasq.conf" --pid-file="$dir/dnsmasq.run.pid"

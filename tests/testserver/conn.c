@@ -433,6 +433,8 @@ static int next_line(struct conn *c)
 		evbuffer_drain(in, eol_len);
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
+	if (srv->on_line)
+		srv->on_line(srv->line_ctx, c, line, len, c->tls);
 	h = profile_handler(c->prof, line, len);
 	if (h)
 		run_list(c, &h->acts);

@@ -19,6 +19,13 @@ struct conn_server {
 	unsigned long total;	/* connections accepted so far */
 	uint32_t delay_ms;	/* --delay: every greeting and answer waits this
 				 * long first (a network's round trip) */
+	/* When set, sees every client line before its handler runs (CR LF
+	 * removed; conn tells connections apart, tls says the line came
+	 * over TLS). In-process users (the session fuzzer, the engine's unit
+	 * test) check what the client sends with it. */
+	void (*on_line)(void *ctx, const void *conn, const char *line,
+			size_t len, int tls);
+	void *line_ctx;
 };
 
 /* Remember the server context; must precede conn_accept. */

@@ -27,6 +27,9 @@ struct parser {
 };
 
 static int perr(struct parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int perr(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
 

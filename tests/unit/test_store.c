@@ -469,7 +469,7 @@ static void test_upgrade_from_version_1(void **state)
         print_error("%s\n", err);
     assert_non_null(st);
     p3s_store_close(st);
-    assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
+    assert_int_equal(sql_int(path, "PRAGMA user_version"), P3S_STORE_SCHEMA);
     assert_int_equal(sql_int(path, "SELECT count(*) FROM record"), 3);
     assert_int_equal(sql_int(path, "SELECT pop3 FROM scan WHERE id = 1"), 1);
     /* stls became a word; the columns version 1 lacked were filled from the JSON */
@@ -491,7 +491,8 @@ static void test_upgrade_from_version_1(void **state)
     p3s_rowbuf_init(&want);
     assert_int_equal(p3s_rowbuf_from_record(&want, full, NULL, 0), 0);
     st = p3s_store_open(path, P3S_STORE_READ, err, sizeof err);
-    struct p3s_store_cursor *c = st->ops->open_rows(st, 1);
+    int64_t one = 1;
+    struct p3s_store_cursor *c = st->ops->open_rows(st, &one, 1, 1);
     const struct p3s_row *row;
     int found = 0;
     while (st->ops->next_row(c, &row) == 1)
@@ -499,6 +500,10 @@ static void test_upgrade_from_version_1(void **state)
             struct p3s_row w;
             p3s_rowbuf_view(&want, &w);
             assert_same_rows(&w, row);
+            /* asked for, the stored JSONL record comes with the row (the report reads it) */
+            assert_non_null(row->json);
+            assert_true(row->json_len > 2 && row->json[0] == '{');
+            assert_non_null(strstr(row->json, "mail.example.test"));
             found++;
         }
     assert_int_equal(found, 1);
@@ -519,13 +524,13 @@ static void test_refuses_newer_and_foreign_files(void **state)
     struct p3s_store *st = p3s_store_open(newer, P3S_STORE_WRITE, err, sizeof err);
     assert_non_null(st);
     p3s_store_close(st);
-    sql_exec(newer, "PRAGMA user_version = 3");
+    sql_exec(newer, "PRAGMA user_version = 4");
     for (int mode = P3S_STORE_READ; mode <= P3S_STORE_MODIFY; mode++) {
         err[0] = '\0';
         assert_null(p3s_store_open(newer, (enum p3s_store_mode)mode, err, sizeof err));
-        assert_non_null(strstr(err, "newer pop3scan (schema version 3"));
+        assert_non_null(strstr(err, "newer pop3scan (schema version 4"));
     }
-    assert_int_equal(sql_int(newer, "PRAGMA user_version"), 3);
+    assert_int_equal(sql_int(newer, "PRAGMA user_version"), 4);
     assert_int_equal(sql_int(newer, "SELECT count(*) FROM scan"), 0);
 
     const char *foreign = path_of("foreign.sqlite3");
@@ -583,7 +588,7 @@ static void test_rows_in_key_order(void **state)
                               key_row("a", "", 110, "closed")};
     size_t n = sizeof rows / sizeof rows[0];
     assert_int_equal(st->ops->add_rows(st, in.id, rows, n), 0);
-    struct p3s_store_cursor *c = st->ops->open_rows(st, in.id);
+    struct p3s_store_cursor *c = st->ops->open_rows(st, &in.id, 1, 0);
     const struct p3s_row *r;
     struct p3s_row prev;
     char prev_text[3][64];
@@ -596,6 +601,7 @@ static void test_rows_in_key_order(void **state)
             prev.col[i] = prev_text[i];
         }
         prev.port = r->port;
+        assert_null(r->json); /* not asked for */
         got++;
     }
     assert_int_equal(got, n);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -490,6 +491,42 @@ static void test_durations(void **state)
     }
 }
 
+/* ---- --discover-names ------------------------------------------------------------------- */
+
+static int names_of(const char *text, const char **names, size_t max, char *err, size_t errsz)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s", text);
+    return p3s_names_parse(buf, strlen(buf), "n.txt", names, max, err, errsz);
+}
+
+static void test_discover_names(void **state)
+{
+    (void)state;
+    const char *names[4];
+    char err[256];
+    assert_int_equal(names_of("pop\n  mail  \r\n# a comment\n\npop.mail # trailing\n_x-1\n",
+                              names, 4, err, sizeof err),
+                     4);
+    assert_string_equal(names[0], "pop");
+    assert_string_equal(names[1], "mail");
+    assert_string_equal(names[2], "pop.mail");
+    assert_string_equal(names[3], "_x-1");
+    assert_int_equal(names_of("", names, 4, err, sizeof err), 0);
+    assert_int_equal(names_of("# only\n\n", names, 4, err, sizeof err), 0);
+    assert_int_equal(names_of("pop\nbad name\n", names, 4, err, sizeof err), -1);
+    assert_string_equal(err, "n.txt:2: bad name 'bad name' (expected a relative host name such "
+                             "as pop or pop.mail)");
+    assert_int_equal(names_of("pop.\n", names, 4, err, sizeof err), -1);
+    assert_int_equal(names_of("a..b\n", names, 4, err, sizeof err), -1);
+    assert_int_equal(names_of("-pop\n", names, 4, err, sizeof err), -1);
+    assert_int_equal(names_of("a\nb\nc\nd\ne\n", names, 4, err, sizeof err), -1);
+    assert_string_equal(err, "n.txt:5: more than 4 names");
+    char nul[] = {'p', 0, 'x', '\n'};
+    assert_int_equal(p3s_names_parse(nul, sizeof nul, "n.txt", names, 4, err, sizeof err), -1);
+    assert_non_null(strstr(err, "NUL"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_ports_is_tls),
         cmocka_unit_test(test_ports_full_range),
         cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_discover_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

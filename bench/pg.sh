@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench/pg.sh — the history in PostgreSQL (issue 17, docs/scale-out.md), loopback only: a
+# throwaway PostgreSQL 15 (tests/servers/postgres.sh) and p3testd on 0.0.0.0:PORT, then
+#   - speed: pop3scan -c 5000 -f jsonl -o /dev/null -p PORT CIDR with --no-db and with --db URI,
+#     in RUNS back-to-back pairs; ratio = the median of the pairs' time without / time with
+#     (goal >= 0.9), and the records per second the store took;
+#   - four shards at once (--campaign, --shard I/4 of CIDR, four processes): records per second
+#     into the one database, and the slowest shard against a shard alone;
+#   - size: the database's bytes per record;
+# and checks that every run stored every record exactly once. Prints the figures for
+# bench/RESULTS.md.
+#
+#   bench/pg.sh [BINARY]
+#   env: RUNS (5), CONCURRENCY (5000), CIDR (127.0.0.0/16), P3TESTD (build/tests/testserver/p3testd)
+set -euo pipefail
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+bin=${1:-$here/build/src/pop3scan}
+testd=${P3TESTD:-$here/build/tests/testserver/p3testd}
+runs=${RUNS:-5}
+conc=${CONCURRENCY:-5000}
+cidr=${CIDR:-127.0.0.0/16}
+
+die() { echo "pg.sh: $*" >&2; exit 1; }
+failures=()
+fail() { echo "FAIL: $*" >&2; failures+=("$*"); }
+case $cidr in 127.*/*) ;; *) die "CIDR must lie inside 127.0.0.0/8 (loopback only)" ;; esac
+n=$((1 << (32 - ${cidr#*/})))
+[ -x "$bin" ] && [ -x "$testd" ] || die "build first (make build)"
+hard=$(ulimit -Hn); [ "$hard" = unlimited ] && hard=1048576; ulimit -n "$hard"
+
+dir=$(mktemp -d /tmp/p3s-bench-pg.XXXXXX)
+pgdir=$(mktemp -d /tmp/p3s-bench-pgdata.XXXXXX) # its own: the server's user cannot enter $dir
+export XDG_STATE_HOME=$dir/state
+srv_pid=
+cleanup() {
+  [ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null || true; wait "$srv_pid" 2>/dev/null || true; }
+  bash "$here/tests/servers/postgres.sh" stop "$pgdir" || true
+  rm -rf "$dir" "$pgdir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pgport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bash "$here/tests/servers/postgres.sh" start "$pgdir" --port "$pgport" >/dev/null
+uri=$(cat "$pgdir/uri")
+sql() { psql "$uri" -X -At -c "$1"; }
+
+cat >"$dir/script" <<'EOF'
+start send "+OK ready\r\n"
+on CAPA send "+OK\r\nTOP\r\nUSER\r\nUIDL\r\n.\r\n"
+on USER send "-ERR no\r\n"
+on QUIT send "+OK\r\n"; close
+on * send "-ERR\r\n"
+EOF
+"$testd" --listen 0.0.0.0:0 --ready-file "$dir/ready" "$dir/script" 2>"$dir/p3testd.err" &
+srv_pid=$!
+for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.05; done
+[ -s "$dir/ready" ] || die "p3testd did not start"
+port=$(awk '{print $3; exit}' "$dir/ready")
+
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "pg: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $(sql 'SHOW server_version')"
+echo "  p3testd on 0.0.0.0:$port; $cidr = $n targets; -c $conc"
+ratios=() withs=() withouts=() rates=()
+for i in $(seq "$runs"); do
+  t0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
+  t1=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
+  t2=$(ms)
+  got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
+  [ "$got" = "$n complete" ] || fail "run $i stored '$got', want '$n complete'"
+  without=$((t1 - t0)) with=$((t2 - t1))
+  withouts+=("$without"); withs+=("$with")
+  ratios+=("$(awk -v a="$without" -v b="$with" 'BEGIN {printf "%.3f", a / b}')")
+  rates+=("$(awk -v n="$n" -v b="$with" 'BEGIN {printf "%.0f", n / (b / 1000)}')")
+  echo "  pair $i: without $without ms, with $with ms, ratio ${ratios[-1]}, ${rates[-1]} records/s stored"
+done
+echo "  speed ratio, median of $runs pairs (goal >= 0.9): $(printf '%s\n' "${ratios[@]}" | median)"
+echo "  median without / with: $(printf '%s\n' "${withouts[@]}" | median) / $(printf '%s\n' "${withs[@]}" | median) ms"
+echo "  records/s one shard (median): $(printf '%s\n' "${rates[@]}" | median)"
+
+# Four shards at once into the one database, as four machines would.
+for round in $(seq "$runs"); do
+  t0=$(ms)
+  pids=()
+  for s in 0 1 2 3; do
+    ( s0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" --campaign "four-$round" \
+        --shard "$s/4" -p "$port" "$cidr" || echo "shard $s failed" >>"$dir/fail"
+      echo $(( $(ms) - s0 )) >"$dir/shard-$s" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  t1=$(ms)
+  [ ! -s "$dir/fail" ] || fail "$(cat "$dir/fail")"
+  got=$(sql "SELECT count(*) || ' ' || count(DISTINCT ip) FROM record r JOIN scan s ON s.id = r.scan_id JOIN campaign c ON c.id = s.campaign_id WHERE c.name = 'four-$round'")
+  [ "$got" = "$n $n" ] || fail "four shards stored '$got', want '$n $n'"
+  slowest=$(cat "$dir"/shard-* | sort -n | tail -n 1)
+  echo "  four shards at once, round $round: $((t1 - t0)) ms for $n records, $(awk -v n="$n" -v t=$((t1 - t0)) 'BEGIN {printf "%.0f", n / (t / 1000)}') records/s into the database, slowest shard $slowest ms"
+done
+records=$(sql "SELECT count(*) FROM record")
+bytes=$(sql "SELECT pg_database_size(current_database())")
+echo "  database: $records records, $bytes bytes, $(awk -v b="$bytes" -v r="$records" 'BEGIN {printf "%.0f", b / r}') bytes per record (indexes and the JSON included)"
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "pg.sh: ${#failures[@]} check(s) failed" >&2
+  exit 1
+fi
