@@ -113,10 +113,17 @@ static void human(uint64_t bytes, char *out, size_t cap)
 
 int p3s_memcap_apply(const struct p3s_config *cfg, size_t *concurrency)
 {
-    size_t per_conn = p3s_memcap_per_conn(cfg);
-    uint64_t available = 0, budget = cfg->max_memory;
-    if (!budget) {
+    uint64_t available = 0;
+    if (!cfg->max_memory)
         available = p3s_memory_available("/proc/meminfo", "/sys/fs/cgroup");
+    return p3s_memcap_apply_to(cfg, available, concurrency);
+}
+
+int p3s_memcap_apply_to(const struct p3s_config *cfg, uint64_t available, size_t *concurrency)
+{
+    size_t per_conn = p3s_memcap_per_conn(cfg);
+    uint64_t budget = cfg->max_memory;
+    if (!budget) {
         budget = available / 2;
         if (!budget)
             return 0; /* unknown: nothing to fit to */

@@ -34,4 +34,8 @@ uint64_t p3s_memory_available(const char *meminfo_path, const char *cgroup_root)
  * available), saying so on standard error. Returns 1 when it lowered it, 0 when it fits. */
 int p3s_memcap_apply(const struct p3s_config *cfg, size_t *concurrency);
 
+/* The same with the memory available given (bytes; 0: unknown, nothing lowered without
+ * --max-memory), so that the default budget can be tested whatever the machine has. */
+int p3s_memcap_apply_to(const struct p3s_config *cfg, uint64_t available, size_t *concurrency);
+
 #endif

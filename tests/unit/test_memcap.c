@@ -1,7 +1,7 @@
 /* test_memcap.c — -c fitted to memory (src/cli/memcap.c): sizes as --max-memory takes them, the
  * cost of a connection by what the scan may do, how many fit in a budget, the memory available
  * read from meminfo and cgroup files (made here, in a temporary directory), and -c lowered with a
- * message only when it does not fit. */
+ * message only when it does not fit, by --max-memory or by default to half of what is available. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,6 +178,44 @@ static void test_apply(void **state)
     assert_int_equal(c, 10);
 }
 
+/* Without --max-memory the budget is half of what is available; unknown: nothing lowered. */
+static void test_apply_default_budget(void **state)
+{
+    (void)state;
+    struct p3s_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    struct p3s_port tls = {995, 1}, plain = {110, 0};
+    cfg.ports.v = &tls;
+    cfg.ports.n = 1;
+    size_t c = 100000;
+    assert_int_equal(p3s_memcap_apply_to(&cfg, 2 * GIB, &c), 1);
+    assert_int_equal(c, (GIB - P3S_ENGINE_MEM_BASE) / P3S_ENGINE_MEM_TLS_CONN);
+    c = 100000;
+    assert_int_equal(p3s_memcap_apply_to(&cfg, 0, &c), 0);
+    assert_int_equal(c, 100000);
+    c = 1000; /* the default -c on a machine with 1 GiB free: fits */
+    assert_int_equal(p3s_memcap_apply_to(&cfg, GIB, &c), 0);
+    assert_int_equal(c, 1000);
+    /* a cleartext-only scan counts its cheaper connections: -c 100000 takes about 800 MiB */
+    cfg.ports.v = &plain;
+    c = 100000;
+    assert_int_equal(p3s_memcap_apply_to(&cfg, 2 * GIB, &c), 0);
+    assert_int_equal(c, 100000);
+    assert_int_equal(p3s_memcap_apply_to(&cfg, GIB, &c), 1);
+    assert_int_equal(c, (GIB / 2 - P3S_ENGINE_MEM_BASE) / P3S_ENGINE_MEM_PLAIN_CONN);
+    /* so little that not one fits: still one connection, the scan runs */
+    cfg.ports.v = &tls;
+    c = 1000;
+    assert_int_equal(p3s_memcap_apply_to(&cfg, 16 * MIB, &c), 1);
+    assert_int_equal(c, 1);
+    /* --max-memory wins over what is available */
+    cfg.max_memory = 64 * MIB;
+    cfg.max_memory_arg = "64M";
+    c = 100000;
+    assert_int_equal(p3s_memcap_apply_to(&cfg, 64 * GIB, &c), 1);
+    assert_int_equal(c, (64 * MIB - P3S_ENGINE_MEM_BASE) / P3S_ENGINE_MEM_TLS_CONN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_fit),
         cmocka_unit_test(test_memory_available),
         cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_apply_default_budget),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
