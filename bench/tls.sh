@@ -75,7 +75,7 @@ failed=0
 run() {
   local name=$1
   shift
-  /usr/bin/time -f "%e %U %S %M" -o "$dir/time" "$bin" -f jsonl -o "$dir/out.jsonl" \
+  /usr/bin/time -f "%e %U %S %M" -o "$dir/time" "$bin" --no-db -f jsonl -o "$dir/out.jsonl" \
     --read-timeout 10s --connect-timeout 10s --deadline 30s "$@" -p "tls:$port" "$cidr" \
     2>"$dir/err" || true
   local pop3

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
+#include "memcap.h"
 #include "output.h"
 #include "report.h"
 #include "targetgen.h"
@@ -55,7 +57,8 @@ enum {
     OPT_CAMPAIGN,
     OPT_DB_RETRY,
     OPT_DISCOVER,
-    OPT_DISCOVER_NAMES
+    OPT_DISCOVER_NAMES,
+    OPT_MAX_MEMORY
 };
 
 static const struct option LONG_OPTS[] = {
@@ -63,6 +66,7 @@ static const struct option LONG_OPTS[] = {
     {"output", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, 'f'},
     {"concurrency", required_argument, NULL, 'c'},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
@@ -172,6 +176,9 @@ static void usage(FILE *fp)
             "\n"
             "Probing and timing:\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
+            "      --max-memory SIZE     lower -c to what SIZE (512M, 2G) allows, at 56 KiB\n"
+            "                            a TLS connection (default: half the memory\n"
+            "                            available)\n"
             "      --connect-timeout T   per connect (default 5s)\n"
             "      --read-timeout T      per answer (default 5s)\n"
             "      --deadline T          whole dialogue with one port (default 10s)\n"
@@ -638,6 +645,11 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_NO_DB:
             cfg->no_db = 1;
             break;
+        case OPT_MAX_MEMORY:
+            if (p3s_parse_size(optarg, &cfg->max_memory))
+                return bad("--max-memory", optarg, "expected a size such as 512M or 2G");
+            cfg->max_memory_arg = optarg;
+            break;
         case OPT_DISCOVER:
             cfg->discover = 1;
             break;
@@ -697,6 +709,11 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
     }
     if (p3s_ports_parse(ports, &cfg->ports, err, sizeof err) < 0)
         return bad("--ports", ports, err);
+    if (cfg->max_memory && !p3s_memcap_fit(cfg->max_memory, p3s_memcap_per_conn(cfg))) {
+        snprintf(err, sizeof err, "a scan needs %u MiB and %zu KiB per connection",
+                 P3S_ENGINE_MEM_BASE >> 20, p3s_memcap_per_conn(cfg) / 1024);
+        return bad("--max-memory", cfg->max_memory_arg, err);
+    }
     if (nout == 0)
         outputs[nout++] = "-";
     for (size_t i = 0; i < nout; i++)

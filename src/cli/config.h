@@ -24,6 +24,8 @@ struct p3s_config {
     int read_timeout_ms;
     int deadline_ms;
     int concurrency;
+    uint64_t max_memory;  /* --max-memory in bytes; 0: half of the memory available */
+    const char *max_memory_arg; /* as given, for the message that lowers -c */
     double rate;  /* new connections per second; 0: unlimited */
     int retries;  /* extra connect attempts after a connect timeout */
     int progress; /* --progress: report on standard error even when it is not a terminal */

@@ -21,6 +21,7 @@
 #include "escape.h"
 #include "findings.h"
 #include "fp.h"
+#include "memcap.h"
 #include "outfile.h"
 #include "p3fp_builtin.h"
 #include "resume.h"
@@ -662,6 +663,8 @@ int p3s_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
     struct p3s_engine_hooks hooks = {on_feed, on_admit, on_record, on_target_done, on_idle,
                                      on_trace};
     struct p3s_engine_opts opts = engine_opts(cfg, fp);
+    if (p3s_memcap_apply(cfg, &opts.concurrency))
+        sum->concurrency_lowered = opts.concurrency;
     char err[512];
     r.engine = p3s_engine_new(r.base, &opts, &hooks, &r, err, sizeof err);
     if (!r.engine) {
@@ -676,9 +679,9 @@ int p3s_run(const struct p3s_config *cfg, struct p3s_output *outs, size_t nouts,
         struct rlimit rl = {0, 0};
         getrlimit(RLIMIT_NOFILE, &rl);
         fprintf(stderr,
-                "pop3scan: -c %d is more connections than this process may open (%llu file "
+                "pop3scan: -c %zu is more connections than this process may open (%llu file "
                 "descriptors, ulimit -n); using -c %zu\n",
-                cfg->concurrency, (unsigned long long)rl.rlim_cur, st.concurrency);
+                opts.concurrency, (unsigned long long)rl.rlim_cur, st.concurrency);
         sum->concurrency_lowered = st.concurrency;
     }
     make_ports(&r);

@@ -6,17 +6,20 @@
  * timeout, or what is left of the deadline, whichever ends first. Whatever happens, the connection
  * ends in conn_finish(), which hands exactly one record to the callback the engine gave.
  *
- * Cleartext is most of a large scan, so it is done with the fewest system calls: one
- * edge-triggered event registered once for the socket's life, recv() into a fixed buffer and
- * send() of each command. Only TLS (implicit, or after STLS) hands the socket to an OpenSSL
- * bufferevent. Bufferevents for cleartext cost a FIONREAD ioctl per read and an epoll_ctl per
- * enable/disable, which made the scan twice as expensive as the work itself.
+ * Every connection is driven the same way, in cleartext and under TLS: one edge-triggered event
+ * registered once for the socket's life, reads into one fixed buffer (c->in) until the socket
+ * has nothing more, and each command written at once. Cleartext uses recv() and send(); TLS
+ * (implicit, or after STLS) puts an OpenSSL session on the same socket and uses SSL_read() and
+ * SSL_write(), waiting for the next edge whenever OpenSSL wants to read or write. Nothing else
+ * holds bytes: OpenSSL's own record buffers are released whenever a read would block
+ * (SSL_MODE_RELEASE_BUFFERS), so a connection waiting for its next answer holds its SSL object,
+ * its cipher state and this structure. Libevent's bufferevents did the same work with two
+ * evbuffers and a read buffer kept per connection (44 KiB a TLS connection at -c 3000, against
+ * 24 or less this way: bench/RESULTS.md), and for cleartext a FIONREAD ioctl per read and an
+ * epoll_ctl per enable/disable, which made the scan twice as expensive as the work itself.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 #include <netinet/in.h>
@@ -49,15 +52,31 @@ enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
  * server makes two send() calls); it costs only the targets that offer STLS or accept USER. */
 #define SETTLE_MIN_MS P3S_SETTLE_MIN_MS
 
+/* How a read ended the stream (on_closed's `what`). */
+#define END_EOF 1
+#define END_ERROR 2
+
+/* Why an SSL call failed, taken at once: OpenSSL's error queue is per thread and the next call
+ * on any connection clears it. */
+struct tls_fail {
+    int ssl_error;       /* SSL_get_error() */
+    int sys_error;       /* errno, for SSL_ERROR_SYSCALL */
+    unsigned long code;  /* the first error of OpenSSL's queue, 0 when none */
+};
+
 struct p3s_conn {
     const struct p3s_conn_env *env;
     struct p3s_record *rec;
-    evutil_socket_t fd;      /* the socket while in cleartext; -1 once a bufferevent owns it */
-    struct event io;         /* cleartext: read/write readiness, edge-triggered */
+    evutil_socket_t fd;      /* the socket, ours to close */
+    struct event io;         /* read/write readiness, edge-triggered */
     int io_added;
-    struct bufferevent *bev; /* TLS: OpenSSL over the socket */
+    SSL *ssl;                /* TLS over the socket (implicit, or after STLS); NULL in cleartext */
+    int tls_ended;           /* an SSL_read ended the stream (tls_end says how); acted on by the
+                                read handler */
+    struct tls_fail tls_end;
+    int read_wants_write;    /* SSL_read asked to write first: read again when writable */
     struct event timer;
-    char *out;               /* cleartext the socket did not take yet (rare) */
+    char *out;               /* bytes the socket (or SSL_write) did not take yet (rare) */
     size_t out_len;
     size_t in_len;
     char in[IN_CAP];
@@ -107,7 +126,7 @@ static void arm(struct p3s_conn *c, int step_ms)
     evtimer_add(&c->timer, &tv);
 }
 
-/* Closes the cleartext socket (a bufferevent closes its own). */
+/* Closes the socket. */
 static void close_plain(struct p3s_conn *c)
 {
     if (c->io_added)
@@ -126,8 +145,8 @@ static void conn_finish(struct p3s_conn *c)
     struct p3s_record *rec = c->rec;
     rec->confirmed = rec->state == P3S_STATE_POP3 && c->sess.confirmed;
     rec->total_ms = p3s_now_ms() - c->t_start;
-    if (c->bev)
-        bufferevent_free(c->bev);
+    if (c->ssl) /* no close_notify: the socket closes now, nothing waits for an answer */
+        SSL_free(c->ssl);
     close_plain(c);
     event_del(&c->timer);
     p3s_conn_done_cb done = c->done;
@@ -140,7 +159,7 @@ static void conn_finish(struct p3s_conn *c)
  * next, and a failure here changes nothing in the record. */
 static void send_last(struct p3s_conn *c, const char *cmd, size_t len)
 {
-    if (!cmd || c->fd < 0 || c->sess.tls || c->out_len)
+    if (!cmd || c->fd < 0 || c->ssl || c->sess.tls || c->out_len)
         return;
     (void)!send(c->fd, cmd, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
@@ -174,10 +193,68 @@ static void flush_plain(struct p3s_conn *c)
     memmove(c->out, c->out + k, c->out_len);
 }
 
+/* What an SSL call that returned rc <= 0 means; OpenSSL's queue is left empty. */
+static struct tls_fail tls_fail_of(SSL *ssl, int rc)
+{
+    struct tls_fail f = {SSL_get_error(ssl, rc), errno, ERR_get_error()};
+    ERR_clear_error();
+    return f;
+}
+
+/* Whether a failed SSL call only has to wait for the socket. */
+static int tls_would_block(const struct tls_fail *f)
+{
+    return f->ssl_error == SSL_ERROR_WANT_READ || f->ssl_error == SSL_ERROR_WANT_WRITE;
+}
+
+/* Whether the stream just ended without a TLS error of its own: close_notify, a close without
+ * it (a dirty shutdown, allowed: many POP3 servers close that way after QUIT), or a reset. */
+static int tls_fail_is_eof(const struct tls_fail *f)
+{
+    if (f->ssl_error == SSL_ERROR_ZERO_RETURN)
+        return 1;
+    if (f->ssl_error == SSL_ERROR_SYSCALL && !f->code)
+        return 1;
+    return f->ssl_error == SSL_ERROR_SSL && ERR_GET_LIB(f->code) == ERR_LIB_SSL &&
+           ERR_GET_REASON(f->code) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
+/* Writes under TLS. What OpenSSL cannot send now (the socket is full, or TLS 1.2 renegotiation
+ * wants a read first) is kept in c->out and written again, from the start, on the next event:
+ * OpenSSL wants the same bytes again (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them move). A
+ * failure is left to the read side, made to run: it sees the reset or the close. */
+static void flush_tls(struct p3s_conn *c)
+{
+    errno = 0;
+    int k = SSL_write(c->ssl, c->out, (int)c->out_len);
+    if (k > 0) {
+        c->out_len = 0;
+        free(c->out);
+        c->out = NULL;
+        return;
+    }
+    struct tls_fail f = tls_fail_of(c->ssl, k);
+    if (tls_would_block(&f))
+        return;
+    c->out_len = 0; /* it will never go: the read side ends the connection */
+    free(c->out);
+    c->out = NULL;
+    event_active(&c->io, EV_READ, 0);
+}
+
+static void send_tls(struct p3s_conn *c, const char *p, size_t n)
+{
+    c->out = p3s_xrealloc(c->out, c->out_len + n);
+    memcpy(c->out + c->out_len, p, n);
+    c->out_len += n;
+    if (c->out_len == n) /* nothing was waiting before it */
+        flush_tls(c);
+}
+
 static void conn_send(struct p3s_conn *c, const char *p, size_t n)
 {
-    if (c->bev)
-        bufferevent_write(c->bev, p, n);
+    if (c->ssl)
+        send_tls(c, p, n);
     else
         send_plain(c, p, n);
 }
@@ -186,9 +263,7 @@ static void conn_send(struct p3s_conn *c, const char *p, size_t n)
  * target is a name: scanning an address says nothing of the name clients use. */
 static void record_tls(struct p3s_conn *c)
 {
-    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-    if (!ssl)
-        return;
+    SSL *ssl = c->ssl;
     struct p3s_record *r = c->rec;
     snprintf(r->tls_version, sizeof r->tls_version, "%s", SSL_get_version(ssl));
     snprintf(r->tls_cipher, sizeof r->tls_cipher, "%s", SSL_get_cipher_name(ssl));
@@ -219,26 +294,25 @@ static void record_ntlm(struct p3s_conn *c, const struct p3_event *ev)
                  rc != P3NTLM_OK ? p3ntlm_strerror(rc) : "challenge line cut at its cap");
 }
 
-static void set_tls_error(struct p3s_conn *c, const char *what)
+/* The record's tls_error: what failed, and OpenSSL's reason when it gave one. */
+static void set_tls_error(struct p3s_conn *c, const char *what, unsigned long code)
 {
     char buf[200];
-    unsigned long e = c->bev ? bufferevent_get_openssl_error(c->bev) : 0;
-    if (e) {
+    if (code) {
         char reason[120];
-        ERR_error_string_n(e, reason, sizeof reason);
+        ERR_error_string_n(code, reason, sizeof reason);
         snprintf(buf, sizeof buf, "%s: %s", what, reason);
     } else {
         snprintf(buf, sizeof buf, "%s", what);
     }
-    while (c->bev && bufferevent_get_openssl_error(c->bev))
-        ;
     free(c->rec->tls_error);
     c->rec->tls_error = p3s_xstrdup(buf);
 }
 
-static void on_read(struct bufferevent *bev, void *arg);
-static void on_event(struct bufferevent *bev, short what, void *arg);
 static int retry_connect(struct p3s_conn *c);
+static int handshake_step(struct p3s_conn *c);
+static void on_ended(struct p3s_conn *c, short what, int err, const char *how);
+static void on_tls_failed(struct p3s_conn *c, const struct tls_fail *f);
 
 /* A cleartext line after +OK to STLS that the TLS BIO set aside (tlsstrip.h). */
 static void on_stripped(void *arg, const char *line, size_t n)
@@ -248,43 +322,38 @@ static void on_stripped(void *arg, const char *line, size_t n)
     p3s_record_add_unsolicited(c->rec, P3_CMD_STLS, 0, line, n);
 }
 
-static void start_tls(struct p3s_conn *c, enum phase phase)
+/* Puts a TLS session on the socket and sends the ClientHello. Returns -1 (the caller's read loop
+ * must stop: the connection ended, or reads go through TLS from now on). */
+static int start_tls(struct p3s_conn *c, enum phase phase)
 {
     SSL *ssl = SSL_new(c->env->ssl_ctx);
     if (!ssl) {
-        set_tls_error(c, "cannot create a TLS session");
+        ERR_clear_error();
+        set_tls_error(c, "cannot create a TLS session", 0);
         conn_finish(c);
-        return;
+        return -1;
     }
     if (c->sni)
         SSL_set_tlsext_host_name(ssl, c->rec->target);
-    if (phase == PH_STLS_TLS) { /* cleartext before the ServerHello is recorded, not read as TLS */
-        BIO *bio = p3s_strip_bio_new(c->fd, on_stripped, c);
-        if (!bio) {
-            SSL_free(ssl);
-            set_tls_error(c, "cannot start TLS");
-            conn_finish(c);
-            return;
-        }
-        SSL_set_bio(ssl, bio, bio);
-    }
-    if (c->io_added) /* from here the bufferevent watches the socket */
-        event_del(&c->io);
-    c->io_added = 0;
-    struct bufferevent *tls = bufferevent_openssl_socket_new(
-        c->env->base, c->fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-    if (!tls) { /* libevent has freed the SSL already on this path */
-        set_tls_error(c, "cannot start TLS");
+    /* cleartext before the ServerHello after STLS is recorded, not read as TLS */
+    BIO *bio = phase == PH_STLS_TLS ? p3s_strip_bio_new(c->fd, on_stripped, c)
+                                    : BIO_new_socket(c->fd, BIO_NOCLOSE);
+    if (!bio) {
+        SSL_free(ssl);
+        ERR_clear_error();
+        set_tls_error(c, "cannot start TLS", 0);
         conn_finish(c);
-        return;
+        return -1;
     }
-    c->fd = -1;
-    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
-    c->bev = tls;
+    SSL_set_bio(ssl, bio, bio);
+    SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_connect_state(ssl);
+    c->ssl = ssl;
     c->phase = phase;
-    bufferevent_setcb(tls, on_read, NULL, on_event, c);
-    bufferevent_enable(tls, EV_READ | EV_WRITE);
+    c->kernel_empty = 0; /* it was about the cleartext read that led here */
     arm(c, c->env->read_timeout_ms);
+    handshake_step(c);
+    return -1;
 }
 
 /* Keeps what the record needs from one event of the core. Runs before the bytes are drained. */
@@ -342,19 +411,43 @@ static void take_event(struct p3s_conn *c, const struct p3_event *ev)
 /* Bytes received so far and not consumed. */
 static size_t pending_input(struct p3s_conn *c)
 {
-    return c->bev ? evbuffer_get_length(bufferevent_get_input(c->bev)) : c->in_len;
+    return c->in_len;
 }
 
-/* Takes into the buffer what the socket holds now, without waiting: whatever arrived before a
- * command goes out cannot answer it (pop3.h rule 1), so it must count as pending. Cleartext
- * only (a TLS bufferevent reads for itself). An end or error is left to the read handler, made
- * to run in the next loop pass, as is anything past a full buffer. */
-static void pull_pending(struct p3s_conn *c)
+/* One SSL_read of at most want bytes into the buffer. Returns the bytes read, 0 when OpenSSL has
+ * nothing now and waits for the socket, -1 when the stream ended (c->tls_end says how; later
+ * calls say so again without asking OpenSSL). */
+static int read_tls_some(struct p3s_conn *c, size_t want)
 {
-    if (c->bev || c->fd < 0 || c->kernel_empty)
-        return;
-    size_t before = c->in_len;
-    int ended = 0;
+    if (c->tls_ended)
+        return -1;
+    errno = 0;
+    int k = SSL_read(c->ssl, c->in + c->in_len, (int)want);
+    if (k > 0)
+        return k;
+    struct tls_fail f = tls_fail_of(c->ssl, k);
+    if (f.ssl_error == SSL_ERROR_WANT_WRITE) /* renegotiation, KeyUpdate: the socket is full */
+        c->read_wants_write = 1;
+    if (tls_would_block(&f))
+        return 0;
+    c->tls_ended = 1;
+    c->tls_end = f;
+    return -1;
+}
+
+/* Reads what the socket holds now into the buffer, without waiting, in cleartext or under TLS.
+ * Returns 1 when the stream ended (EOF, reset, a TLS error: left for the read handler). */
+static int pull_socket(struct p3s_conn *c)
+{
+    if (c->ssl) {
+        while (c->in_len < IN_CAP) {
+            int k = read_tls_some(c, IN_CAP - c->in_len);
+            if (k <= 0)
+                return k < 0;
+            c->in_len += (size_t)k;
+        }
+        return 0;
+    }
     while (c->in_len < IN_CAP) {
         ssize_t k = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, MSG_DONTWAIT);
         if (k > 0) {
@@ -363,9 +456,21 @@ static void pull_pending(struct p3s_conn *c)
         }
         if (k < 0 && errno == EINTR)
             continue;
-        ended = !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
-        break;
+        return !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
     }
+    return 0;
+}
+
+/* Takes into the buffer what the socket (and OpenSSL) holds now, without waiting: whatever
+ * arrived before a command goes out cannot answer it (pop3.h rule 1), so it must count as
+ * pending. An end or error is left to the read handler, made to run in the next loop pass, as is
+ * anything past a full buffer. */
+static void pull_pending(struct p3s_conn *c)
+{
+    if (c->fd < 0 || c->kernel_empty)
+        return;
+    size_t before = c->in_len;
+    int ended = pull_socket(c);
     /* What was taken (and an end) is handled by the read handler, in the next loop pass. */
     if (c->io_added && (ended || c->in_len > before))
         event_active(&c->io, EV_READ, 0);
@@ -412,8 +517,7 @@ static int act(struct p3s_conn *c, const struct p3_event *ev)
             c->rec->stls_extra_bytes = 1;
             c->in_len = 0;
         }
-        start_tls(c, PH_STLS_TLS);
-        return -1; /* the read loop must stop: the old buffer is gone */
+        return start_tls(c, PH_STLS_TLS); /* the cleartext read loop must stop */
     case P3_NEXT_FINISH:
         if (ev->type == P3_EV_REPLY && ev->cmd == P3_CMD_QUIT)
             process_stale(c); /* lines past the last answer */
@@ -427,22 +531,12 @@ static int act(struct p3s_conn *c, const struct p3_event *ev)
 /* The first bytes received and not yet consumed, at most cap of them, contiguous. */
 static const char *peek_input(struct p3s_conn *c, size_t cap, size_t *n)
 {
-    if (!c->bev) {
-        *n = c->in_len < cap ? c->in_len : cap;
-        return c->in;
-    }
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    size_t len = evbuffer_get_length(in);
-    *n = len < cap ? len : cap;
-    return *n ? (const char *)evbuffer_pullup(in, (ev_ssize_t)*n) : "";
+    *n = c->in_len < cap ? c->in_len : cap;
+    return c->in;
 }
 
 static void drain_input(struct p3s_conn *c, size_t n)
 {
-    if (c->bev) {
-        evbuffer_drain(bufferevent_get_input(c->bev), n);
-        return;
-    }
     c->in_len -= n;
     memmove(c->in, c->in + n, c->in_len);
 }
@@ -481,37 +575,54 @@ static int process_input(struct p3s_conn *c)
     }
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void read_tls(struct p3s_conn *c);
+
+/* The TCP connect completed. Returns -1 when the connection ended or went to TLS. */
+static int on_connected(struct p3s_conn *c)
 {
-    (void)bev;
-    process_input(arg);
+    c->rec->connect_ms = p3s_now_ms() - c->t_start;
+    c->connected_ms = c->t_start + c->rec->connect_ms;
+    if (c->rec->implicit_tls)
+        return start_tls(c, PH_TLS);
+    c->phase = PH_DIALOGUE;
+    arm(c, c->env->read_timeout_ms);
+    return 0;
 }
 
-static void on_connected(struct p3s_conn *c)
+/* The handshake completed: the dialogue starts (implicit TLS) or goes on (STLS). What came
+ * with the server's last handshake flight, the greeting say, is read at once: no edge would
+ * come for bytes that are in already. */
+static void on_tls_established(struct p3s_conn *c)
 {
-    if (c->phase == PH_CONNECT) {
-        c->rec->connect_ms = p3s_now_ms() - c->t_start;
-        c->connected_ms = c->t_start + c->rec->connect_ms;
-        if (c->rec->implicit_tls) {
-            start_tls(c, PH_TLS);
-            return;
-        }
-        c->phase = PH_DIALOGUE;
-        arm(c, c->env->read_timeout_ms);
-        return;
-    }
     record_tls(c);
-    if (c->phase == PH_TLS) {
-        c->phase = PH_DIALOGUE;
-        arm(c, c->env->read_timeout_ms);
-        return;
-    }
-    /* PH_STLS_TLS */
-    c->rec->stls_upgraded = 1;
     c->phase = PH_DIALOGUE;
-    struct p3_event ev;
-    p3_session_tls_started(&c->sess, &ev);
-    act(c, &ev);
+    if (c->rec->implicit_tls) {
+        arm(c, c->env->read_timeout_ms);
+    } else {
+        c->rec->stls_upgraded = 1;
+        struct p3_event ev;
+        p3_session_tls_started(&c->sess, &ev);
+        if (act(c, &ev) < 0)
+            return;
+    }
+    read_tls(c);
+}
+
+/* One step of the handshake, on every event until it completes. Returns -1 when it ended the
+ * connection or completed (the dialogue has taken over), 0 when it waits for the socket. */
+static int handshake_step(struct p3s_conn *c)
+{
+    errno = 0;
+    int rc = SSL_do_handshake(c->ssl);
+    if (rc == 1) {
+        on_tls_established(c);
+        return -1;
+    }
+    struct tls_fail f = tls_fail_of(c->ssl, rc);
+    if (tls_would_block(&f))
+        return 0;
+    on_tls_failed(c, &f);
+    return -1;
 }
 
 /* What came of a greeting that never ended (a close, a reset, a timeout): the core judges the
@@ -528,13 +639,15 @@ static size_t take_partial_greeting(struct p3s_conn *c)
     return n;
 }
 
-/* The socket ended (EOF, reset, refused) before the dialogue finished. */
-static void on_closed(struct p3s_conn *c, short what, int err)
+/* The socket ended (EOF, reset, refused) before the dialogue finished; how says so in words, or
+ * is NULL for the words of what and err. */
+static void on_ended(struct p3s_conn *c, short what, int err, const char *how)
 {
     struct p3s_record *r = c->rec;
-    const char *how = (what & BEV_EVENT_EOF) ? "connection closed by the server"
-                      : err                  ? strerror(err)
-                                             : "connection error";
+    if (!how)
+        how = (what & END_EOF) ? "connection closed by the server"
+              : err            ? strerror(err)
+                               : "connection error";
     switch (c->phase) {
     case PH_CONNECT:
         if (err == ECONNREFUSED)
@@ -545,18 +658,12 @@ static void on_closed(struct p3s_conn *c, short what, int err)
             p3s_record_set_error(r, P3S_STATE_ERROR, "connect: %s", how);
         break;
     case PH_TLS:
-        set_tls_error(c, (what & BEV_EVENT_EOF) ? "TLS handshake: connection closed"
-                                                : "TLS handshake failed");
-        p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "%s", r->tls_error);
-        break;
     case PH_STLS_TLS:
-        set_tls_error(c, (what & BEV_EVENT_EOF) ? "TLS handshake after STLS: connection closed"
-                                                : "TLS handshake after STLS failed");
-        break;
+        break; /* on_tls_failed */
     case PH_DIALOGUE:
         if (c->waiting == P3_CMD_NONE) { /* no complete greeting yet */
             size_t n = take_partial_greeting(c);
-            if (err == ECONNRESET || err == EPIPE || !(what & BEV_EVENT_EOF))
+            if (err == ECONNRESET || err == EPIPE || !(what & END_EOF))
                 p3s_record_set_error(r, P3S_STATE_ERROR, "%s during the greeting", how);
             else if (n == 0 && !r->greeting.p)
                 p3s_record_set_error(r, P3S_STATE_ERROR, "closed before any greeting");
@@ -576,21 +683,47 @@ static void on_closed(struct p3s_conn *c, short what, int err)
     conn_finish(c);
 }
 
-static void on_event(struct bufferevent *bev, short what, void *arg)
+static void on_closed(struct p3s_conn *c, short what, int err)
 {
-    (void)bev;
-    struct p3s_conn *c = arg;
-    int err = EVUTIL_SOCKET_ERROR();
-    if (what & BEV_EVENT_CONNECTED) {
-        on_connected(c);
-        return;
-    }
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-        /* Bytes that arrived with the FIN are still to be read. */
-        if (c->phase == PH_DIALOGUE && evbuffer_get_length(bufferevent_get_input(c->bev)) &&
-            process_input(c) < 0)
-            return; /* the dialogue finished on those bytes */
-        on_closed(c, what, (what & BEV_EVENT_ERROR) ? err : 0);
+    on_ended(c, what, err, NULL);
+}
+
+/* A handshake that failed: the record says how, in OpenSSL's words when it has some. A reset,
+ * or a close_notify, is "connection closed"; a close without close_notify is OpenSSL's
+ * "unexpected eof while reading". Only on an implicit-TLS port is the record a TLS error (after
+ * STLS the POP3 dialogue before it stands, and the finding says STLS is broken). */
+static void on_tls_failed(struct p3s_conn *c, const struct tls_fail *f)
+{
+    struct p3s_record *r = c->rec;
+    int stls = c->phase == PH_STLS_TLS;
+    int closed = f->ssl_error == SSL_ERROR_ZERO_RETURN ||
+                 (f->ssl_error == SSL_ERROR_SYSCALL && !f->code);
+    const char *what = closed ? (stls ? "TLS handshake after STLS: connection closed"
+                                      : "TLS handshake: connection closed")
+                              : (stls ? "TLS handshake after STLS failed" : "TLS handshake failed");
+    set_tls_error(c, what, closed ? 0 : f->code);
+    if (!stls)
+        p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "%s", r->tls_error);
+    conn_finish(c);
+}
+
+/* The TLS stream of the dialogue ended: as a close or a reset of the socket would. A TLS error
+ * of its own (a bad record, a fatal alert) is an error of the connection, in OpenSSL's words. */
+static void on_tls_ended(struct p3s_conn *c)
+{
+    const struct tls_fail *f = &c->tls_end;
+    if (f->ssl_error == SSL_ERROR_SYSCALL && f->sys_error) {
+        on_closed(c, END_ERROR, f->sys_error);
+    } else if (tls_fail_is_eof(f)) {
+        on_closed(c, END_EOF, 0);
+    } else {
+        char how[160] = "TLS error";
+        if (f->code) {
+            char reason[120];
+            ERR_error_string_n(f->code, reason, sizeof reason);
+            snprintf(how, sizeof how, "TLS error (%s)", reason);
+        }
+        on_ended(c, END_ERROR, 0, how);
     }
 }
 
@@ -619,7 +752,7 @@ static int take_read(struct p3s_conn *c, ssize_t k, int err)
         return 1;
     if (c->in_len && process_input(c) < 0)
         return -1; /* the dialogue finished on those bytes */
-    on_closed(c, err ? BEV_EVENT_ERROR : BEV_EVENT_EOF, err);
+    on_closed(c, err ? END_ERROR : END_EOF, err);
     return -1;
 }
 
@@ -658,6 +791,45 @@ static void read_plain(struct p3s_conn *c)
     }
 }
 
+/* read_plain() under TLS: SSL_read() to the same buffer, under the same budget, until OpenSSL
+ * waits for the socket (it read the socket to EAGAIN, which is what the edge-triggered event
+ * needs) or the stream ends. */
+static void read_tls(struct p3s_conn *c)
+{
+    size_t budget = READ_BUDGET;
+    c->read_wants_write = 0;
+    for (;;) {
+        size_t want = IN_CAP - c->in_len;
+        if (want > budget)
+            want = budget;
+        if (want == 0) {
+            if (process_input(c) < 0)
+                return;
+            if (budget == 0) {
+                event_active(&c->io, EV_READ, 0);
+                return;
+            }
+            continue;
+        }
+        int k = read_tls_some(c, want);
+        if (k > 0) {
+            c->in_len += (size_t)k;
+            budget -= (size_t)k;
+            continue;
+        }
+        if (k == 0) {
+            c->kernel_empty = 1;
+            if (process_input(c) == 0)
+                c->kernel_empty = 0;
+            return;
+        }
+        if (c->in_len && process_input(c) < 0)
+            return; /* the dialogue finished on those bytes */
+        on_tls_ended(c);
+        return;
+    }
+}
+
 /* The first event of a cleartext connect. WRITE alone means it connected: every libevent
  * backend reports an error or hang-up as READ and WRITE together. With READ, the first recv
  * tells: bytes or an end mean it connected, and an error other than a reset is the connect's
@@ -674,15 +846,15 @@ static int connect_done_plain(struct p3s_conn *c, short what)
     int err = k < 0 ? errno : 0;
     if (k < 0 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNRESET &&
         err != EPIPE) {
-        on_closed(c, BEV_EVENT_ERROR, err);
+        on_closed(c, END_ERROR, err);
         return -1;
     }
     on_connected(c);
     return take_read(c, k, err);
 }
 
-/* The first event of an implicit-TLS connect: the bufferevent takes the socket from here, so
- * the error is asked for (only when READ says there may be one) rather than read. */
+/* The first event of an implicit-TLS connect: the handshake reads the socket from here, so the
+ * error is asked for (only when READ says there may be one) rather than read. */
 static void connect_done_tls(struct p3s_conn *c, short what)
 {
     int err = 0;
@@ -690,10 +862,20 @@ static void connect_done_tls(struct p3s_conn *c, short what)
     if ((what & EV_READ) && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err && err != ECONNRESET && err != EPIPE) { /* a reset: it did connect */
-        on_closed(c, BEV_EVENT_ERROR, err);
+        on_closed(c, END_ERROR, err);
         return;
     }
     on_connected(c);
+}
+
+/* An event of a TLS dialogue: what waits to be written goes first, then the reads (also when
+ * a read waited for the socket to take a write). */
+static void tls_io(struct p3s_conn *c, short what)
+{
+    if (c->out_len)
+        flush_tls(c);
+    if ((what & EV_READ) || c->read_wants_write || c->tls_ended)
+        read_tls(c);
 }
 
 static void on_io(evutil_socket_t fd, short what, void *arg)
@@ -707,6 +889,12 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
         }
         if (connect_done_plain(c, what) <= 0)
             return;
+    } else if (c->phase == PH_TLS || c->phase == PH_STLS_TLS) {
+        handshake_step(c);
+        return;
+    } else if (c->ssl) {
+        tls_io(c, what);
+        return;
     } else if ((what & EV_WRITE) && c->out_len) {
         flush_plain(c);
     }
@@ -779,13 +967,13 @@ static int open_and_connect(struct p3s_conn *c)
     c->phase = PH_CONNECT;
     arm(c, c->env->connect_timeout_ms);
     if (connect(fd, (struct sockaddr *)&c->addr, c->addrlen) < 0 && errno != EINPROGRESS) {
-        on_closed(c, BEV_EVENT_ERROR, errno);
+        on_closed(c, END_ERROR, errno);
         return 1;
     }
     /* Registered once for the socket's life: edges say when to connect-check, read or send. */
     event_assign(&c->io, c->env->base, fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET, on_io, c);
     if (event_add(&c->io, NULL) < 0) {
-        on_closed(c, BEV_EVENT_ERROR, ENOMEM);
+        on_closed(c, END_ERROR, ENOMEM);
         return 1;
     }
     c->io_added = 1;

@@ -212,6 +212,14 @@ static void fingerprint(X509 *leaf, struct p3s_certinfo *out)
 
 static X509_STORE *system_store;
 
+/* The system's trust anchors, read into memory once: the bundle file (SSL_CERT_FILE, else
+ * OpenSSL's default, Debian's /usr/lib/ssl/cert.pem). X509_STORE_set_default_paths adds
+ * lookups in the hashed directory as well, and in OpenSSL 3 an OSSL_STORE over it, which run
+ * whenever an issuer is not in memory: for every self-signed or privately issued certificate —
+ * most of what a scan meets — a read of the whole directory and a few stats per target (15
+ * system calls; a third of the client's system time in bench/tls.sh). The bundle holds the same
+ * anchors as the directory (update-ca-certificates writes both), so the directory is looked in
+ * only when there is no bundle, or when SSL_CERT_DIR names one. */
 X509_STORE *p3s_tls_system_store(void)
 {
     if (system_store)
@@ -219,8 +227,12 @@ X509_STORE *p3s_tls_system_store(void)
     X509_STORE *st = X509_STORE_new();
     if (!st)
         return NULL;
-    if (X509_STORE_set_default_paths(st) != 1)
-        ERR_clear_error(); /* an empty store: nothing verifies, which is what it means */
+    const char *file = getenv(X509_get_default_cert_file_env());
+    const char *dir = getenv(X509_get_default_cert_dir_env());
+    int loaded = X509_STORE_load_file(st, file ? file : X509_get_default_cert_file()) == 1;
+    if (!loaded || dir)
+        X509_STORE_load_path(st, dir ? dir : X509_get_default_cert_dir());
+    ERR_clear_error(); /* what is missing leaves a smaller store: fewer chains verify */
     system_store = st;
     return st;
 }

@@ -36,8 +36,9 @@ int p3s_cert_inspect(X509 *leaf, STACK_OF(X509) *chain, const char *name, time_t
 int p3s_cert_inspect_ssl(const SSL *ssl, const char *name, time_t now, X509_STORE *store,
                          struct p3s_certinfo *out);
 
-/* The system trust store (X509_STORE_set_default_paths), loaded on the first call; NULL when it
- * cannot be created. Owned here: do not free. */
+/* The system trust store, loaded on the first call: the bundle file (SSL_CERT_FILE or OpenSSL's
+ * default) in memory; the hashed directory only without a bundle, or when SSL_CERT_DIR names
+ * one. NULL when it cannot be created. Owned here: do not free. */
 X509_STORE *p3s_tls_system_store(void);
 /* Frees the system store, if it was loaded. */
 void p3s_tlsinfo_cleanup(void);

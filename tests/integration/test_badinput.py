@@ -247,6 +247,13 @@ class BadInputTest(unittest.TestCase):
         (["--rate", "-1"], ["--rate", "-1"]),
         (["--rate", "0"], ["--rate"]),
         (["--rate", "1.5"], ["--rate", "1.5"]),
+        (["--max-memory", "lots"], ["--max-memory", "lots"]),
+        (["--max-memory", "0"], ["--max-memory"]),
+        (["--max-memory", "-1G"], ["--max-memory", "-1G"]),
+        (["--max-memory", "2Q"], ["--max-memory", "2Q"]),
+        (["--max-memory", "1e9"], ["--max-memory", "1e9"]),
+        # Less than the scan itself needs (20 MiB and one connection): said, not run.
+        (["--max-memory", "16M"], ["--max-memory", "16M", "20 MiB"]),
         (["--retries", "11"], ["--retries", "11"]),
         (["--retries", "-1"], ["--retries"]),
         (["--shard", "3/2"], ["--shard", "3/2"]),

@@ -68,7 +68,7 @@ class DocumentationTest(unittest.TestCase):
         "all", "campaign", "color", "concurrency", "connect-timeout", "db", "db-retry",
         "deadline", "discover", "discover-names", "dns-concurrency",
         "dry-run", "exclude", "exclude-file", "fail-on", "fingerprints", "format", "help",
-        "input-list", "meta", "no-color", "no-db", "no-stls", "no-stls-injection",
+        "input-list", "max-memory", "meta", "no-color", "no-db", "no-stls", "no-stls-injection",
         "no-tls-detect", "no-tls-versions", "no-user-probe", "ntlm", "open", "output", "ports",
         "progress", "quiet", "randomize", "rate", "read-timeout", "report", "resolver", "resume",
         "retries", "seed", "shard", "verbose",

@@ -23,15 +23,17 @@ a scan of one refused plaintext port and one refused implicit-TLS port (librarie
 TLS context). ONE_TIME covers what is set up once whatever the number of connections: OpenSSL's
 providers and the system CA store (loaded to check the first certificate), the first TLS
 handshake, the allocator's arenas. PER_CONN is what one connection may hold at most: its
-structures, its input buffer (a line and its terminator in cleartext; under TLS one libevent
-read of at most 16 KiB, drained line by line), the greeting and replies (P3_LINE_MAX = 1024
-bytes each) and the CAPA list (P3_MULTILINE_MAX = 64 KiB, P3_CAPA_MAX_LINES = 128 lines),
-plus, under TLS, OpenSSL's session and its record buffers. The many-connection cases (200
-connections at once) assert RSS <= BASE + ONE_TIME + N x PER_CONN, print the measured
-per-connection slope, and hold every connection to its deadline + 10 % however many of them
-flood at once. The sanitizer build (detected from the binary) runs with
-ASAN_OPTIONS=quarantine_size_mb=4 (ASan otherwise keeps up to 256 MB of freed blocks) and caps
-four times larger (red zones, shadow memory).
+structures, its input buffer (a line and its terminator, in cleartext and under TLS alike), the
+greeting and replies (P3_LINE_MAX = 1024 bytes each) and the CAPA list (P3_MULTILINE_MAX =
+64 KiB, P3_CAPA_MAX_LINES = 128 lines), plus, under TLS, OpenSSL's session, its handshake
+buffers while the handshake runs and its record buffer while a record is read. The
+many-connection cases (200 connections at once) assert RSS <= BASE + ONE_TIME + N x PER_CONN,
+print the measured per-connection slope, and hold every connection to its deadline + 10 %
+however many of them flood at once. Three more hold the usual TLS connection to its own
+figures: 400 held at once (TLS_AT_ONCE per connection), 400 held after their handshakes
+(TLS_HELD), and -c lowered by --max-memory keeping the peak under it. The sanitizer build
+(detected from the binary) runs with ASAN_OPTIONS=quarantine_size_mb=4 (ASan otherwise keeps
+up to 256 MB of freed blocks) and caps four times larger (red zones, shadow memory).
 
 Measurements are printed on standard error at the end (run the file directly to see them).
 """
@@ -594,6 +596,20 @@ def capa_hold_script():
             'on * send "-ERR\\r\\n"\n' % line)
 
 
+# TLS connections that answer and then hold their connection until the read timeout.
+TLS_HOLD = ('start send "+OK ready\\r\\n"\n'
+            'on CAPA send "+OK\\r\\nTOP\\r\\n" ; stall\n'
+            'on * send "-ERR\\r\\n"\n')
+# What one TLS connection may add to the peak RSS (docs/security.md, "Memory"). All at once: at
+# the peak every one is inside its handshake, waiting for the test server, which answers one
+# handshake at a time — OpenSSL's handshake buffers and the SSL object, about 44 KiB measured;
+# the engine's estimate, which --max-memory counts, is 56 KiB. Paced (--rate) so each one is
+# past its handshake before most of the others start: about 25 KiB measured. The bounds leave
+# room for a loaded machine's allocator.
+TLS_AT_ONCE = 64 * KIB * SCALE
+TLS_HELD = 40 * KIB * SCALE
+
+
 class ManyConnectionsTest(unittest.TestCase):
     """Memory grows with the connections open, not with what the servers send."""
 
@@ -645,6 +661,79 @@ class ManyConnectionsTest(unittest.TestCase):
                              f"{conns} connections: peak RSS {many.rss // KIB} KiB > "
                              f"{bound // KIB} KiB ({slope / KIB:.1f} KiB per connection)")
         return many
+
+    def tls_slope(self, name, n, extra, bound):
+        """RSS per connection of n TLS connections held until the read timeout (10 s: far more
+        than n handshakes take, however loaded the machine), over one such connection."""
+        def timeouts(read):
+            return ["--connect-timeout", f"{read}s", "--read-timeout", f"{read}s", "--deadline",
+                    f"{3 * read}s", "--no-tls-versions"]
+        read = 30 if WRAPPED else 10
+        last = f"127.41.{(n - 1) // 256}.{(n - 1) % 256}"
+        with p3s.TestServer(TLS_HOLD, listen=(), tls_listen=("0.0.0.0:0",)) as srv:
+            spec = f"tls:{srv.tls[0]}"
+            one = run_scanner(timeouts(READ_S) + ["-p", spec, "127.41.0.0"])
+            many = run_scanner(timeouts(read) + list(extra) + ["-c", n, "-p", spec,
+                                                              f"127.41.0.0-{last}"],
+                               timeout=(3 * read + 60) * SLOW)
+        slope = (many.rss - one.rss) / (n - 1)
+        MEASURED.append((f"{name} x{n} ({slope / KIB:.1f} KiB/conn)", many.elapsed,
+                         many.rss // KIB, (one.rss + (n - 1) * bound) // KIB))
+        for run in (one, many):
+            self.assertEqual(run.rc, 0, run.stderr)
+            run.records = p3s.validate_lines(run.jsonl.decode("ascii"))
+        self.assertEqual(len(many.records), n)
+        for rec in many.records + one.records:  # each did TLS, then waited for its CAPA list
+            self.assertEqual(rec["state"], "pop3", rec["error"])
+            self.assertEqual(rec["tls"]["version"], "TLSv1.3")
+            self.assertIn("no answer to CAPA", rec["error"])
+        if not WRAPPED:
+            self.assertLessEqual(slope, bound, f"{n} TLS connections: {slope / KIB:.1f} KiB "
+                                               f"each (peak {many.rss // KIB} KiB)")
+
+    def test_tls_connections_at_once(self):
+        self.tls_slope("tls at once", 20 if WRAPPED else 100 if ASAN else 400, [],
+                       TLS_AT_ONCE)
+
+    def test_tls_connections_held_after_their_handshakes(self):
+        # Started 100 a second (50 in the slower builds): each has done its handshake before
+        # the next one starts, and all are open together from the last start to the first
+        # read timeout.
+        slow = ASAN or WRAPPED
+        self.tls_slope("tls held", 20 if WRAPPED else 100 if ASAN else 400,
+                       ["--rate", 50 if slow else 100], TLS_HELD)
+
+    def test_max_memory_lowers_concurrency(self):
+        # -c 3000 asked with --max-memory 40M: the scan opens at most (40 MiB - 20 MiB) / 56 KiB
+        # = 365 connections at once (docs/security.md, "Memory"), says so before it starts, and
+        # its peak RSS stays under 40 MiB while every TLS target gets its record (31-33 MiB
+        # measured).
+        n = 20 if WRAPPED else 512 if ASAN else 1024
+        budget = "24M" if WRAPPED or ASAN else "40M"
+        fit = (int(budget[:-1]) * MIB - 20 * MIB) // (56 * KIB)
+        script = ('start send "+OK ready\\r\\n"\n'
+                  'on CAPA send "+OK\\r\\nTOP\\r\\n.\\r\\n"\n'
+                  'on QUIT send "+OK bye\\r\\n" ; close\n'
+                  'on * send "-ERR\\r\\n"\n')
+        read = 30 if WRAPPED else 10
+        last = f"127.43.{(n - 1) // 256}.{(n - 1) % 256}"
+        with p3s.TestServer(script, listen=(), tls_listen=("0.0.0.0:0",)) as srv:
+            run = run_scanner(["--connect-timeout", f"{read}s", "--read-timeout", f"{read}s",
+                               "--deadline", f"{3 * read}s", "--no-tls-versions",
+                               "--max-memory", budget, "-c", 3000, "-p", f"tls:{srv.tls[0]}",
+                               f"127.43.0.0-{last}"], timeout=(3 * read + 60) * SLOW)
+        MEASURED.append((f"--max-memory {budget}, -c {fit} of 3000, x{n}", run.elapsed,
+                         run.rss // KIB, int(budget[:-1]) * 1024))
+        self.assertEqual(run.rc, 0, run.stderr)
+        self.assertIn(f"-c 3000 may take about ".encode(), run.stderr)
+        self.assertIn(f"more than --max-memory {budget}; using -c {fit}\n".encode(), run.stderr)
+        records = p3s.validate_lines(run.jsonl.decode("ascii"))
+        self.assertEqual(len(records), n)
+        for rec in records:
+            self.assertEqual(rec["state"], "pop3", rec["error"])
+            self.assertEqual(rec["tls"]["version"], "TLSv1.3")
+        if not (WRAPPED or ASAN):
+            self.assertLessEqual(run.rss, int(budget[:-1]) * MIB)
 
     def test_200_floods_at_once(self):
         # Each connection is ended by the read timeout (CAPA never answered).

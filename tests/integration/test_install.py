@@ -81,6 +81,7 @@ class BashCompletionTest(unittest.TestCase):
         self.assertEqual(self.complete("--col"), ["--color"])
         self.assertEqual(self.complete("--no-tls-v"), ["--no-tls-versions"])
         self.assertEqual(self.complete("--no-t"), ["--no-tls-detect", "--no-tls-versions"])
+        self.assertEqual(self.complete("--ma"), ["--max-memory"])
 
     def test_values(self):
         values = help_values()
@@ -120,6 +121,7 @@ class BashCompletionTest(unittest.TestCase):
     def test_no_guess_for_free_values(self):
         self.assertEqual(self.complete("--ports", ""), [])
         self.assertEqual(self.complete("-c", ""), [])
+        self.assertEqual(self.complete("--max-memory", ""), [])
 
 
 class ZshCompletionTest(unittest.TestCase):

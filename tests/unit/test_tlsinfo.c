@@ -2,9 +2,9 @@
  *
  * Every certificate is made here with the OpenSSL API: a test CA (RSA 2048) and leaves signed by
  * it or by themselves, with fixed dates, so each field, the chain verification (against a store
- * holding the test CA, and against the system store that does not know it), the RFC 7817 name
- * match and the pop3-tls-cert / pop3-tls-weak summaries can be asserted exactly. `now` is fixed at
- * 2026-06-01T00:00:00Z.
+ * holding the test CA, against the system store that does not know it, and against a bundle
+ * named by SSL_CERT_FILE), the RFC 7817 name match and the pop3-tls-cert / pop3-tls-weak
+ * summaries can be asserted exactly. `now` is fixed at 2026-06-01T00:00:00Z.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -248,6 +250,38 @@ static void test_system_store_does_not_know_the_test_ca(void **state)
     p3s_certinfo_free(&ci);
     assert_non_null(p3s_tls_system_store());
     assert_ptr_equal(p3s_tls_system_store(), p3s_tls_system_store()); /* loaded once */
+    X509_free(x);
+}
+
+/* The system store is the bundle SSL_CERT_FILE names (read once, into memory): with the test
+ * CA there, a leaf it issued verifies against the system store. */
+static void test_system_store_from_ssl_cert_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/p3s-test-bundle-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_X509(f, ca), 1);
+    fclose(f);
+    p3s_tlsinfo_cleanup();
+    setenv("SSL_CERT_FILE", path, 1);
+    X509 *x = leaf("mail.example.test", "DNS:mail.example.test");
+    struct p3s_certinfo ci;
+    inspect(x, NULL, "mail.example.test", NULL, &ci);
+    assert_int_equal(ci.chain_verified, 1);
+    assert_string_equal(ci.verify_error, "");
+    p3s_certinfo_free(&ci);
+    unlink(path); /* read already: the store does not go back to the file */
+    inspect(x, NULL, "mail.example.test", NULL, &ci);
+    assert_int_equal(ci.chain_verified, 1);
+    p3s_certinfo_free(&ci);
+    unsetenv("SSL_CERT_FILE");
+    p3s_tlsinfo_cleanup();
+    inspect(x, NULL, "mail.example.test", NULL, &ci); /* the default bundle again */
+    assert_int_equal(ci.chain_verified, 0);
+    p3s_certinfo_free(&ci);
     X509_free(x);
 }
 
@@ -827,6 +861,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_leaf_fields),
         cmocka_unit_test(test_system_store_does_not_know_the_test_ca),
+        cmocka_unit_test(test_system_store_from_ssl_cert_file),
         cmocka_unit_test(test_chain_with_intermediate),
         cmocka_unit_test(test_expired),
         cmocka_unit_test(test_validity_bounds_inclusive),
