@@ -8,14 +8,19 @@
 #     one record per address, every one pop3 confirmed;
 #   - the ideal for that concurrency: min(CONC, targets) dialogues at a time, each taking the
 #     dialogue time (the median of the records' own timing_ms.total: greeting, CAPA, USER, QUIT,
-#     4 x DELAY), i.e. targets x dialogue / CONC seconds; pop3scan's share of it;
+#     4 x DELAY), i.e. targets x dialogue / CONC seconds; pop3scan's share of it. A run of a
+#     few waves cannot reach it (a slot does whole dialogues: ceil(targets / CONC) of them on
+#     the busiest), so two more figures: that bound, and the steady-state rate — dialogues
+#     started per second between the first dialogue's end and the last one's start (from the
+#     records' timestamps), against CONC / dialogue;
 #   - nmap -Pn -n -sT --script +pop3-capabilities -p PORT NMAP_CIDR (its script scan, which sends
 #     CAPA only) in the same regime: targets/s, and pop3scan's targets/s over it.
 # -c above the descriptor limit is lowered by pop3scan itself, with a message (printed here).
 #
 #   bench/realnet.sh [BINARY]
 #   env: CONC (15000), DELAY (500), CIDR (127.0.0.0/16), NMAP_CIDR (127.1.0.0/22), PORT (0),
-#        P3TESTD (build/tests/testserver/p3testd), NMAP (1: run nmap; 0: skip it)
+#        P3TESTD (build/tests/testserver/p3testd), NMAP (1: run nmap; 0: skip it),
+#        EXTRA (more pop3scan options, e.g. --no-db; default none: the scan keeps its history)
 #
 # Exit status: 0 when the record count checked out, 1 otherwise.
 set -euo pipefail
@@ -76,9 +81,9 @@ srv_pid=$!
 for _ in $(seq 200); do [ -s "$dir/ready" ] && break; sleep 0.05; done
 [ -s "$dir/ready" ] || { cat "$dir/testd.err" >&2; die "p3testd did not start"; }
 
-echo "== bench/realnet.sh: $n targets ($cidr), every reply $delay ms late, -c $conc, $(date -u +%H:%MZ)"
+echo "== bench/realnet.sh: $n targets ($cidr), every reply $delay ms late, -c $conc${EXTRA:+ $EXTRA}, $(date -u +%H:%MZ)"
 /usr/bin/time -f "%e %M" -o "$dir/time" "$bin" -f jsonl -o "$dir/out.jsonl" -c "$conc" \
-  --read-timeout 5s --deadline 30s -p "$port" "$cidr" 2>"$dir/err" || true
+  --read-timeout 5s --deadline 30s ${EXTRA:-} -p "$port" "$cidr" 2>"$dir/err" || true
 grep -v '^$' "$dir/err" | head -5 || true
 read -r wall rss_kib < "$dir/time"
 
@@ -92,7 +97,7 @@ if [ "$run_nmap" = 1 ]; then
 fi
 
 python3 - "$dir" "$n" "$conc" "$wall" "$rss_kib" "$n_nmap" "${nmap_wall:-0}" <<'PY'
-import collections, json, statistics, sys
+import collections, datetime, json, math, statistics, sys
 import xml.etree.ElementTree as ET
 d, n, conc, wall, rss, n_nmap, nmap_wall = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
@@ -120,7 +125,18 @@ if nmap_wall:
         pass
     print(f"| nmap --script pop3-capabilities ({n_nmap} targets, {found} answered) | "
           f"{nmap_wall:.1f} s | {n_nmap / nmap_wall:,.0f} | |")
-print(f"pop3scan / ideal: {ideal / wall:.2f} (goal >= 0.9)")
+bound = math.ceil(n / min(conc, n)) * dialogue
+print(f"| bound (ceil(targets / c) whole dialogues per slot) | {bound:.1f} s | {n / bound:,.0f} | |")
+def when(r):
+    return datetime.datetime.strptime(r["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+starts = sorted(when(r) for r in recs)
+first_end = min(when(r) + r["timing_ms"]["total"] / 1000 for r in recs)
+window = [t for t in starts if t >= first_end]
+steady = (len(window) - 1) / (window[-1] - window[0]) if len(window) > 1 and window[-1] > window[0] else 0
+print(f"steady state: {steady:,.0f} dialogues started/s over {window[-1] - window[0] if window else 0:.1f} s "
+      f"(from the first dialogue's end to the last start); c / dialogue = {min(conc, n) / dialogue:,.0f}/s")
+print(f"pop3scan / ideal: {ideal / wall:.2f} (goal >= 0.9); / bound: {bound / wall:.2f}; "
+      f"steady state / (c / dialogue): {steady * dialogue / min(conc, n):.2f}")
 print(f"peak RSS: {rss / 1024:.1f} MiB (goal <= 64 MiB at -c 15000)")
 if nmap_wall:
     print(f"pop3scan / nmap script scan, targets/s: {(n / wall) / (n_nmap / nmap_wall):.1f}")
