@@ -12,7 +12,8 @@
 # peak RSS at -c 5000 and its RSS for a --dry-run over a /8. Skips what pop3scan cannot do yet.
 #
 #   bench/scale.sh [BINARY]
-#   env: RUNS (3), NMAP_RUNS (1), NMAP_SV_RUNS (RUNS), CONCURRENCY (5000), PORT (0: a free one),
+#   env: EXTRA (more pop3scan options, e.g. --no-db; default none: each run keeps its history),
+#        RUNS (3), NMAP_RUNS (1), NMAP_SV_RUNS (RUNS), CONCURRENCY (5000), PORT (0: a free one),
 #        CIDR (127.0.0.0/16), NMAP_CIDR (CIDR), NMAP_SV_CIDR (127.0.0.0/20),
 #        DRY_CIDR (127.0.0.0/8), P3TESTD (build/tests/testserver/p3testd), CC (cc)
 #
@@ -150,7 +151,7 @@ echo "  p3testd on 0.0.0.0:$port; $cidr = $n_targets targets; -c $conc; medians 
 # --- pop3scan: does it scan the range at all today, and right? -----------------------------
 p3s_ok=0
 p3s_why=
-measure /dev/null "$bin" -c "$conc" --format jsonl -o "$dir/check.jsonl" -p "$port" "$cidr"
+measure /dev/null "$bin" -c "$conc" ${EXTRA:-} --format jsonl -o "$dir/check.jsonl" -p "$port" "$cidr"
 if [ "$M_RC" -eq 2 ]; then
   p3s_why="not available yet ($(head -n 1 "$dir/err"))"
 elif [ "$M_RC" -ne 0 ]; then
@@ -194,7 +195,7 @@ for i in $(seq "$runs"); do
   lim_ms+=("$M_MS") lim_kb+=("$M_KB")
   if [ "$p3s_ok" -eq 1 ]; then
     rm -f "$dir/run.jsonl"
-    measure /dev/null "$bin" -c "$conc" --format jsonl -o "$dir/run.jsonl" -p "$port" "$cidr"
+    measure /dev/null "$bin" -c "$conc" ${EXTRA:-} --format jsonl -o "$dir/run.jsonl" -p "$port" "$cidr"
     [ "$M_RC" -eq 0 ] || fail "pop3scan run $i exited $M_RC: $(head -n 3 "$dir/err")"
     lines=$(wc -l < "$dir/run.jsonl")
     [ "$lines" -eq "$n_targets" ] || fail "pop3scan run $i wrote $lines records, not $n_targets"
@@ -250,7 +251,7 @@ else
 fi
 
 # --- report ----------------------------------------------------------------------------------
-cmd_p3s="pop3scan -c $conc --format jsonl -o FILE -p $port $cidr"
+cmd_p3s="pop3scan -c $conc${EXTRA:+ $EXTRA} --format jsonl -o FILE -p $port $cidr"
 cmd_lim="limit -c $conc -p $port $cidr"
 cmd_nmap="nmap -Pn -n -sT -T4 --script +pop3-capabilities -p $port $nmap_cidr"
 cmd_sv="nmap -Pn -n -sT -sV --version-light -T4 -p $port $sv_cidr"
