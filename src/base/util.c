@@ -109,3 +109,18 @@ void p3s_strlcpy(char *dst, const char *src, size_t n)
     memcpy(dst, src, len);
     dst[len] = '\0';
 }
+
+int p3s_parse_decimal(const char *s, double *v, const char **unit)
+{
+    if (!(*s >= '0' && *s <= '9'))
+        return -1;
+    const char *u = s;
+    while ((*u >= '0' && *u <= '9') || *u == '.')
+        u++;
+    char *end;
+    *v = strtod(s, &end);
+    if (end != u || !(*v >= 0))
+        return -1;
+    *unit = u;
+    return 0;
+}

@@ -15,6 +15,10 @@ char *p3s_read_file(const char *path, size_t *len, char *err, size_t errlen);
 /* Copies the C string src into dst of size n (n > 0), cut to fit, always NUL-terminated; what
  * snprintf(dst, n, "%s", src) does, without the format machinery on a per-target path. */
 void p3s_strlcpy(char *dst, const char *src, size_t n);
+/* A decimal number at the start of s — digits and at most a fraction, as options write sizes
+ * and durations ("1.5G", "500ms") — into *v; *unit is set to what follows it. strtod alone
+ * would also take "nan", hex and exponents. Returns 0, or -1 when s does not start so. */
+int p3s_parse_decimal(const char *s, double *v, const char **unit);
 /* Monotonic milliseconds, for timings. */
 double p3s_now_ms(void);
 /* The wall clock in milliseconds since the epoch, for timestamps. */

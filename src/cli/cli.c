@@ -216,16 +216,9 @@ static int bad(const char *opt, const char *val, const char *why)
 
 int p3s_parse_duration_ms(const char *s, int *out)
 {
-    /* Digits and one optional fraction, then a unit: strtod alone would take "nan", hex and
-     * exponents, so it must end exactly where the digits do. */
-    if (!(*s >= '0' && *s <= '9'))
-        return -1;
-    const char *unit = s;
-    while ((*unit >= '0' && *unit <= '9') || *unit == '.')
-        unit++;
-    char *end;
-    double v = strtod(s, &end);
-    if (end != unit || !(v >= 0))
+    double v;
+    const char *unit;
+    if (p3s_parse_decimal(s, &v, &unit))
         return -1;
     static const struct {
         const char *name;

@@ -7,19 +7,13 @@
 #include <strings.h>
 
 #include "engine.h"
+#include "util.h"
 
 int p3s_parse_size(const char *s, uint64_t *out)
 {
-    /* Digits and one optional fraction, then the unit: strtod alone would take "nan", hex and
-     * exponents, so it must end exactly where the digits do. */
-    if (!(*s >= '0' && *s <= '9'))
-        return -1;
-    const char *unit = s;
-    while ((*unit >= '0' && *unit <= '9') || *unit == '.')
-        unit++;
-    char *end;
-    double v = strtod(s, &end);
-    if (end != unit || !(v >= 0))
+    double v;
+    const char *unit;
+    if (p3s_parse_decimal(s, &v, &unit))
         return -1;
     static const char UNITS[] = "KMGT";
     const char *u = *unit ? strchr(UNITS, *unit & ~0x20) : NULL;
