@@ -21,8 +21,10 @@ echo "test-under-load: $cores busy loops running (pids ${pids[*]})"
 rc=0
 for d in "${dirs[@]}"; do
   start=$(date +%s)
+  echo "test-under-load: $d: load average $(cut -d' ' -f1-3 /proc/loadavg) before"
   if ctest --test-dir "$d" -R '^integration[.]' --output-on-failure -j2; then
-    echo "test-under-load: $d passed in $(( $(date +%s) - start )) s with every core busy"
+    echo "test-under-load: $d passed in $(( $(date +%s) - start )) s with every core busy" \
+      "(load average $(cut -d' ' -f1-3 /proc/loadavg) after)"
   else
     echo "test-under-load: $d FAILED with every core busy" >&2
     rc=1

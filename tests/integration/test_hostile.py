@@ -738,7 +738,7 @@ class ManyConnectionsTest(unittest.TestCase):
     def test_200_floods_at_once(self):
         # Each connection is ended by the read timeout (CAPA never answered).
         # The test server floods from one thread: on a machine whose cores are busy with other
-        # work (tests/busy.sh, the ASan build) it may not have sent a byte to a few of the 200
+        # work (scripts/test-under-load.sh, the ASan build) it may not have sent a byte to a few of the 200
         # within the read timeout. Those end by the same timer before any greeting, which is
         # still the scanner's right answer; most must have met the flood.
         many = self.measure("flood", FLOOD, 200, tls=False)
