@@ -7,8 +7,8 @@
  * ends in conn_finish(), which hands exactly one record to the callback the engine gave.
  *
  * Every connection is driven the same way, in cleartext and under TLS: one edge-triggered event
- * registered once for the socket's life, reads into one fixed buffer (c->in) until the socket
- * has nothing more, and each command written at once. Cleartext uses recv() and send(); TLS
+ * registered once for the socket's life, reads into a buffer the engine's connections share
+ * (struct p3s_conn_inbuf) until the socket has nothing more, and each command written at once. Cleartext uses recv() and send(); TLS
  * (implicit, or after STLS) puts an OpenSSL session on the same socket and uses SSL_read() and
  * SSL_write(), waiting for the next edge whenever OpenSSL wants to read or write. Nothing else
  * holds bytes: OpenSSL's own record buffers are released whenever a read would block
@@ -78,8 +78,10 @@ struct p3s_conn {
     struct event timer;
     char *out;               /* bytes the socket (or SSL_write) did not take yet (rare) */
     size_t out_len;
+    char *in;                /* received bytes not consumed yet: NULL, the engine's shared
+                                buffer while a callback of this connection runs, or a buffer of
+                                its own for a partial line between callbacks (in_put) */
     size_t in_len;
-    char in[IN_CAP];
     struct p3_session sess;
     enum phase phase;
     enum p3_cmd waiting;  /* the command whose answer is awaited */
@@ -90,7 +92,7 @@ struct p3s_conn {
     double rtt_ms;        /* the first exchange's round trip (-1: not measured yet) */
     int sni;
     int retries_left;
-    struct sockaddr_storage addr; /* where to connect (again, on a retry) */
+    union p3s_sockaddr addr; /* where to connect (again, on a retry) */
     socklen_t addrlen;
     double t_start, t_deadline;
     double connected_ms;  /* when the TCP connect completed, 0 before (TLS detection) */
@@ -98,6 +100,84 @@ struct p3s_conn {
     p3s_conn_done_cb done;
     void *done_arg;
 };
+
+/* The read buffer the connections of one engine share. A connection reads into it only while
+ * one of its callbacks runs and hands every whole line to the core before returning, so between
+ * callbacks almost no connection has bytes left over: 15,000 connections in flight hold one
+ * buffer, not 15,000 (a partial line moves to a buffer of the connection's own). */
+struct p3s_conn_inbuf {
+    struct p3s_conn *holder;  /* the connection reading into data, or NULL */
+    struct p3s_conn *current; /* the connection whose callback runs, while it is alive */
+    char data[IN_CAP];
+};
+
+struct p3s_conn_inbuf *p3s_conn_inbuf_new(void)
+{
+    return p3s_xcalloc(1, sizeof(struct p3s_conn_inbuf));
+}
+
+void p3s_conn_inbuf_free(struct p3s_conn_inbuf *b)
+{
+    free(b);
+}
+
+/* Gives c a buffer to read into: the shared one unless another connection holds it. */
+static void in_take(struct p3s_conn *c)
+{
+    if (c->in)
+        return;
+    struct p3s_conn_inbuf *b = c->env->inbuf;
+    if (!b->holder) {
+        b->holder = c;
+        c->in = b->data;
+    } else {
+        c->in = p3s_xmalloc(IN_CAP);
+    }
+}
+
+/* Gives the buffer back at the end of a callback: kept, in a buffer of c's own, only for bytes
+ * not consumed yet. */
+static void in_put(struct p3s_conn *c)
+{
+    struct p3s_conn_inbuf *b = c->env->inbuf;
+    if (c->in == b->data) {
+        b->holder = NULL;
+        c->in = c->in_len ? memcpy(p3s_xmalloc(IN_CAP), b->data, c->in_len) : NULL;
+    } else if (c->in && !c->in_len) {
+        free(c->in);
+        c->in = NULL;
+    }
+}
+
+/* The connection ends: its buffer goes. */
+static void in_release(struct p3s_conn *c)
+{
+    struct p3s_conn_inbuf *b = c->env->inbuf;
+    if (c->in == b->data)
+        b->holder = NULL;
+    else
+        free(c->in);
+    if (b->current == c)
+        b->current = NULL;
+    c->in = NULL;
+    c->in_len = 0;
+}
+
+/* A callback of c starts: c may end in it (conn_finish frees it), so the end of the callback
+ * asks the shared buffer, not c, whether c still needs its buffer put back. */
+static struct p3s_conn_inbuf *callback_enter(struct p3s_conn *c)
+{
+    struct p3s_conn_inbuf *b = c->env->inbuf;
+    b->current = c;
+    return b;
+}
+
+static void callback_leave(struct p3s_conn_inbuf *b)
+{
+    if (b->current)
+        in_put(b->current);
+    b->current = NULL;
+}
 
 static const char *cmd_name(enum p3_cmd cmd)
 {
@@ -122,7 +202,8 @@ static void arm(struct p3s_conn *c, int step_ms)
     }
     if (c->timer_is_deadline)
         ms = left > 0 ? left : 0;
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((long)ms % 1000 * 1000)};
+    long us = (long)(ms * 1000) + 1; /* never before the deadline: rounded up, not down */
+    struct timeval tv = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
     evtimer_add(&c->timer, &tv);
 }
 
@@ -148,6 +229,7 @@ static void conn_finish(struct p3s_conn *c)
     if (c->ssl) /* no close_notify: the socket closes now, nothing waits for an answer */
         SSL_free(c->ssl);
     close_plain(c);
+    in_release(c);
     event_del(&c->timer);
     p3s_conn_done_cb done = c->done;
     void *arg = c->done_arg;
@@ -290,8 +372,7 @@ static void record_ntlm(struct p3s_conn *c, const struct p3_event *ev)
         r->ntlm = p3s_xcalloc(1, sizeof *r->ntlm);
     int rc = p3ntlm_decode_challenge_b64(ev->line.text + at, ev->line.len - at, r->ntlm);
     if (rc != P3NTLM_OK || ev->line.truncated)
-        snprintf(r->ntlm_error, sizeof r->ntlm_error, "%s",
-                 rc != P3NTLM_OK ? p3ntlm_strerror(rc) : "challenge line cut at its cap");
+        r->ntlm_error = rc != P3NTLM_OK ? p3ntlm_strerror(rc) : "challenge line cut at its cap";
 }
 
 /* The record's tls_error: what failed, and OpenSSL's reason when it gave one. */
@@ -422,6 +503,7 @@ static int read_tls_some(struct p3s_conn *c, size_t want)
     if (c->tls_ended)
         return -1;
     errno = 0;
+    in_take(c);
     int k = SSL_read(c->ssl, c->in + c->in_len, (int)want);
     if (k > 0)
         return k;
@@ -448,6 +530,7 @@ static int pull_socket(struct p3s_conn *c)
         }
         return 0;
     }
+    in_take(c);
     while (c->in_len < IN_CAP) {
         ssize_t k = recv(c->fd, c->in + c->in_len, IN_CAP - c->in_len, MSG_DONTWAIT);
         if (k > 0) {
@@ -516,6 +599,7 @@ static int act(struct p3s_conn *c, const struct p3_event *ev)
         if (c->in_len) {
             c->rec->stls_extra_bytes = 1;
             c->in_len = 0;
+            in_put(c);
         }
         return start_tls(c, PH_STLS_TLS); /* the cleartext read loop must stop */
     case P3_NEXT_FINISH:
@@ -532,7 +616,7 @@ static int act(struct p3s_conn *c, const struct p3_event *ev)
 static const char *peek_input(struct p3s_conn *c, size_t cap, size_t *n)
 {
     *n = c->in_len < cap ? c->in_len : cap;
-    return c->in;
+    return c->in ? c->in : "";
 }
 
 static void drain_input(struct p3s_conn *c, size_t n)
@@ -764,6 +848,7 @@ static void read_plain(struct p3s_conn *c)
 {
     size_t budget = READ_BUDGET;
     for (;;) {
+        in_take(c);
         size_t want = IN_CAP - c->in_len;
         if (want > budget)
             want = budget;
@@ -799,6 +884,7 @@ static void read_tls(struct p3s_conn *c)
     size_t budget = READ_BUDGET;
     c->read_wants_write = 0;
     for (;;) {
+        in_take(c);
         size_t want = IN_CAP - c->in_len;
         if (want > budget)
             want = budget;
@@ -842,6 +928,7 @@ static int connect_done_plain(struct p3s_conn *c, short what)
         on_connected(c);
         return 0;
     }
+    in_take(c);
     ssize_t k = recv(c->fd, c->in, IN_CAP, 0);
     int err = k < 0 ? errno : 0;
     if (k < 0 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNRESET &&
@@ -878,10 +965,8 @@ static void tls_io(struct p3s_conn *c, short what)
         read_tls(c);
 }
 
-static void on_io(evutil_socket_t fd, short what, void *arg)
+static void io_step(struct p3s_conn *c, short what)
 {
-    (void)fd;
-    struct p3s_conn *c = arg;
     if (c->phase == PH_CONNECT) {
         if (c->rec->implicit_tls) {
             connect_done_tls(c, what);
@@ -902,11 +987,16 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
         read_plain(c);
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+static void on_io(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
-    (void)what;
-    struct p3s_conn *c = arg;
+    struct p3s_conn_inbuf *b = callback_enter(arg);
+    io_step(arg, what);
+    callback_leave(b);
+}
+
+static void timer_step(struct p3s_conn *c)
+{
     struct p3s_record *r = c->rec;
     const struct p3s_conn_env *cfg = c->env;
     char limit[64];
@@ -955,18 +1045,27 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     conn_finish(c);
 }
 
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct p3s_conn_inbuf *b = callback_enter(arg);
+    timer_step(arg);
+    callback_leave(b);
+}
+
 /* Opens the socket and starts the non-blocking connect. Returns 0 when it runs, 1 when it
  * ended at once (c is gone: its record went to the callback), -1 with errno when no socket could
  * be made (out of descriptors: the caller keeps the job and retries later). */
 static int open_and_connect(struct p3s_conn *c)
 {
-    int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(c->addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     c->fd = fd;
     c->phase = PH_CONNECT;
     arm(c, c->env->connect_timeout_ms);
-    if (connect(fd, (struct sockaddr *)&c->addr, c->addrlen) < 0 && errno != EINPROGRESS) {
+    if (connect(fd, &c->addr.sa, c->addrlen) < 0 && errno != EINPROGRESS) {
         on_closed(c, END_ERROR, errno);
         return 1;
     }
@@ -1004,7 +1103,7 @@ static void probe_user_name(char out[static 16], uint64_t rnd)
 int p3s_conn_start(const struct p3s_conn_env *env, const struct p3s_conn_job *job,
                    p3s_conn_done_cb done, void *arg, struct p3s_conn **out)
 {
-    if (job->addrlen > sizeof(struct sockaddr_storage)) {
+    if (job->addrlen > sizeof(union p3s_sockaddr)) {
         errno = EINVAL;
         return -1;
     }
@@ -1014,9 +1113,8 @@ int p3s_conn_start(const struct p3s_conn_env *env, const struct p3s_conn_job *jo
     c->done_arg = arg;
     memcpy(&c->addr, job->addr, job->addrlen);
     c->addrlen = job->addrlen;
-    uint16_t port = ntohs(c->addr.ss_family == AF_INET6
-                              ? ((struct sockaddr_in6 *)&c->addr)->sin6_port
-                              : ((struct sockaddr_in *)&c->addr)->sin_port);
+    uint16_t port =
+        ntohs(c->addr.sa.sa_family == AF_INET6 ? c->addr.v6.sin6_port : c->addr.v4.sin_port);
     c->rec = p3s_record_new(job->target, job->ip, port, job->tls);
     c->sni = job->sni;
     c->retries_left = env->retries;

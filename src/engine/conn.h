@@ -8,12 +8,22 @@
 
 #include <openssl/ssl.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 struct event_base;
 struct timeval;
 struct p3s_conn;
+struct p3s_conn_inbuf;
 struct p3s_record;
+
+/* An IPv4 or IPv6 address with its port, as connect() takes it: 28 bytes where a
+ * sockaddr_storage takes 128, kept once per connection in flight. */
+union p3s_sockaddr {
+    struct sockaddr sa;
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+};
 
 /* What the connections of one engine share; owned by the engine, alive as long as they are. */
 struct p3s_conn_env {
@@ -23,7 +33,12 @@ struct p3s_conn_env {
     int retries;
     const struct timeval *read_tv, *connect_tv; /* common timeouts of those two durations */
     unsigned dialogue;   /* P3_OPT_USER_PROBE, P3_OPT_STLS, P3_OPT_NTLM (lib/pop3/pop3.h) */
+    struct p3s_conn_inbuf *inbuf; /* the read buffer they share (p3s_conn_inbuf_new) */
 };
+
+/* The read buffer of the connections of one event loop (conn.c says why one is enough). */
+struct p3s_conn_inbuf *p3s_conn_inbuf_new(void);
+void p3s_conn_inbuf_free(struct p3s_conn_inbuf *b);
 
 /* The one thing to scan. Copied: nothing here must outlive p3s_conn_start(). */
 struct p3s_conn_job {

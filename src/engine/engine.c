@@ -56,7 +56,7 @@ struct target {
     size_t nports;
     struct target *next; /* in the queue of targets not yet expanded */
     char *resolve;    /* the host name to resolve, or NULL */
-    struct sockaddr_storage addr;
+    union p3s_sockaddr addr;     /* when resolve is NULL */
     int discover;     /* resolve is a domain to discover */
     struct p3s_discover_result *found; /* what discovery found: the jobs' names and ways */
     struct p3s_record **held; /* a discovered domain's records, handed over together */
@@ -73,7 +73,7 @@ struct job {
     struct target *t;
     const char *name;            /* the record's target: t->name, or the host discovered */
     const struct p3s_discovery *disc; /* how it was found (--discover), or NULL */
-    struct sockaddr_storage addr; /* with the port */
+    union p3s_sockaddr addr;     /* with the port */
     socklen_t addrlen;
     char ip[INET6_ADDRSTRLEN];
     uint16_t port;
@@ -167,25 +167,25 @@ static void job_label(char *out, size_t cap, const char *target, const char *ip,
         snprintf(out, cap, "%s (%s):%u", esc, ip, port);
 }
 
-static socklen_t sockaddr_len(const struct sockaddr_storage *ss)
+static socklen_t sockaddr_len(const struct sockaddr *sa)
 {
-    return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
+static void set_port(void *sa, uint16_t port)
 {
-    if (ss->ss_family == AF_INET6)
-        ((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+    if (((struct sockaddr *)sa)->sa_family == AF_INET6)
+        ((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
     else
-        ((struct sockaddr_in *)ss)->sin_port = htons(port);
+        ((struct sockaddr_in *)sa)->sin_port = htons(port);
 }
 
-static void address_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+static void address_text(const void *addr, char *out, size_t cap)
 {
-    const void *a = ss->ss_family == AF_INET6
-                        ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-                        : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
-    if (!inet_ntop(ss->ss_family, a, out, (socklen_t)cap))
+    const union p3s_sockaddr *sa = addr;
+    const void *a = sa->sa.sa_family == AF_INET6 ? (const void *)&sa->v6.sin6_addr
+                                                 : (const void *)&sa->v4.sin_addr;
+    if (!inet_ntop(sa->sa.sa_family, a, out, (socklen_t)cap))
         snprintf(out, cap, "?");
 }
 
@@ -256,7 +256,8 @@ int p3s_engine_submit(struct p3s_engine *e, const struct p3s_engine_job *job)
     t->name = p3s_xstrdup(job->target);
     t->resolve = job->resolve ? p3s_xstrdup(job->resolve) : NULL;
     t->discover = job->discover && job->resolve;
-    t->addr = job->addr;
+    if (!job->resolve)
+        memcpy(&t->addr, &job->addr, sockaddr_len((const struct sockaddr *)&job->addr));
     t->ports = p3s_xmalloc(job->nports * sizeof *t->ports);
     memcpy(t->ports, job->ports, job->nports * sizeof *t->ports);
     t->nports = job->nports;
@@ -271,17 +272,16 @@ int p3s_engine_submit(struct p3s_engine *e, const struct p3s_engine_job *job)
 /* ---- jobs -------------------------------------------------------------------------------- */
 
 static struct job *job_new(struct p3s_engine *e, struct target *t,
-                           const struct sockaddr_storage *addr, const struct p3s_engine_port *p,
-                           int sni)
+                           const void *addr, const struct p3s_engine_port *p, int sni)
 {
     struct job *j = p3s_xcalloc(1, sizeof *j);
     j->e = e;
     j->t = t;
     j->name = t->name;
     t->pending++;
-    j->addr = *addr;
+    j->addrlen = sockaddr_len(addr);
+    memcpy(&j->addr, addr, j->addrlen);
     set_port(&j->addr, p->port);
-    j->addrlen = sockaddr_len(&j->addr);
     address_text(&j->addr, j->ip, sizeof j->ip);
     j->port = p->port;
     j->tls = p->tls;
@@ -314,13 +314,14 @@ static void job_free(struct job *j)
 }
 
 /* One job per port of the target, at addr; for a name, those the caller admits. */
-static void expand_address(struct p3s_engine *e, struct target *t,
-                           const struct sockaddr_storage *addr, int from_name)
+static void expand_address(struct p3s_engine *e, struct target *t, const void *addr,
+                           int from_name)
 {
     for (size_t i = 0; i < t->nports; i++) {
         const struct p3s_engine_port *p = &t->ports[i];
         if (from_name && e->hooks.admit) {
-            struct sockaddr_storage a = *addr;
+            union p3s_sockaddr a;
+            memcpy(&a, addr, sockaddr_len(addr));
             set_port(&a, p->port);
             if (!e->hooks.admit(e->ctx, t->tag, t->name, (struct sockaddr *)&a, p->port,
                                 p->tls))
@@ -948,6 +949,7 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
         e->connect_tv,
         (opts->user_probe ? P3_OPT_USER_PROBE : 0) | (opts->stls ? P3_OPT_STLS : 0) |
             (opts->ntlm ? P3_OPT_NTLM : 0),
+        p3s_conn_inbuf_new(),
     };
     e->followup_env = (struct p3s_followup_env){base,
                                                 e->ssl_ctx,
@@ -1068,6 +1070,7 @@ void p3s_engine_free(struct p3s_engine *e)
     if (e->idle_ev)
         event_free(e->idle_ev);
     p3s_identifier_free(e->identifier);
+    p3s_conn_inbuf_free(e->conn_env.inbuf);
     p3s_tlsprobe_cleanup();
     if (e->ssl_ctx)
         SSL_CTX_free(e->ssl_ctx);

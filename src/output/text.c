@@ -292,7 +292,7 @@ static void put_ntlm(struct p3s_output *o, const struct p3s_record *r)
     put_ntlm_name(o, &n, "forest", ni->dns_tree);
     if (!n)
         fputs("no names disclosed", o->fp);
-    if (r->ntlm_error[0]) {
+    if (r->ntlm_error) {
         fputs(n ? " (decoding stopped: " : " (", o->fp);
         put_str(o, r->ntlm_error);
         fputc(')', o->fp);

@@ -64,6 +64,8 @@ static char *add(struct p3s_record *r, const struct p3s_finding_def *def, const 
 {
     if (r->nfindings >= P3S_MAX_FINDINGS)
         return NULL;
+    if (!r->findings)
+        r->findings = p3s_record_alloc(r, P3S_MAX_FINDINGS * sizeof *r->findings);
     struct p3s_finding *f = &r->findings[r->nfindings++];
     f->def = def;
     f->evidence = p3s_record_alloc(r, n + 1);
@@ -186,6 +188,8 @@ static void withhold(struct p3s_record *r, const struct p3s_finding_def *def)
 {
     if (r->nwithheld >= P3S_MAX_WITHHELD)
         return;
+    if (!r->withheld)
+        r->withheld = p3s_record_alloc(r, P3S_MAX_WITHHELD * sizeof *r->withheld);
     r->withheld[r->nwithheld].def = def;
     r->withheld[r->nwithheld].reason =
         "the server sent lines no command asked for, so the reply this rests on may answer "

@@ -168,13 +168,14 @@ struct p3s_record {
     /* --ntlm */
     enum p3s_ntlm_state ntlm_state;
     struct p3ntlm_info *ntlm; /* NULL unless a CHALLENGE came back */
-    char ntlm_error[64]; /* a decoding problem (the fields decoded before it are kept) */
+    const char *ntlm_error; /* a decoding problem (the fields decoded before it are kept):
+                               static text, NULL when none */
 
     /* cleartext login before TLS */
     int login_advertised;
     enum p3s_tristate login_accepted;
     struct p3s_bytes user_reply;
-    char probe_user[40];
+    char probe_user[16]; /* "p3s" and 12 hex digits (conn.c) */
     struct p3s_bytes quit_reply; /* the answer to QUIT, when one came (identification) */
 
     int unresolved; /* the target is a name that did not resolve (the error says why) */
@@ -188,9 +189,11 @@ struct p3s_record {
     size_t nunsolicited;
     size_t unsolicited_dropped; /* more than the slots hold */
 
-    struct p3s_finding findings[P3S_MAX_FINDINGS];
+    /* P3S_MAX_FINDINGS and P3S_MAX_WITHHELD slots in the record's memory, NULL until the first:
+     * a connection in flight has none yet, and 15,000 of them must not hold the room */
+    struct p3s_finding *findings;
     size_t nfindings;
-    struct p3s_withheld withheld[P3S_MAX_WITHHELD];
+    struct p3s_withheld *withheld;
     size_t nwithheld;
 
     struct p3s_record_block *more; /* blocks past mem, newest first */

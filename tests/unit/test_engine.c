@@ -40,6 +40,8 @@ struct seen {
     char error[128];
     uintptr_t tag;
     size_t nfindings;
+    char greeting[64];
+    char capa[64]; /* the CAPA items, joined by spaces */
 };
 
 struct env {
@@ -199,6 +201,11 @@ static void record(void *ctx, const struct p3s_record *r, void *tag)
     s->port = r->port;
     s->tag = (uintptr_t)tag;
     s->nfindings = r->nfindings;
+    snprintf(s->greeting, sizeof s->greeting, "%.*s", (int)r->greeting.n,
+             r->greeting.p ? r->greeting.p : "");
+    for (size_t i = 0; i < r->capa.n; i++)
+        snprintf(s->capa + strlen(s->capa), sizeof s->capa - strlen(s->capa), "%s%.*s",
+                 i ? " " : "", (int)r->capa.v[i].n, r->capa.v[i].p);
     if (r->product)
         snprintf(s->product, sizeof s->product, "%s", r->product->product);
     if (r->error)
@@ -346,6 +353,36 @@ static void test_many_targets_pulled(void **state)
     assert_int_equal(st.concurrency, 4);
     assert_int_equal(st.targets_done, 60);
     assert_int_equal(st.connections, 120);
+}
+
+/* Connections read into one buffer they share (conn.c); a line that arrives in pieces must
+ * stay whole across other connections' reads. 40 servers drip their greeting and CAPA answer
+ * a byte at a time, all at once: every record has both exactly. */
+static void test_lines_in_pieces(void **state)
+{
+    struct env *v = *state;
+    write_script(v, "start drip 2 \"+OK greeting in pieces\\r\\n\"\n"
+                    "on CAPA drip 1 \"+OK\\r\\nTOP\\r\\nUIDL\\r\\nUSER\\r\\n.\\r\\n\"\n"
+                    "on USER drip 1 \"+OK\\r\\n\"\n"
+                    "on QUIT send \"+OK\\r\\n\"; close\n"
+                    "on * send \"-ERR\\r\\n\"\n");
+    v->njobs = 40;
+    v->ports[0] = (struct p3s_engine_port){.port = v->port[0]};
+    v->nports = 1;
+    struct p3s_engine_opts o = default_opts(v);
+    o.concurrency = 40;
+    o.stls = 0;
+    start_engine(v, &o);
+    run_loop(v);
+
+    assert_int_equal(v->nrecs, 40);
+    for (size_t i = 0; i < v->nrecs; i++) {
+        assert_int_equal(v->recs[i].state, P3S_STATE_POP3);
+        assert_true(v->recs[i].confirmed);
+        assert_string_equal(v->recs[i].greeting, "+OK greeting in pieces");
+        assert_string_equal(v->recs[i].capa, "TOP UIDL USER");
+        assert_string_equal(v->recs[i].error, "");
+    }
 }
 
 /* After idle, p3s_engine_start runs the next batch with the same engine. */
@@ -498,6 +535,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_dialogue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_targets_pulled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lines_in_pieces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
