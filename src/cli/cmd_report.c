@@ -164,6 +164,18 @@ static int read_items(struct p3s_report *rep, const char *path, enum p3s_report_
     return rc;
 }
 
+/* The "sources" of the report's metadata: the files it was made from, escaped for display. */
+static json_t *sources_json(char **files, int nfiles)
+{
+    json_t *src = json_array();
+    for (int i = 0; i < nfiles; i++) {
+        char *e = p3s_escape_lossless(files[i], strlen(files[i]), NULL);
+        json_array_append_new(src, json_string(e ? e : ""));
+        free(e);
+    }
+    return src;
+}
+
 /* --scan FILE: one JSON object (the first value of the file). */
 static int read_meta(struct p3s_report *rep, const char *path, char **files, int nfiles)
 {
@@ -178,15 +190,8 @@ static int read_meta(struct p3s_report *rep, const char *path, char **files, int
         fprintf(stderr, ": not JSON: %s\n", jerr.text);
         return 2;
     }
-    if (json_is_object(meta) && !json_object_get(meta, "sources")) {
-        json_t *src = json_array();
-        for (int i = 0; i < nfiles; i++) {
-            char *e = p3s_escape_lossless(files[i], strlen(files[i]), NULL);
-            json_array_append_new(src, json_string(e ? e : ""));
-            free(e);
-        }
-        json_object_set_new(meta, "sources", src);
-    }
+    if (json_is_object(meta) && !json_object_get(meta, "sources"))
+        json_object_set_new(meta, "sources", sources_json(files, nfiles));
     int rc = p3s_report_set_meta(rep, meta, err, sizeof err);
     json_decref(meta);
     if (rc < 0) {
@@ -200,14 +205,9 @@ static int read_meta(struct p3s_report *rep, const char *path, char **files, int
 
 static int default_meta(struct p3s_report *rep, char **files, int nfiles)
 {
-    json_t *meta = json_object(), *src = json_array();
+    json_t *meta = json_object();
     char err[256];
-    for (int i = 0; i < nfiles; i++) {
-        char *e = p3s_escape_lossless(files[i], strlen(files[i]), NULL);
-        json_array_append_new(src, json_string(e ? e : ""));
-        free(e);
-    }
-    json_object_set_new(meta, "sources", src);
+    json_object_set_new(meta, "sources", sources_json(files, nfiles));
     int rc = p3s_report_set_meta(rep, meta, err, sizeof err);
     json_decref(meta);
     return rc < 0 ? 3 : 0;
