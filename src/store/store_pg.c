@@ -225,7 +225,7 @@ static int migrate(struct pg_store *s, int64_t from)
         snprintf(what, sizeof what, "upgrading the schema to version %lld", (long long)v);
         /* Migration 2's rebuild of old rows has nothing to do here: no PostgreSQL history
          * is older than version 3. */
-        if (run_sql(s, m->sql, what) || (m->sql_done && run_sql(s, m->sql_done, what)) ||
+        if ((m->sql && run_sql(s, m->sql, what)) || (m->sql_done && run_sql(s, m->sql_done, what)) ||
             (m->pg_extra && run(s, m->pg_extra, 0, NULL, what)))
             return -1;
     }
@@ -781,11 +781,22 @@ static int add_batch(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     const char *p[] = {cnt, p3, sid};
     if (run(s, "BEGIN", 0, NULL, "starting a transaction"))
         return -1;
-    int rc = replace ? replace_rows(s, scan_id, rows, n, ids)
-                     : copy_rows(s, scan_id, rows, n, ids, "record", "finding");
+    /* The scan's row is counted (and so locked) first: a batch whose scan was deleted (pruned
+     * under a scan that looked dead) is refused instead of leaving records that name no scan,
+     * and a prune waits for the batch's commit, then deletes its records too. The tables have
+     * no foreign keys to do it row by row (schema.c, migration 4). */
+    PGresult *r = query(s, "UPDATE scan SET records = records + $1, pop3 = pop3 + $2 WHERE id = $3",
+                        3, p, PGRES_COMMAND_OK, "counting the records");
+    int rc = r ? 0 : -1;
+    if (r && strcmp(PQcmdTuples(r), "1") != 0) {
+        snprintf(s->base.err, sizeof s->base.err, "storing records: scan %lld is not in the "
+                 "database any more (deleted while it ran)", (long long)scan_id);
+        rc = -1;
+    }
+    PQclear(r);
     if (rc == 0)
-        rc = run(s, "UPDATE scan SET records = records + $1, pop3 = pop3 + $2 WHERE id = $3", 3,
-                 p, "counting the records");
+        rc = replace ? replace_rows(s, scan_id, rows, n, ids)
+                     : copy_rows(s, scan_id, rows, n, ids, "record", "finding");
     if (rc == 0)
         rc = run(s, "COMMIT", 0, NULL, "committing records");
     if (rc)
