@@ -3,9 +3,10 @@
  *
  * The schema is the SQLite one (schema.c, rewritten in PostgreSQL's words), its version in the
  * one-row table pop3scan_schema; a database whose schema (the first of the search path) holds
- * other tables and not that one is refused rather than written into. Records go in with COPY, a
- * batch a transaction: the ids of the batch are drawn from the record table's sequence first, so
- * that the finding rows can name them in a second COPY. A scan taken over (a shard run again)
+ * other tables and not that one is refused rather than written into. Records go in with COPY
+ * (binary), a batch a transaction that first counts and locks its scan's row: the ids of the
+ * batch are drawn from the record table's sequence first, so that the finding rows can name them
+ * in a second COPY. A scan taken over (a shard run again)
  * copies into a temporary table and replaces the records of the same key; so does a batch whose
  * COPY broke the unique record key (a batch sent again after the connection broke during its
  * COMMIT, which had in fact committed).
