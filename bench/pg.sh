@@ -7,6 +7,10 @@
 #   - four shards at once (--campaign, --shard I/4 of CIDR, four processes): records per second
 #     into the one database, and the slowest shard against a shard alone;
 #   - size: the database's bytes per record;
+#   - CPU: pop3scan's own (user+sys) per record with and without the store, and the
+#     PostgreSQL cluster's during the run with it (the backend, and the walwriter,
+#     checkpointer, autovacuum that work meanwhile), so that the client's cost and the server's
+#     can be told apart (in a deployment the database has a machine of its own);
 # and checks that every run stored every record exactly once. Prints the figures for
 # bench/RESULTS.md.
 #
@@ -60,29 +64,55 @@ for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.05; done
 port=$(awk '{print $3; exit}' "$dir/ready")
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# The cluster's CPU so far, in ms: the postmaster's own and that of the children it reaped
+# (backends that ended), plus its live children's (/proc: the bench runs as the server's user
+# or root).
+tck=$(getconf CLK_TCK)
+pg_cpu_ms() {
+  local pm c
+  pm=$(head -n 1 "$pgdir/data/postmaster.pid")
+  { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+    for c in $(cat /proc/"$pm"/task/*/children); do
+      awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true
+    done; } | awk -v t="$tck" '{s += $1} END {printf "%d", s * 1000 / t}'
+}
+# Runs pop3scan under time(1); its user+sys CPU in ms goes to $dir/cpu.
+timed() { /usr/bin/time -f '%U %S' -o "$dir/time" "$@"; local rc=$?
+  awk 'END {printf "%d", ($1 + $2) * 1000}' "$dir/time" >"$dir/cpu"; return $rc; }
+us_per() { awk -v ms="$1" -v n="$n" 'BEGIN {printf "%.1f", ms * 1000 / n}'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "pg: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $(sql 'SHOW server_version')"
 echo "  p3testd on 0.0.0.0:$port; $cidr = $n targets; -c $conc"
-ratios=() withs=() withouts=() rates=()
+ratios=() withs=() withouts=() rates=() cpu_without=() cpu_with=() cpu_pg=()
 for i in $(seq "$runs"); do
-  t0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
-  t1=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
+  t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
+  cpu_without+=("$(cat "$dir/cpu")")
+  p0=$(pg_cpu_ms)
+  t1=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
   t2=$(ms)
+  cpu_with+=("$(cat "$dir/cpu")")
+  cpu_pg+=($(( $(pg_cpu_ms) - p0 )))
   got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
   [ "$got" = "$n complete" ] || fail "run $i stored '$got', want '$n complete'"
   without=$((t1 - t0)) with=$((t2 - t1))
   withouts+=("$without"); withs+=("$with")
   ratios+=("$(awk -v a="$without" -v b="$with" 'BEGIN {printf "%.3f", a / b}')")
   rates+=("$(awk -v n="$n" -v b="$with" 'BEGIN {printf "%.0f", n / (b / 1000)}')")
-  echo "  pair $i: without $without ms, with $with ms, ratio ${ratios[-1]}, ${rates[-1]} records/s stored"
+  echo "  pair $i: without $without ms, with $with ms, ratio ${ratios[-1]}, ${rates[-1]} records/s stored;" \
+    "CPU per record: pop3scan $(us_per "${cpu_without[-1]}") us without, $(us_per "${cpu_with[-1]}") us with," \
+    "PostgreSQL $(us_per "${cpu_pg[-1]}") us"
 done
 echo "  speed ratio, median of $runs pairs (goal >= 0.9): $(printf '%s\n' "${ratios[@]}" | median)"
 echo "  median without / with: $(printf '%s\n' "${withouts[@]}" | median) / $(printf '%s\n' "${withs[@]}" | median) ms"
 echo "  records/s one shard (median): $(printf '%s\n' "${rates[@]}" | median)"
+cw=$(printf '%s\n' "${cpu_with[@]}" | median) co=$(printf '%s\n' "${cpu_without[@]}" | median)
+echo "  CPU per record (medians): pop3scan $(us_per "$co") us without the store, $(us_per "$cw") us with" \
+  "(the client's cost $(us_per "$((cw - co))") us); PostgreSQL $(us_per "$(printf '%s\n' "${cpu_pg[@]}" | median)") us"
 
 # Four shards at once into the one database, as four machines would.
 for round in $(seq "$runs"); do
+  p0=$(pg_cpu_ms)
   t0=$(ms)
   pids=()
   for s in 0 1 2 3; do
@@ -93,11 +123,12 @@ for round in $(seq "$runs"); do
   done
   wait "${pids[@]}"
   t1=$(ms)
+  p1=$(pg_cpu_ms)
   [ ! -s "$dir/fail" ] || fail "$(cat "$dir/fail")"
   got=$(sql "SELECT count(*) || ' ' || count(DISTINCT ip) FROM record r JOIN scan s ON s.id = r.scan_id JOIN campaign c ON c.id = s.campaign_id WHERE c.name = 'four-$round'")
   [ "$got" = "$n $n" ] || fail "four shards stored '$got', want '$n $n'"
   slowest=$(cat "$dir"/shard-* | sort -n | tail -n 1)
-  echo "  four shards at once, round $round: $((t1 - t0)) ms for $n records, $(awk -v n="$n" -v t=$((t1 - t0)) 'BEGIN {printf "%.0f", n / (t / 1000)}') records/s into the database, slowest shard $slowest ms"
+  echo "  four shards at once, round $round: $((t1 - t0)) ms for $n records, $(awk -v n="$n" -v t=$((t1 - t0)) 'BEGIN {printf "%.0f", n / (t / 1000)}') records/s into the database, slowest shard $slowest ms, PostgreSQL $(us_per $((p1 - p0))) us CPU per record"
 done
 records=$(sql "SELECT count(*) FROM record")
 bytes=$(sql "SELECT pg_database_size(current_database())")

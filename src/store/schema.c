@@ -122,10 +122,25 @@ static const char MIGRATION_3_PG[] =
     "DROP INDEX record_key;\n"
     "CREATE UNIQUE INDEX record_key ON record(scan_id, target, ip, port, transport);\n";
 
+/* Version 4: PostgreSQL checks no foreign key of the record and finding tables. Each one was a
+ * trigger per row, a query run once per record and once per finding (more than a third of the
+ * server's CPU for a batch); SQLite never checked them (its foreign_keys pragma is off). What
+ * they guarded is kept another way: a batch locks its scan's row first and is refused when the
+ * row is gone (store_pg.c add_batch), the ids a finding names are drawn in the same transaction
+ * as its record, and prune deletes findings, then records, then the scan. Nothing changes in
+ * SQLite's tables; its files get the version number. */
+static const char MIGRATION_4_PG[] =
+    "DO $$DECLARE c record; BEGIN "
+    "FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint WHERE contype = 'f' "
+    "AND conrelid IN (to_regclass('record'), to_regclass('finding')) LOOP "
+    "EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname); "
+    "END LOOP; END$$";
+
 const struct p3s_migration P3S_MIGRATIONS[] = {
     {MIGRATION_1, NULL, NULL},
     {MIGRATION_2_SQL, MIGRATION_2_DONE, NULL},
     {MIGRATION_3, NULL, MIGRATION_3_PG},
+    {NULL, NULL, MIGRATION_4_PG},
 };
 
 /* ---- PostgreSQL's words ---------------------------------------------------------------- */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 struct p3s_migration {
-    const char *sql;      /* both back ends (PostgreSQL's after p3s_schema_pg) */
+    const char *sql;      /* both back ends (PostgreSQL's after p3s_schema_pg), or NULL */
     const char *sql_done; /* after the back end's own step for old rows (migration 2), or NULL */
     const char *pg_extra; /* PostgreSQL only, after sql_done, or NULL */
 };

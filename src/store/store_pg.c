@@ -3,9 +3,10 @@
  *
  * The schema is the SQLite one (schema.c, rewritten in PostgreSQL's words), its version in the
  * one-row table pop3scan_schema; a database whose schema (the first of the search path) holds
- * other tables and not that one is refused rather than written into. Records go in with COPY, a
- * batch a transaction: the ids of the batch are drawn from the record table's sequence first, so
- * that the finding rows can name them in a second COPY. A scan taken over (a shard run again)
+ * other tables and not that one is refused rather than written into. Records go in with COPY
+ * (binary), a batch a transaction that first counts and locks its scan's row: the ids of the
+ * batch are drawn from the record table's sequence first, so that the finding rows can name them
+ * in a second COPY. A scan taken over (a shard run again)
  * copies into a temporary table and replaces the records of the same key; so does a batch whose
  * COPY broke the unique record key (a batch sent again after the connection broke during its
  * COMMIT, which had in fact committed).
@@ -20,6 +21,7 @@
  * taken again then.
  */
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +227,7 @@ static int migrate(struct pg_store *s, int64_t from)
         snprintf(what, sizeof what, "upgrading the schema to version %lld", (long long)v);
         /* Migration 2's rebuild of old rows has nothing to do here: no PostgreSQL history
          * is older than version 3. */
-        if (run_sql(s, m->sql, what) || (m->sql_done && run_sql(s, m->sql_done, what)) ||
+        if ((m->sql && run_sql(s, m->sql, what)) || (m->sql_done && run_sql(s, m->sql_done, what)) ||
             (m->pg_extra && run(s, m->pg_extra, 0, NULL, what)))
             return -1;
     }
@@ -599,41 +601,55 @@ static void copy_put(struct pg_store *s, const char *p, size_t n)
     s->copy_len += n;
 }
 
-/* A field of COPY's text format: \N for NULL; backslash, tab, newline and CR escaped. */
-static void copy_field(struct pg_store *s, const char *v, size_t n, int last)
+/* COPY's binary format: a big-endian integer of `bytes` bytes. Binary rather than text: the
+ * fields go as they are, with their length, where the text format had every byte of every
+ * field looked at twice (escaped here, unescaped by the server), and the integers are not
+ * printed and parsed. The column types are fixed by the schema (BIGINT and TEXT), which the
+ * server checks field by field: a mismatch fails the COPY, it never stores anything wrong. */
+static void copy_be(struct pg_store *s, uint64_t v, int bytes)
+{
+    char b[8];
+    for (int i = 0; i < bytes; i++)
+        b[i] = (char)(v >> (8 * (bytes - 1 - i)));
+    copy_put(s, b, (size_t)bytes);
+}
+
+/* The start of a COPY's data: the signature, no flags, no header extension. */
+static void copy_header(struct pg_store *s)
+{
+    s->copy_len = 0;
+    copy_put(s, "PGCOPY\n\377\r\n\0", 11);
+    copy_be(s, 0, 4);
+    copy_be(s, 0, 4);
+}
+
+static void copy_tuple(struct pg_store *s, int fields)
+{
+    copy_be(s, (uint64_t)fields, 2);
+}
+
+/* A TEXT field (NULL when v is). */
+static void copy_text(struct pg_store *s, const char *v, size_t n)
 {
     if (!v) {
-        copy_put(s, "\\N", 2);
-    } else {
-        size_t from = 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *esc = v[i] == '\\'   ? "\\\\"
-                              : v[i] == '\t' ? "\\t"
-                              : v[i] == '\n' ? "\\n"
-                              : v[i] == '\r' ? "\\r"
-                                             : NULL;
-            if (!esc)
-                continue;
-            copy_put(s, v + from, i - from);
-            copy_put(s, esc, 2);
-            from = i + 1;
-        }
-        copy_put(s, v + from, n - from);
+        copy_be(s, 0xffffffffu, 4);
+        return;
     }
-    copy_put(s, last ? "\n" : "\t", 1);
+    copy_be(s, n, 4); /* a field of 2 GiB or more makes the whole too long: copy_send */
+    copy_put(s, v, n);
 }
 
-static void copy_int(struct pg_store *s, int64_t v, int last)
+static void copy_bigint(struct pg_store *s, int64_t v)
 {
-    char b[32];
-    int n = snprintf(b, sizeof b, "%lld", (long long)v);
-    copy_field(s, b, (size_t)n, last);
+    copy_be(s, 8, 4);
+    copy_be(s, (uint64_t)v, 8);
 }
 
-/* Sends the COPY text gathered to `sql` (COPY … FROM STDIN). */
+/* Ends the COPY data gathered and sends it to `sql` (COPY … FROM STDIN (FORMAT binary)). */
 static int copy_send(struct pg_store *s, const char *sql, const char *what)
 {
-    if (s->oom) {
+    copy_be(s, 0xffff, 2); /* the trailer */
+    if (s->oom || s->copy_len > INT32_MAX) {
         s->oom = 0;
         snprintf(s->base.err, sizeof s->base.err, "out of memory");
         return -1;
@@ -656,8 +672,8 @@ static int copy_send(struct pg_store *s, const char *sql, const char *what)
     return rc;
 }
 
-/* The records (id, scan_id, port, columns, json) and their finding lines, as COPY text into
- * the tables named. */
+/* The records (id, scan_id, port, columns, json) and their finding lines, in COPY's binary
+ * format into the tables named. */
 static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const *rows, size_t n,
                      const int64_t *ids, const char *records, const char *findings)
 {
@@ -665,21 +681,22 @@ static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     size_t k = (size_t)snprintf(sql, sizeof sql, "COPY %s (id, scan_id, port", records);
     for (int i = 0; i < P3S_COL_COUNT; i++)
         k += (size_t)snprintf(sql + k, sizeof sql - k, ", %s", P3S_COL_NAMES[i]);
-    snprintf(sql + k, sizeof sql - k, ", json) FROM STDIN");
-    s->copy_len = 0;
+    snprintf(sql + k, sizeof sql - k, ", json) FROM STDIN (FORMAT binary)");
+    copy_header(s);
     for (size_t i = 0; i < n; i++) {
         const struct p3s_row *r = rows[i];
-        copy_int(s, ids[i], 0);
-        copy_int(s, scan_id, 0);
-        copy_int(s, r->port, 0);
+        copy_tuple(s, 3 + P3S_COL_COUNT + 1);
+        copy_bigint(s, ids[i]);
+        copy_bigint(s, scan_id);
+        copy_bigint(s, r->port);
         for (int c = 0; c < P3S_COL_COUNT; c++)
-            copy_field(s, r->col[c], r->col[c] ? strlen(r->col[c]) : 0, 0);
-        copy_field(s, r->json ? r->json : "", r->json ? r->json_len : 0, 1);
+            copy_text(s, r->col[c], r->col[c] ? strlen(r->col[c]) : 0);
+        copy_text(s, r->json ? r->json : "", r->json ? r->json_len : 0);
     }
     if (copy_send(s, sql, "storing records"))
         return -1;
     /* Findings: "id severity" lines; the same finding twice in a record counts once. */
-    s->copy_len = 0;
+    copy_header(s);
     size_t nf = 0;
     for (size_t i = 0; i < n; i++) {
         const char *lines = rows[i]->col[P3S_COL_FINDINGS];
@@ -696,10 +713,11 @@ static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
                 q += ql + 1;
             }
             if (sp && !dup) {
-                copy_int(s, scan_id, 0);
-                copy_field(s, lines, (size_t)(sp - lines), 0);
-                copy_int(s, ids[i], 0);
-                copy_field(s, sp + 1, len - (size_t)(sp - lines) - 1, 1);
+                copy_tuple(s, 4);
+                copy_bigint(s, scan_id);
+                copy_text(s, lines, (size_t)(sp - lines));
+                copy_bigint(s, ids[i]);
+                copy_text(s, sp + 1, len - (size_t)(sp - lines) - 1);
                 nf++;
             }
             lines = nl ? nl + 1 : lines + len;
@@ -707,7 +725,7 @@ static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     }
     if (!nf)
         return 0;
-    snprintf(sql, sizeof sql, "COPY %s (scan_id, finding, record_id, severity) FROM STDIN",
+    snprintf(sql, sizeof sql, "COPY %s (scan_id, finding, record_id, severity) FROM STDIN (FORMAT binary)",
              findings);
     return copy_send(s, sql, "storing findings");
 }
@@ -781,11 +799,22 @@ static int add_batch(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     const char *p[] = {cnt, p3, sid};
     if (run(s, "BEGIN", 0, NULL, "starting a transaction"))
         return -1;
-    int rc = replace ? replace_rows(s, scan_id, rows, n, ids)
-                     : copy_rows(s, scan_id, rows, n, ids, "record", "finding");
+    /* The scan's row is counted (and so locked) first: a batch whose scan was deleted (pruned
+     * under a scan that looked dead) is refused instead of leaving records that name no scan,
+     * and a prune waits for the batch's commit, then deletes its records too. The tables have
+     * no foreign keys to do it row by row (schema.c, migration 4). */
+    PGresult *r = query(s, "UPDATE scan SET records = records + $1, pop3 = pop3 + $2 WHERE id = $3",
+                        3, p, PGRES_COMMAND_OK, "counting the records");
+    int rc = r ? 0 : -1;
+    if (r && strcmp(PQcmdTuples(r), "1") != 0) {
+        snprintf(s->base.err, sizeof s->base.err, "storing records: scan %lld is not in the "
+                 "database any more (deleted while it ran)", (long long)scan_id);
+        rc = -1;
+    }
+    PQclear(r);
     if (rc == 0)
-        rc = run(s, "UPDATE scan SET records = records + $1, pop3 = pop3 + $2 WHERE id = $3", 3,
-                 p, "counting the records");
+        rc = replace ? replace_rows(s, scan_id, rows, n, ids)
+                     : copy_rows(s, scan_id, rows, n, ids, "record", "finding");
     if (rc == 0)
         rc = run(s, "COMMIT", 0, NULL, "committing records");
     if (rc)

@@ -97,7 +97,7 @@ static int migrate_to(struct sqlite_store *s, long long v)
     const struct p3s_migration *m = &P3S_MIGRATIONS[v - 1];
     char what[64];
     snprintf(what, sizeof what, "upgrading the schema to version %lld", v);
-    if (exec(s, m->sql, what) || (v == 2 && migrate_2(s)))
+    if ((m->sql && exec(s, m->sql, what)) || (v == 2 && migrate_2(s)))
         return -1;
     return m->sql_done ? exec(s, m->sql_done, what) : 0;
 }

@@ -2,14 +2,16 @@
 """test_pg.py — the scan history in a real PostgreSQL 15 (tests/servers/postgres.sh, a
 throwaway cluster on a free loopback port) and campaigns, with p3testd on 0.0.0.0:
 
-  - the schema: the same tables and columns as a SQLite history, the schema version, the
-    password never kept nor shown;
+  - the schema: the same tables and columns as a SQLite history, the schema version, no
+    foreign key checked per row (a version-3 database upgraded), the password never kept nor
+    shown;
   - history, diff (and campaign:NAME) on PostgreSQL say what they say on SQLite;
   - faults: the database killed mid-scan and started again (the records wait and are stored:
     exact), the database gone for good (--db-retry: the shard stops with exit status 3, and
     --resume goes on from what was stored), wrong credentials, a shard that never started
     (history shows it missing, diff refuses the campaign without --partial), two campaigns of
-    the same name (refused), and a SQLite campaign's shard run again (no record twice).
+    the same name (refused), a scan deleted while it runs (its next batch refused, no record
+    left naming no scan), and a SQLite campaign's shard run again (no record twice).
 """
 import json
 import os
@@ -79,8 +81,65 @@ class PgTest(unittest.TestCase):
             got.setdefault(table, []).append(column)
         self.assertEqual({t: sorted(c) for t, c in got.items()}, want)
         self.assertEqual(set(want), {"scan", "record", "finding", "campaign"})
-        self.assertEqual(self.pg.sql("SELECT version FROM pop3scan_schema"), [["3"]])
-        self.assertEqual(con_version(lite), 3)
+        self.assertEqual(self.pg.sql("SELECT version FROM pop3scan_schema"), [["4"]])
+        self.assertEqual(con_version(lite), 4)
+        # no foreign key checked row by row on the tables a batch fills (migration 4)
+        self.assertEqual(self.pg.sql(FOREIGN_KEYS), [["0"]])
+
+    def test_upgrade_from_version_3(self):
+        """A version-3 database (foreign keys on record and finding) is upgraded in place by the
+        next scan: the keys go, the records stay, the new ones are stored."""
+        self.pg.sql("CREATE DATABASE upgrade3")
+        uri = self.pg.uri.rsplit("/", 1)[0] + "/upgrade3"
+        self.assertEqual(self.scan("127.0.0.1", db=uri).returncode, 0)
+        psql = ["psql", uri, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c"]
+        subprocess.run(psql + [
+            "ALTER TABLE record ADD CONSTRAINT record_v2_scan_id_fkey FOREIGN KEY (scan_id) "
+            "REFERENCES scan(id); ALTER TABLE finding ADD CONSTRAINT finding_scan_id_fkey "
+            "FOREIGN KEY (scan_id) REFERENCES scan(id); UPDATE pop3scan_schema SET version = 3"],
+            check=True, capture_output=True)
+        out = subprocess.run(psql + [FOREIGN_KEYS], check=True, capture_output=True, text=True)
+        self.assertEqual(out.stdout.strip(), "2")
+        self.assertEqual(self.scan("127.0.0.2", db=uri).returncode, 0)
+        out = subprocess.run(psql + [FOREIGN_KEYS + "; SELECT version FROM pop3scan_schema; "
+                                     "SELECT string_agg(ip, ',' ORDER BY ip) FROM record"],
+                             check=True, capture_output=True, text=True)
+        self.assertEqual(out.stdout.split(), ["0", "4", "127.0.0.1,127.0.0.2"])
+
+    def test_scan_deleted_while_it_runs(self):
+        """The scan's row deleted under a running scan: its next batch is refused (the scan
+        stops with status 3 and says why) rather than storing records that name no scan."""
+        proc = subprocess.Popen([p3s.BIN, "-q", "-c", "200", "--rate", "800", "-o", "/dev/null",
+                                 "--db", self.pg.uri, "--campaign", "deleted", "-p",
+                                 str(self.port), "127.0.48.0/20"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            def some_stored():
+                try:
+                    return self.campaign_rows("deleted")[0][0] != "0"
+                except subprocess.CalledProcessError:  # the schema not made yet
+                    return False
+            p3s.wait_for(some_stored)
+            # in prune's order: the scan's row locked first (a batch in flight commits
+            # before), then its findings, records and the row
+            self.pg.sql("BEGIN; SELECT id FROM scan WHERE campaign_id = (SELECT id FROM "
+                        "campaign WHERE name = 'deleted') FOR UPDATE; DELETE FROM finding WHERE scan_id IN (SELECT s.id FROM scan s "
+                        "JOIN campaign c ON c.id = s.campaign_id WHERE c.name = 'deleted'); "
+                        "DELETE FROM record WHERE scan_id IN (SELECT s.id FROM scan s JOIN "
+                        "campaign c ON c.id = s.campaign_id WHERE c.name = 'deleted'); "
+                        "DELETE FROM scan WHERE campaign_id = (SELECT id FROM campaign WHERE "
+                        "name = 'deleted'); COMMIT")
+            err = proc.communicate(timeout=60 * p3s.SLOW)[1]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 3, err)
+        self.assertIn("not in the database any more", err)
+        self.assertEqual(self.pg.sql("SELECT count(*) FROM record WHERE scan_id NOT IN "
+                                     "(SELECT id FROM scan)"), [["0"]])
+        self.assertEqual(self.pg.sql("SELECT count(*) FROM finding WHERE scan_id NOT IN "
+                                     "(SELECT id FROM scan)"), [["0"]])
 
     def test_password_neither_kept_nor_shown(self):
         res = self.scan("127.0.0.2")
@@ -291,6 +350,10 @@ class PgTest(unittest.TestCase):
                          .fetchone(), (1024, 1024))
         self.assertEqual(con.execute("SELECT records, status, attempts FROM scan").fetchone(),
                          (1024, "complete", 2))
+
+
+FOREIGN_KEYS = ("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
+                "('record'::regclass, 'finding'::regclass)")
 
 
 def con_version(path):
