@@ -227,7 +227,8 @@ static int migrate(struct pg_store *s, int64_t from)
         snprintf(what, sizeof what, "upgrading the schema to version %lld", (long long)v);
         /* Migration 2's rebuild of old rows has nothing to do here: no PostgreSQL history
          * is older than version 3. */
-        if ((m->sql && run_sql(s, m->sql, what)) || (m->sql_done && run_sql(s, m->sql_done, what)) ||
+        if ((m->sql && run_sql(s, m->sql, what)) ||
+            (m->sql_done && run_sql(s, m->sql_done, what)) ||
             (m->pg_extra && run(s, m->pg_extra, 0, NULL, what)))
             return -1;
     }
@@ -725,8 +726,8 @@ static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     }
     if (!nf)
         return 0;
-    snprintf(sql, sizeof sql, "COPY %s (scan_id, finding, record_id, severity) FROM STDIN (FORMAT binary)",
-             findings);
+    snprintf(sql, sizeof sql,
+             "COPY %s (scan_id, finding, record_id, severity) FROM STDIN (FORMAT binary)", findings);
     return copy_send(s, sql, "storing findings");
 }
 
