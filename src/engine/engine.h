@@ -46,6 +46,8 @@ struct p3s_engine_opts {
     size_t concurrency;    /* connections open at once; lowered to what the descriptor limit
                               allows (p3s_engine_stats says to how much) */
     double rate;           /* new connections per second, 0: unlimited */
+    long tls_handshakes;   /* TLS handshakes at once (hsgate.h): 0 derives it from
+                              concurrency (p3s_hsgate_cap_for), -1 no cap */
     int family;            /* addresses of names: 0 both, 4 or 6 only */
     const char *resolver;  /* IP[:PORT] of the DNS server, NULL: the system's */
     int dns_concurrency;   /* names being resolved at once */
