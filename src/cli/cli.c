@@ -178,7 +178,7 @@ static void usage(FILE *fp)
             "\n"
             "Probing and timing:\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
-            "      --max-memory SIZE     lower -c to what SIZE (512M, 2G) allows, at 28 KiB\n"
+            "      --max-memory SIZE     lower -c to what SIZE (512M, 2G) allows, at 40 KiB\n"
             "                            a TLS connection (default: half the memory\n"
             "                            available)\n"
             "      --tls-handshakes N    TLS handshakes at once, the other connections wait\n"
@@ -396,7 +396,6 @@ static void defaults(struct p3s_config *cfg)
     cfg->read_timeout_ms = 5000;
     cfg->deadline_ms = 10000;
     cfg->concurrency = 1000;
-    cfg->tls_handshakes = -1;
     cfg->dns_concurrency = 100;
     cfg->db_retry_s = 60;
     cfg->user_probe = 1;
@@ -652,6 +651,8 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
         case OPT_TLS_HANDSHAKES:
             if (parse_int(optarg, 0, 100000, &cfg->tls_handshakes))
                 return bad("--tls-handshakes", optarg, "expected 0 (no cap) to 100000");
+            if (cfg->tls_handshakes == 0)
+                cfg->tls_handshakes = -1; /* no cap, as the engine says it */
             break;
         case OPT_DISCOVER:
             cfg->discover = 1;
