@@ -14,9 +14,13 @@
  * holds bytes: OpenSSL's own record buffers are released whenever a read would block
  * (SSL_MODE_RELEASE_BUFFERS), so a connection waiting for its next answer holds its SSL object,
  * its cipher state and this structure. Libevent's bufferevents did the same work with two
- * evbuffers and a read buffer kept per connection (44 KiB a TLS connection at -c 3000, against
- * 24 or less this way: bench/RESULTS.md), and for cleartext a FIONREAD ioctl per read and an
- * epoll_ctl per enable/disable, which made the scan twice as expensive as the work itself.
+ * evbuffers and a read buffer kept per connection, and for cleartext a FIONREAD ioctl per read
+ * and an epoll_ctl per enable/disable, which made the scan twice as expensive as the work itself.
+ *
+ * A handshake (implicit TLS, or after STLS) starts only when the engine's handshake admission
+ * lets it (hsgate.h, env->hsgate): OpenSSL's handshake state is the largest thing a connection
+ * ever holds, so a connection past the cap waits in PH_TLS_WAIT, its socket connected, no
+ * timer running, until one ends.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -26,6 +26,15 @@ on QUIT send "+OK bye\r\n" ; close
 on * send "-ERR\r\n"
 '''
 
+STLS_SCRIPT = r'''
+profile default
+start send "+OK ready\r\n"
+on CAPA send "+OK\r\nSTLS\r\nUSER\r\n.\r\n"
+on STLS send "+OK go\r\n" ; starttls
+on QUIT send "+OK bye\r\n" ; close
+on * send "-ERR\r\n"
+'''
+
 TRACE = re.compile(r"TLS handshake, (\d+) at once \((at most (\d+)|no cap)\), (\d+) waiting; "
                    r"waited (\d+) ms")
 
@@ -86,6 +95,26 @@ class TlsAdmissionTest(unittest.TestCase):
         self.assertEqual(len(res.records), 64)
         self.assertGreater(max(int(m.group(1)) for m in starts), 4)
         self.assertLess(elapsed, 16 * 0.5)
+
+
+    def test_stls_handshakes_wait_their_turn_too(self):
+        # STLS upgrades go through the same admission: one at a time here, the others waiting
+        # after the server's +OK, and each dialogue goes on over TLS once its turn came. Every
+        # answer 200 ms late (--delay) keeps the 32 dialogues in step, so their STLS upgrades
+        # come together and all but one must wait.
+        with p3s.TestServer(STLS_SCRIPT, listen=("0.0.0.0:0",), options=("--delay", "200")) as srv:
+            res = p3s.scan("-vv", "--no-tls-versions", "--no-stls-injection", "-c", "32",
+                           "--tls-handshakes", "1", "-p", str(srv.plain[0]), "127.0.3.0/27")
+        self.assertEqual(res.rc, 0, res.stderr[-2000:])
+        self.assertEqual(len({r["ip"] for r in res.records}), 32)
+        for r in res.records:
+            self.assertEqual(r["state"], "pop3", r)
+            self.assertTrue(r["stls"]["upgraded"], r)
+            self.assertEqual(r["tls"]["via"], "stls", r)
+        starts = list(TRACE.finditer(res.stderr.decode("utf-8", "replace")))
+        self.assertEqual(len(starts), 32)
+        self.assertEqual(max(int(m.group(1)) for m in starts), 1)
+        self.assertGreater(max(int(m.group(4)) for m in starts), 0, "none waited")
 
 
 if __name__ == "__main__":
