@@ -58,7 +58,8 @@ enum {
     OPT_DB_RETRY,
     OPT_DISCOVER,
     OPT_DISCOVER_NAMES,
-    OPT_MAX_MEMORY
+    OPT_MAX_MEMORY,
+    OPT_TLS_HANDSHAKES
 };
 
 static const struct option LONG_OPTS[] = {
@@ -67,6 +68,7 @@ static const struct option LONG_OPTS[] = {
     {"format", required_argument, NULL, 'f'},
     {"concurrency", required_argument, NULL, 'c'},
     {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+    {"tls-handshakes", required_argument, NULL, OPT_TLS_HANDSHAKES},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
     {"deadline", required_argument, NULL, OPT_DEADLINE},
@@ -176,9 +178,12 @@ static void usage(FILE *fp)
             "\n"
             "Probing and timing:\n"
             "  -c, --concurrency N       connections open at once (default 1000)\n"
-            "      --max-memory SIZE     lower -c to what SIZE (512M, 2G) allows, at 56 KiB\n"
+            "      --max-memory SIZE     lower -c to what SIZE (512M, 2G) allows, at 40 KiB\n"
             "                            a TLS connection (default: half the memory\n"
             "                            available)\n"
+            "      --tls-handshakes N    TLS handshakes at once, the other connections wait\n"
+            "                            for theirs (default: half of -c, no cap up to 64;\n"
+            "                            0: no cap)\n"
             "      --connect-timeout T   per connect (default 5s)\n"
             "      --read-timeout T      per answer (default 5s)\n"
             "      --deadline T          whole dialogue with one port (default 10s)\n"
@@ -642,6 +647,12 @@ int p3s_cli_parse(int argc, char **argv, struct p3s_config *cfg)
             if (p3s_parse_size(optarg, &cfg->max_memory))
                 return bad("--max-memory", optarg, "expected a size such as 512M or 2G");
             cfg->max_memory_arg = optarg;
+            break;
+        case OPT_TLS_HANDSHAKES:
+            if (parse_int(optarg, 0, 100000, &cfg->tls_handshakes))
+                return bad("--tls-handshakes", optarg, "expected 0 (no cap) to 100000");
+            if (cfg->tls_handshakes == 0)
+                cfg->tls_handshakes = -1; /* no cap, as the engine says it */
             break;
         case OPT_DISCOVER:
             cfg->discover = 1;

@@ -24,6 +24,7 @@ struct p3s_config {
     int read_timeout_ms;
     int deadline_ms;
     int concurrency;
+    int tls_handshakes;   /* --tls-handshakes: 0 derived from -c, -1 no cap (engine.h) */
     uint64_t max_memory;  /* --max-memory in bytes; 0: half of the memory available */
     const char *max_memory_arg; /* as given, for the message that lowers -c */
     double rate;  /* new connections per second; 0: unlimited */

@@ -37,7 +37,12 @@ size_t p3s_memcap_per_conn(const struct p3s_config *cfg)
     int tls = cfg->stls || cfg->tls_detect;
     for (size_t i = 0; i < cfg->ports.n && !tls; i++)
         tls = cfg->ports.v[i].tls;
-    return tls ? P3S_ENGINE_MEM_TLS_CONN : P3S_ENGINE_MEM_PLAIN_CONN;
+    if (!tls)
+        return P3S_ENGINE_MEM_PLAIN_CONN;
+    /* --tls-handshakes 0, or a cap above the default's half of -c: more connections may be
+     * inside their handshakes at once */
+    int uncapped = cfg->tls_handshakes < 0 || cfg->tls_handshakes > cfg->concurrency / 2;
+    return uncapped ? P3S_ENGINE_MEM_TLS_CONN_UNCAPPED : P3S_ENGINE_MEM_TLS_CONN;
 }
 
 size_t p3s_memcap_fit(uint64_t budget, size_t per_conn)
@@ -136,7 +141,7 @@ int p3s_memcap_apply_to(const struct p3s_config *cfg, uint64_t available, size_t
         fprintf(stderr,
                 "pop3scan: -c %zu may take about %s (%zu KiB a %s connection), more than "
                 "--max-memory %s; using -c %zu\n",
-                *concurrency, need_s, per_conn / 1024, per_conn == P3S_ENGINE_MEM_TLS_CONN
+                *concurrency, need_s, per_conn / 1024, per_conn != P3S_ENGINE_MEM_PLAIN_CONN
                                                            ? "TLS" : "cleartext",
                 cfg->max_memory_arg ? cfg->max_memory_arg : budget_s, fit);
     else
@@ -144,7 +149,7 @@ int p3s_memcap_apply_to(const struct p3s_config *cfg, uint64_t available, size_t
                 "pop3scan: -c %zu may take about %s (%zu KiB a %s connection), more than half "
                 "the memory available (%s of %s); using -c %zu (--max-memory sets the limit)\n",
                 *concurrency, need_s, per_conn / 1024,
-                per_conn == P3S_ENGINE_MEM_TLS_CONN ? "TLS" : "cleartext", budget_s, avail_s,
+                per_conn != P3S_ENGINE_MEM_PLAIN_CONN ? "TLS" : "cleartext", budget_s, avail_s,
                 fit);
     *concurrency = fit;
     return 1;

@@ -18,7 +18,8 @@
 int p3s_parse_size(const char *s, uint64_t *out);
 
 /* The memory one connection of this scan may take (engine.h): a TLS connection's whenever TLS
- * may happen (a TLS port, STLS, TLS detection), else a cleartext one's. */
+ * may happen (a TLS port, STLS, TLS detection), more when --tls-handshakes lets more than half
+ * of them handshake at once; else a cleartext one's. */
 size_t p3s_memcap_per_conn(const struct p3s_config *cfg);
 
 /* The most connections that fit in budget bytes with per_conn each (at least 1), or 0 when not

@@ -604,6 +604,7 @@ static struct p3s_engine_opts engine_opts(const struct p3s_config *cfg, const st
         .deadline_ms = cfg->deadline_ms,
         .retries = cfg->retries,
         .concurrency = (size_t)cfg->concurrency,
+        .tls_handshakes = cfg->tls_handshakes,
         .rate = cfg->rate,
         .family = cfg->family,
         .resolver = cfg->resolver,

@@ -14,9 +14,13 @@
  * holds bytes: OpenSSL's own record buffers are released whenever a read would block
  * (SSL_MODE_RELEASE_BUFFERS), so a connection waiting for its next answer holds its SSL object,
  * its cipher state and this structure. Libevent's bufferevents did the same work with two
- * evbuffers and a read buffer kept per connection (44 KiB a TLS connection at -c 3000, against
- * 24 or less this way: bench/RESULTS.md), and for cleartext a FIONREAD ioctl per read and an
- * epoll_ctl per enable/disable, which made the scan twice as expensive as the work itself.
+ * evbuffers and a read buffer kept per connection, and for cleartext a FIONREAD ioctl per read
+ * and an epoll_ctl per enable/disable, which made the scan twice as expensive as the work itself.
+ *
+ * A handshake (implicit TLS, or after STLS) starts only when the engine's handshake admission
+ * lets it (hsgate.h, env->hsgate): OpenSSL's handshake state is the largest thing a connection
+ * ever holds, so a connection past the cap waits in PH_TLS_WAIT, its socket connected, no
+ * timer running, until one ends.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +28,7 @@
 #include <event2/event_struct.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "hsgate.h"
 #include "ntlm.h"
 #include "pop3.h"
 #include "record.h"
@@ -39,7 +45,8 @@
 #include "tlsstrip.h"
 #include "util.h"
 
-enum phase { PH_CONNECT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
+/* PH_TLS_WAIT: connected (or +OK to STLS read), waiting for admission to its handshake. */
+enum phase { PH_CONNECT, PH_TLS_WAIT, PH_TLS, PH_DIALOGUE, PH_STLS_TLS };
 
 /* Received cleartext not yet consumed: the core needs a whole line (P3_LINE_MAX bytes and its
  * terminator) in one piece to decide, never more. */
@@ -71,6 +78,9 @@ struct p3s_conn {
     struct event io;         /* read/write readiness, edge-triggered */
     int io_added;
     SSL *ssl;                /* TLS over the socket (implicit, or after STLS); NULL in cleartext */
+    struct p3s_hsgate_node gate; /* handshake admission (hsgate.h) */
+    enum phase tls_phase;    /* PH_TLS or PH_STLS_TLS: the handshake waiting for admission */
+    double gate_since;       /* when it started waiting */
     int tls_ended;           /* an SSL_read ended the stream (tls_end says how); acted on by the
                                 read handler */
     struct tls_fail tls_end;
@@ -221,9 +231,12 @@ static void close_plain(struct p3s_conn *c)
     c->out_len = 0;
 }
 
+static void leave_gate(struct p3s_conn *c);
+
 static void conn_finish(struct p3s_conn *c)
 {
     struct p3s_record *rec = c->rec;
+    leave_gate(c);
     rec->confirmed = rec->state == P3S_STATE_POP3 && c->sess.confirmed;
     rec->total_ms = p3s_now_ms() - c->t_start;
     if (c->ssl) /* no close_notify: the socket closes now, nothing waits for an answer */
@@ -405,7 +418,7 @@ static void on_stripped(void *arg, const char *line, size_t n)
 
 /* Puts a TLS session on the socket and sends the ClientHello. Returns -1 (the caller's read loop
  * must stop: the connection ended, or reads go through TLS from now on). */
-static int start_tls(struct p3s_conn *c, enum phase phase)
+static int begin_tls(struct p3s_conn *c, enum phase phase)
 {
     SSL *ssl = SSL_new(c->env->ssl_ctx);
     if (!ssl) {
@@ -435,6 +448,48 @@ static int start_tls(struct p3s_conn *c, enum phase phase)
     arm(c, c->env->read_timeout_ms);
     handshake_step(c);
     return -1;
+}
+
+/* The connection is done with handshake admission (its handshake ended, or it ended while
+ * waiting): the next one waiting is admitted. Its handshake starts from the loop (its I/O
+ * event made active), not from here: a handshake that fails at once would end its connection
+ * and admit the next from inside this call, a recursion as deep as the queue. */
+static void leave_gate(struct p3s_conn *c)
+{
+    if (!c->env->hsgate)
+        return;
+    struct p3s_hsgate_node *n = p3s_hsgate_leave(c->env->hsgate, &c->gate);
+    if (!n)
+        return;
+    struct p3s_conn *next = (struct p3s_conn *)((char *)n - offsetof(struct p3s_conn, gate));
+    event_active(&next->io, EV_WRITE, 0);
+}
+
+/* A waiting connection was admitted: its read timeout starts now, and its deadline moves by
+ * the wait (conn.h). */
+static void start_admitted(struct p3s_conn *c)
+{
+    double waited = p3s_now_ms() - c->gate_since;
+    c->t_deadline += waited;
+    if (c->env->tls_starting)
+        c->env->tls_starting(c->done_arg, waited);
+    begin_tls(c, c->tls_phase);
+}
+
+/* Starts the TLS handshake when admission allows, else queues for it: the connection then
+ * holds its socket and this structure, and no timer (conn.h). Returns -1 as begin_tls(). */
+static int start_tls(struct p3s_conn *c, enum phase phase)
+{
+    if (c->env->hsgate && !p3s_hsgate_enter(c->env->hsgate, &c->gate)) {
+        c->phase = PH_TLS_WAIT;
+        c->tls_phase = phase;
+        c->gate_since = p3s_now_ms();
+        event_del(&c->timer);
+        return -1;
+    }
+    if (c->env->tls_starting)
+        c->env->tls_starting(c->done_arg, 0);
+    return begin_tls(c, phase);
 }
 
 /* Keeps what the record needs from one event of the core. Runs before the bytes are drained. */
@@ -678,6 +733,7 @@ static int on_connected(struct p3s_conn *c)
  * come for bytes that are in already. */
 static void on_tls_established(struct p3s_conn *c)
 {
+    leave_gate(c);
     record_tls(c);
     c->phase = PH_DIALOGUE;
     if (c->rec->implicit_tls) {
@@ -741,6 +797,7 @@ static void on_ended(struct p3s_conn *c, short what, int err, const char *how)
         else
             p3s_record_set_error(r, P3S_STATE_ERROR, "connect: %s", how);
         break;
+    case PH_TLS_WAIT: /* not read while it waits: seen once its handshake starts */
     case PH_TLS:
     case PH_STLS_TLS:
         break; /* on_tls_failed */
@@ -974,6 +1031,10 @@ static void io_step(struct p3s_conn *c, short what)
         }
         if (connect_done_plain(c, what) <= 0)
             return;
+    } else if (c->phase == PH_TLS_WAIT) { /* only admission ends the wait */
+        if (c->gate.state == P3S_HSGATE_IN)
+            start_admitted(c);
+        return;
     } else if (c->phase == PH_TLS || c->phase == PH_STLS_TLS) {
         handshake_step(c);
         return;
@@ -1024,6 +1085,7 @@ static void timer_step(struct p3s_conn *c)
             return;
         p3s_record_set_error(r, P3S_STATE_FILTERED, "no answer to connect within %s", limit);
         break;
+    case PH_TLS_WAIT: /* no timer runs while it waits (conn.h) */
     case PH_TLS:
         r->tls_error = p3s_xstrdup("TLS handshake timed out");
         p3s_record_set_error(r, P3S_STATE_TLS_ERROR, "TLS handshake timed out (%s)", limit);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 struct event_base;
+struct p3s_hsgate;
 struct timeval;
 struct p3s_conn;
 struct p3s_conn_inbuf;
@@ -34,6 +35,14 @@ struct p3s_conn_env {
     const struct timeval *read_tv, *connect_tv; /* common timeouts of those two durations */
     unsigned dialogue;   /* P3_OPT_USER_PROBE, P3_OPT_STLS, P3_OPT_NTLM (lib/pop3/pop3.h) */
     struct p3s_conn_inbuf *inbuf; /* the read buffer they share (p3s_conn_inbuf_new) */
+    /* Handshake admission (hsgate.h), NULL: none. A connection that must wait for its TLS
+     * handshake (implicit, or after STLS) has no timer meanwhile: its read timeout starts
+     * with the handshake, and its deadline moves by the time it waited, since the wait is the
+     * scan's doing, not the server's. */
+    struct p3s_hsgate *hsgate;
+    /* A TLS handshake starts (arg: the done callback's); waited_ms is how long it waited for
+     * admission. NULL: not told. */
+    void (*tls_starting)(void *arg, double waited_ms);
 };
 
 /* The read buffer of the connections of one event loop (conn.c says why one is enough). */

@@ -37,6 +37,7 @@
 #include "escape.h"
 #include "findings.h"
 #include "followup.h"
+#include "hsgate.h"
 #include "identify.h"
 #include "injprobe.h"
 #include "pace.h"
@@ -105,6 +106,7 @@ struct p3s_engine {
     struct p3s_dns *dns;
     struct p3s_identifier *identifier;
     struct p3s_conn_env conn_env;
+    struct p3s_hsgate hsgate;    /* handshake admission of the dialogues' connections */
     struct p3s_followup_env followup_env;
     struct p3s_followup_host followup_host;
     const struct timeval *read_tv, *connect_tv, *detect_tv; /* common timeouts */
@@ -700,6 +702,22 @@ static void on_conn_done(void *arg, struct p3s_record *rec)
     pump(e);
 }
 
+/* A dialogue's TLS handshake starts (conn.h), after waiting for admission or not. */
+static void on_tls_starting(void *arg, double waited_ms)
+{
+    struct job *j = arg;
+    struct p3s_engine *e = j->e;
+    if (!e->hooks.trace)
+        return;
+    char label[400];
+    job_label(label, sizeof label, j->name, j->ip, j->port);
+    char cap[32] = "no cap";
+    if (e->hsgate.cap)
+        snprintf(cap, sizeof cap, "at most %zu", e->hsgate.cap);
+    trace(e, "%s: TLS handshake, %zu at once (%s), %zu waiting; waited %.0f ms", label,
+          e->hsgate.in, cap, e->hsgate.waiting, waited_ms);
+}
+
 /* Out of file descriptors: run with fewer connections from now on, and never fewer than one. */
 static void lower_limit(struct p3s_engine *e)
 {
@@ -880,6 +898,12 @@ static SSL_CTX *make_ssl_ctx(void)
     SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    /* OpenSSL sizes a connection's write buffer by the largest record it may send (16 KiB by
+     * default) and keeps it from the start of a handshake, or a post-handshake message such as
+     * TLS 1.3's session tickets, to the next write. The scanner sends a ClientHello (well under
+     * 1 KiB) and short commands: 2 KiB records hold every one of them in one record, as before,
+     * and the buffer is 14 KiB smaller. */
+    SSL_CTX_set_max_send_fragment(ctx, 2048);
     return ctx;
 }
 
@@ -950,6 +974,8 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
         (opts->user_probe ? P3_OPT_USER_PROBE : 0) | (opts->stls ? P3_OPT_STLS : 0) |
             (opts->ntlm ? P3_OPT_NTLM : 0),
         p3s_conn_inbuf_new(),
+        &e->hsgate,
+        on_tls_starting,
     };
     e->followup_env = (struct p3s_followup_env){base,
                                                 e->ssl_ctx,
@@ -962,6 +988,9 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
     e->limit = fit_fd_limit(opts->concurrency ? opts->concurrency : 1);
     if (e->limit < opts->concurrency)
         e->lowered = e->limit;
+    p3s_hsgate_init(&e->hsgate, opts->tls_handshakes < 0   ? 0
+                                : opts->tls_handshakes > 0 ? (size_t)opts->tls_handshakes
+                                                           : p3s_hsgate_cap_for(e->limit));
     p3s_pace_init(&e->pace, opts->rate);
     e->rate_timer = evtimer_new(base, on_rate_timer, e);
     e->idle_ev = event_new(base, -1, 0, on_idle, e);

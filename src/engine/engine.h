@@ -46,6 +46,8 @@ struct p3s_engine_opts {
     size_t concurrency;    /* connections open at once; lowered to what the descriptor limit
                               allows (p3s_engine_stats says to how much) */
     double rate;           /* new connections per second, 0: unlimited */
+    long tls_handshakes;   /* TLS handshakes at once (hsgate.h): 0 derives it from
+                              concurrency (p3s_hsgate_cap_for), -1 no cap */
     int family;            /* addresses of names: 0 both, 4 or 6 only */
     const char *resolver;  /* IP[:PORT] of the DNS server, NULL: the system's */
     int dns_concurrency;   /* names being resolved at once */
@@ -123,15 +125,18 @@ struct p3s_engine_stats {
  * (fingerprints, OpenSSL, the CA store loaded for the first certificate, the allocator's arenas
  * once many connections have come and gone: 12 MiB for one connection, 15-16 MiB extrapolated
  * from scans at -c 200 and -c 3000), and per connection open at the peak of a scan. A TLS
- * connection inside its handshake, where a busy scan keeps most of them: OpenSSL's handshake
- * message buffer (21.8 KiB), the write buffering it adds for the handshake (8 KiB), the SSL
- * object (8 KiB), the connection and its record (4 KiB) — 44-47 KiB of RSS per connection
- * measured (bench/tls.sh, test_hostile.py), 25-28 once the handshake is done; a
+ * connection inside its handshake: OpenSSL's handshake message buffer (21.8 KiB), the write
+ * buffering it adds for the handshake (8 KiB), the SSL object (8 KiB), the connection and its
+ * record (4 KiB), 44 KiB of RSS; after the handshake about 20; waiting for admission to its
+ * handshake (hsgate.h) 4. With the default cap (half of the connections in their handshakes)
+ * 33 KiB a connection measured at the peak of a busy scan (bench/tls.sh), counted as 40; with no
+ * cap, where a busy scan keeps nearly all of them in their handshakes, 44-47, counted as 56. A
  * cleartext connection, 4 KiB (bench/scale.sh). A server that sends the longest CAPA list the
  * caps allow takes its connection to 128 KiB in cleartext and 192 KiB under TLS
  * (docs/security.md). */
 #define P3S_ENGINE_MEM_BASE (20u * 1024 * 1024)
-#define P3S_ENGINE_MEM_TLS_CONN (56u * 1024)
+#define P3S_ENGINE_MEM_TLS_CONN (40u * 1024)
+#define P3S_ENGINE_MEM_TLS_CONN_UNCAPPED (56u * 1024)
 #define P3S_ENGINE_MEM_PLAIN_CONN (8u * 1024)
 
 /* An event base as the engine needs it: two priorities (timers before I/O), a bounded number of

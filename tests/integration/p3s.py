@@ -428,7 +428,8 @@ class TwoPortServerTest(unittest.TestCase):
 class TestServer:
     """The project's scriptable test server (p3testd) with an inline script."""
 
-    def __init__(self, script, listen=("127.0.0.1:0",), tls_listen=()):
+    def __init__(self, script, listen=("127.0.0.1:0",), tls_listen=(), options=()):
+        self.options = list(options)  # more p3testd options: --delay MS, --tls-delay MS
         self.dir = tempfile.mkdtemp(prefix="p3s-testd-")
         self.script_path = os.path.join(self.dir, "script")
         with open(self.script_path, "w") as f:
@@ -438,7 +439,7 @@ class TestServer:
 
     def __enter__(self):
         ready = os.path.join(self.dir, "ready")
-        cmd = [TESTD, "--ready-file", ready]
+        cmd = [TESTD, "--ready-file", ready] + self.options
         for l in self.listen:
             cmd += ["--listen", l]
         if self.tls_listen:

@@ -71,7 +71,7 @@ class DocumentationTest(unittest.TestCase):
         "input-list", "max-memory", "meta", "no-color", "no-db", "no-stls", "no-stls-injection",
         "no-tls-detect", "no-tls-versions", "no-user-probe", "ntlm", "open", "output", "ports",
         "progress", "quiet", "randomize", "rate", "read-timeout", "report", "resolver", "resume",
-        "retries", "seed", "shard", "verbose",
+        "retries", "seed", "shard", "tls-handshakes", "verbose",
         "version",
     ]
 

@@ -602,8 +602,9 @@ TLS_HOLD = ('start send "+OK ready\\r\\n"\n'
             'on * send "-ERR\\r\\n"\n')
 # What one TLS connection may add to the peak RSS (docs/security.md, "Memory"). All at once: at
 # the peak every one is inside its handshake, waiting for the test server, which answers one
-# handshake at a time — OpenSSL's handshake buffers and the SSL object, about 44 KiB measured;
-# the engine's estimate, which --max-memory counts, is 56 KiB. Paced (--rate) so each one is
+# handshake at a time — OpenSSL's handshake buffers and the SSL object, about 44 KiB measured,
+# and half of them at most (the default handshake cap) wait for their handshakes holding 4 KiB;
+# the engine's estimate, which --max-memory counts, is 40 KiB. Paced (--rate) so each one is
 # past its handshake before most of the others start: about 25 KiB measured. The bounds leave
 # room for a loaded machine's allocator.
 TLS_AT_ONCE = 64 * KIB * SCALE
@@ -704,13 +705,13 @@ class ManyConnectionsTest(unittest.TestCase):
                        ["--rate", 50 if slow else 100], TLS_HELD)
 
     def test_max_memory_lowers_concurrency(self):
-        # -c 3000 asked with --max-memory 40M: the scan opens at most (40 MiB - 20 MiB) / 56 KiB
-        # = 365 connections at once (docs/security.md, "Memory"), says so before it starts, and
-        # its peak RSS stays under 40 MiB while every TLS target gets its record (31-33 MiB
-        # measured).
+        # -c 3000 asked with --max-memory 40M: the scan opens at most (40 MiB - 20 MiB) / 40 KiB
+        # = 512 connections at once, half of them at most in their handshakes
+        # (docs/security.md, "Memory"), says so before it starts, and its peak RSS stays under
+        # 40 MiB while every TLS target gets its record.
         n = 20 if WRAPPED else 512 if ASAN else 1024
         budget = "24M" if WRAPPED or ASAN else "40M"
-        fit = (int(budget[:-1]) * MIB - 20 * MIB) // (56 * KIB)
+        fit = (int(budget[:-1]) * MIB - 20 * MIB) // (40 * KIB)
         script = ('start send "+OK ready\\r\\n"\n'
                   'on CAPA send "+OK\\r\\nTOP\\r\\n.\\r\\n"\n'
                   'on QUIT send "+OK bye\\r\\n" ; close\n'

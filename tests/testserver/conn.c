@@ -31,6 +31,7 @@
 #define RESET_POLL_MAX 250
 
 enum state {
+	ST_TLS_WAIT,	/* --tls-delay: the handshake has not started yet */
 	ST_HANDSHAKE,	/* TLS handshake running (implicit TLS or starttls) */
 	ST_ACTIVE,	/* running a list, or waiting for a client line */
 	ST_CLOSING,	/* flushing, then FIN, then waiting for the peer's FIN */
@@ -83,7 +84,10 @@ static void conn_free(struct conn *c)
 		event_free(c->watch);
 	/* Closes the socket (BEV_OPT_CLOSE_ON_FREE) after libevent has
 	 * dropped its events, and frees the SSL object. */
-	bufferevent_free(c->bev);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	else
+		evutil_closesocket(c->fd);
 	free(c);
 	srv->active--;
 }
@@ -541,6 +545,33 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	conn_free(c);
 }
 
+/* --tls-delay: the ClientHello came (or the peer left); the handshake
+ * starts --tls-delay later, the ServerHello a round trip after the hello. */
+static void hello_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	event_free(c->watch);
+	c->watch = NULL;
+	if (arm_timer(c, srv->tls_delay_ms) < 0)
+		conn_free(c);
+}
+
+/* --tls-delay is over: the ClientHello, waiting in the socket, is read
+ * now. */
+static void start_delayed_tls(struct conn *c)
+{
+	c->bev = tls_bev(c->fd);
+	if (!c->bev) {
+		conn_free(c);
+		return;
+	}
+	c->state = ST_HANDSHAKE;
+	bev_setup(c);
+}
+
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -559,6 +590,9 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 		break;
 	case ST_RESETTING:
 		try_reset(c);
+		break;
+	case ST_TLS_WAIT:
+		start_delayed_tls(c);
 		break;
 	default:
 		break;
@@ -600,9 +634,14 @@ void conn_accept(evutil_socket_t fd, int tls_listener)
 	c->fd = fd;
 	c->prof = prof;
 	do_tls = tls_listener && prof->tls == TLSMODE_NORMAL && srv->tls;
-	c->bev = do_tls ? tls_bev(fd) :
-		bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {	/* out of memory; libevent did not take fd */
+	if (do_tls && srv->tls_delay_ms)	/* made when the delay is over */
+		c->bev = NULL;
+	else
+		c->bev = do_tls ? tls_bev(fd) :
+			bufferevent_socket_new(srv->base, fd,
+					       BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev && !(do_tls && srv->tls_delay_ms)) {
+		/* out of memory; libevent did not take fd */
 		evutil_closesocket(fd);
 		free(c);
 		return;
@@ -614,6 +653,13 @@ void conn_accept(evutil_socket_t fd, int tls_listener)
 	srv->active++;
 	srv->total++;
 	c->tls = (uint8_t)do_tls;
+	if (!c->bev) {	/* --tls-delay: wait for the ClientHello first */
+		c->state = ST_TLS_WAIT;
+		c->watch = event_new(srv->base, fd, EV_READ, hello_cb, c);
+		if (!c->watch || event_add(c->watch, NULL) < 0)
+			conn_free(c);
+		return;
+	}
 	bev_setup(c);
 	c->state = do_tls ? ST_HANDSHAKE : ST_ACTIVE;
 	if (tls_listener && prof->tls == TLSMODE_STALL) {

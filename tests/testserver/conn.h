@@ -19,6 +19,9 @@ struct conn_server {
 	unsigned long total;	/* connections accepted so far */
 	uint32_t delay_ms;	/* --delay: every greeting and answer waits this
 				 * long first (a network's round trip) */
+	uint32_t tls_delay_ms;	/* --tls-delay: an implicit-TLS handshake
+				 * starts this long after the accept, so the
+				 * ServerHello comes a round trip late */
 	/* When set, sees every client line before its handler runs (CR LF
 	 * removed; conn tells connections apart, tls says the line came
 	 * over TLS). In-process users (the session fuzzer, the engine's unit

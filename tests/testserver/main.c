@@ -38,7 +38,7 @@ struct options {
 	size_t nls;
 	const char *cert, *key, *ready, *script;
 	int check;
-	uint32_t delay_ms;
+	uint32_t delay_ms, tls_delay_ms;
 };
 
 static void usage(FILE *f)
@@ -47,12 +47,14 @@ static void usage(FILE *f)
 		"usage: p3testd --listen ADDR:PORT [--listen ...] "
 		"[--tls-listen ADDR:PORT ...]\n"
 		"               [--cert FILE --key FILE] [--ready-file FILE] "
-		"[--delay MS] SCRIPTFILE\n"
+		"[--delay MS] [--tls-delay MS] SCRIPTFILE\n"
 		"       p3testd --check SCRIPTFILE   (parse the script only)\n"
 		"ADDR is 0.0.0.0, 127.0.0.1, [::1], ...; PORT 0 picks a free "
 		"port.\n"
 		"--delay MS: every greeting and answer waits MS first (a "
-		"network round trip).\n");
+		"network round trip).\n"
+		"--tls-delay MS: on an implicit-TLS listener the handshake "
+		"starts MS after the ClientHello came.\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -65,6 +67,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "delay", required_argument, NULL, 'd' },
+		{ "tls-delay", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -85,13 +88,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'k': o->key = optarg; break;
 		case 'r': o->ready = optarg; break;
 		case 'C': o->check = 1; break;
-		case 'd': {
+		case 'd':
+		case 'D': {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);
 
 			if (*optarg < '0' || *optarg > '9' || *end || ms > 3600000)
 				return -1;
-			o->delay_ms = (uint32_t)ms;
+			*(ch == 'd' ? &o->delay_ms : &o->tls_delay_ms) = (uint32_t)ms;
 			break;
 		}
 		case 'h': usage(stdout); exit(0);
@@ -347,6 +351,7 @@ static int serve(struct options *o, struct script *s)
 	memset(&srv, 0, sizeof(srv));
 	srv.script = s;
 	srv.delay_ms = o->delay_ms;
+	srv.tls_delay_ms = o->tls_delay_ms;
 	srv.base = make_base(&srv.early_close);
 	if (!srv.base) {
 		fprintf(stderr, "p3testd: cannot create event base\n");

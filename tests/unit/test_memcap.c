@@ -106,6 +106,14 @@ static void test_cost_of_a_connection(void **state)
     cfg.tls_detect = 0;
     cfg.ports.v = &tls; /* implicit TLS */
     assert_int_equal(p3s_memcap_per_conn(&cfg), P3S_ENGINE_MEM_TLS_CONN);
+    /* more handshakes at once than the default half of -c: each may be inside its own */
+    cfg.concurrency = 1000;
+    cfg.tls_handshakes = 500;
+    assert_int_equal(p3s_memcap_per_conn(&cfg), P3S_ENGINE_MEM_TLS_CONN);
+    cfg.tls_handshakes = 501;
+    assert_int_equal(p3s_memcap_per_conn(&cfg), P3S_ENGINE_MEM_TLS_CONN_UNCAPPED);
+    cfg.tls_handshakes = -1; /* --tls-handshakes 0: no cap */
+    assert_int_equal(p3s_memcap_per_conn(&cfg), P3S_ENGINE_MEM_TLS_CONN_UNCAPPED);
 }
 
 static void test_fit(void **state)

@@ -1,0 +1,121 @@
+"""TLS handshake admission (issue 20): at most --tls-handshakes handshakes at once (by default
+half of -c above 64), the other connections waiting after their connect, in order, without
+their timeouts running.
+
+p3testd answers each ClientHello 500 ms late (--tls-delay 500) on 0.0.0.0, so every 127.x.y.z
+reaches it, and the scan of 64 addresses at -c 64 with 4 handshakes at once must:
+- give exactly one record per address, every one a POP3 service over TLS;
+- never have more than 4 handshakes running, as the scan's own trace says at the start of each
+  (-vv), and have connections that waited;
+- take at least 16 rounds of 500 ms (64 / 4), the cap's doing: without it the 64 handshakes run
+  together, in about 500 ms;
+- not time out although most connections wait far longer than the read timeout (1 s) and the
+  deadline (3 s): the read timeout starts with the handshake, the deadline moves by the wait.
+"""
+import re
+import time
+import unittest
+
+import p3s
+
+SCRIPT = r'''
+profile default
+start send "+OK ready\r\n"
+on CAPA send "+OK\r\nUSER\r\n.\r\n"
+on QUIT send "+OK bye\r\n" ; close
+on * send "-ERR\r\n"
+'''
+
+STLS_SCRIPT = r'''
+profile default
+start send "+OK ready\r\n"
+on CAPA send "+OK\r\nSTLS\r\nUSER\r\n.\r\n"
+on STLS send "+OK go\r\n" ; starttls
+on QUIT send "+OK bye\r\n" ; close
+on * send "-ERR\r\n"
+'''
+
+TRACE = re.compile(r"TLS handshake, (\d+) at once \((at most (\d+)|no cap)\), (\d+) waiting; "
+                   r"waited (\d+) ms")
+
+
+class TlsAdmissionTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = p3s.TestServer(SCRIPT, listen=(), tls_listen=("0.0.0.0:0",),
+                                    options=("--tls-delay", "500"))
+        cls.server.__enter__()
+        cls.port = cls.server.tls[0]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.__exit__(None, None, None)
+
+    def scan(self, cidr, *options):
+        t0 = time.monotonic()
+        res = p3s.scan("-vv", "--no-tls-versions", "-p", f"tls:{self.port}", *options, cidr)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(res.rc, 0, res.stderr[-2000:])
+        starts = [m for m in TRACE.finditer(res.stderr.decode("utf-8", "replace"))]
+        return res, starts, elapsed
+
+    def test_cap_bounds_the_handshakes_and_nobody_times_out(self):
+        res, starts, elapsed = self.scan("127.0.0.0/26", "-c", "64", "--tls-handshakes", "4",
+                                         "--read-timeout", "1s", "--deadline", "3s")
+        recs = res.records
+        self.assertEqual(len(recs), 64)
+        self.assertEqual(len({r["ip"] for r in recs}), 64, "one record per address")
+        for r in recs:
+            self.assertEqual(r["state"], "pop3", r)
+            self.assertTrue(r["tls"] and r["tls"]["version"], r)
+            self.assertIsNone(r.get("error"), r)
+        self.assertEqual(len(starts), 64, "one handshake per address")
+        at_once = [int(m.group(1)) for m in starts]
+        self.assertTrue(all(m.group(3) == "4" for m in starts))
+        self.assertLessEqual(max(at_once), 4)
+        self.assertEqual(max(at_once), 4)
+        waited = [int(m.group(5)) for m in starts]
+        # the last ones waited for 15 rounds of 500 ms: far past the read timeout and deadline
+        self.assertGreater(max(waited), 5000)
+        self.assertGreaterEqual(elapsed, 16 * 0.5)
+
+    def test_default_is_half_of_c_above_64(self):
+        _res, starts, _ = self.scan("127.0.1.0/28", "-c", "200")
+        self.assertEqual(len(starts), 16)
+        self.assertTrue(all(m.group(3) == "100" for m in starts), starts[0].group(0))
+        _res, starts, _ = self.scan("127.0.1.0/28", "-c", "64")
+        self.assertTrue(all(m.group(2) == "no cap" for m in starts), starts[0].group(0))
+        _res, starts, _ = self.scan("127.0.1.0/28", "-c", "200", "--tls-handshakes", "0")
+        self.assertTrue(all(m.group(2) == "no cap" for m in starts), starts[0].group(0))
+
+    def test_without_cap_handshakes_overlap(self):
+        # the contrast: the same scan with no cap runs its 64 handshakes together
+        res, starts, elapsed = self.scan("127.0.2.0/26", "-c", "64", "--tls-handshakes", "0",
+                                         "--read-timeout", "5s", "--deadline", "10s")
+        self.assertEqual(len(res.records), 64)
+        self.assertGreater(max(int(m.group(1)) for m in starts), 4)
+        self.assertLess(elapsed, 16 * 0.5)
+
+
+    def test_stls_handshakes_wait_their_turn_too(self):
+        # STLS upgrades go through the same admission: one at a time here, the others waiting
+        # after the server's +OK, and each dialogue goes on over TLS once its turn came. Every
+        # answer 200 ms late (--delay) keeps the 32 dialogues in step, so their STLS upgrades
+        # come together and all but one must wait.
+        with p3s.TestServer(STLS_SCRIPT, listen=("0.0.0.0:0",), options=("--delay", "200")) as srv:
+            res = p3s.scan("-vv", "--no-tls-versions", "--no-stls-injection", "-c", "32",
+                           "--tls-handshakes", "1", "-p", str(srv.plain[0]), "127.0.3.0/27")
+        self.assertEqual(res.rc, 0, res.stderr[-2000:])
+        self.assertEqual(len({r["ip"] for r in res.records}), 32)
+        for r in res.records:
+            self.assertEqual(r["state"], "pop3", r)
+            self.assertTrue(r["stls"]["upgraded"], r)
+            self.assertEqual(r["tls"]["via"], "stls", r)
+        starts = list(TRACE.finditer(res.stderr.decode("utf-8", "replace")))
+        self.assertEqual(len(starts), 32)
+        self.assertEqual(max(int(m.group(1)) for m in starts), 1)
+        self.assertGreater(max(int(m.group(4)) for m in starts), 0, "none waited")
+
+
+if __name__ == "__main__":
+    p3s.main()
