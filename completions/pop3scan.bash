@@ -59,16 +59,16 @@ _pop3scan() {
         [[ markdown: == "$cur"* ]] && COMPREPLY+=(markdown:)
         compopt -o nospace 2>/dev/null
         return ;;
-    -p | --ports | -c | --concurrency | --max-memory | --connect-timeout | --read-timeout | \
-        --deadline | --rate | --retries | --exclude | --shard | --seed | --resolver | \
-        --dns-concurrency | --campaign | --db-retry)
+    -p | --ports | -c | --concurrency | --max-memory | --tls-handshakes | --connect-timeout | \
+        --read-timeout | --deadline | --rate | --retries | --exclude | --shard | --seed | \
+        --resolver | --dns-concurrency | --campaign | --db-retry)
         # A value only the user knows (a number, a list, an address): nothing to offer.
         COMPREPLY=()
         return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-p --ports -f --format -o --output -c --concurrency
-            --max-memory --connect-timeout --read-timeout --deadline --rate --retries --progress
+            --max-memory --tls-handshakes --connect-timeout --read-timeout --deadline --rate --retries --progress
             -iL --input-list --exclude --exclude-file --shard --randomize --seed --dry-run
             --resume -4 -6 --resolver --dns-concurrency --discover --discover-names
             --no-user-probe --no-stls
