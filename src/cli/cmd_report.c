@@ -164,18 +164,6 @@ static int read_items(struct p3s_report *rep, const char *path, enum p3s_report_
     return rc;
 }
 
-/* The "sources" of the report's metadata: the files it was made from, escaped for display. */
-static json_t *sources_json(char **files, int nfiles)
-{
-    json_t *src = json_array();
-    for (int i = 0; i < nfiles; i++) {
-        char *e = p3s_escape_lossless(files[i], strlen(files[i]), NULL);
-        json_array_append_new(src, json_string(e ? e : ""));
-        free(e);
-    }
-    return src;
-}
-
 /* --scan FILE: one JSON object (the first value of the file). */
 static int read_meta(struct p3s_report *rep, const char *path, char **files, int nfiles)
 {
@@ -191,7 +179,7 @@ static int read_meta(struct p3s_report *rep, const char *path, char **files, int
         return 2;
     }
     if (json_is_object(meta) && !json_object_get(meta, "sources"))
-        json_object_set_new(meta, "sources", sources_json(files, nfiles));
+        json_object_set_new(meta, "sources", p3s_report_texts_json(files, nfiles));
     int rc = p3s_report_set_meta(rep, meta, err, sizeof err);
     json_decref(meta);
     if (rc < 0) {
@@ -207,7 +195,7 @@ static int default_meta(struct p3s_report *rep, char **files, int nfiles)
 {
     json_t *meta = json_object();
     char err[256];
-    json_object_set_new(meta, "sources", sources_json(files, nfiles));
+    json_object_set_new(meta, "sources", p3s_report_texts_json(files, nfiles));
     int rc = p3s_report_set_meta(rep, meta, err, sizeof err);
     json_decref(meta);
     return rc < 0 ? 3 : 0;

@@ -93,12 +93,11 @@ static int report_record(struct p3s_output *o, const struct p3s_record *r)
     return 0;
 }
 
-/* The command line as a JSON array; arguments that are not UTF-8 escaped losslessly. */
-static json_t *command_json(void)
+json_t *p3s_report_texts_json(char *const *v, int n)
 {
     json_t *a = json_array();
-    for (int i = 0; i < g_argc; i++) {
-        char *e = p3s_escape_lossless(g_argv[i], strlen(g_argv[i]), NULL);
+    for (int i = 0; i < n; i++) {
+        char *e = p3s_escape_lossless(v[i], strlen(v[i]), NULL);
         json_array_append_new(a, json_string(e ? e : ""));
         free(e);
     }
@@ -111,7 +110,7 @@ static json_t *meta_json(const struct report_out *s, const struct p3s_summary *s
     iso(sum->start_wall > 0 ? (time_t)sum->start_wall : s->started, started, sizeof started);
     iso(sum->end_wall > 0 ? (time_t)sum->end_wall : time(NULL), ended, sizeof ended);
     json_t *m = json_object();
-    json_object_set_new(m, "command", command_json());
+    json_object_set_new(m, "command", p3s_report_texts_json(g_argv, g_argc));
     json_object_set_new(m, "started", json_string(started));
     json_object_set_new(m, "ended", json_string(ended));
     json_object_set_new(m, "elapsed_ms", json_real(sum->elapsed_ms));

@@ -34,6 +34,9 @@ void p3s_report_free(struct p3s_report *r);
  * host, targets, options, sources (the files read). A later call replaces it; r keeps its own
  * reference. Returns 0, -1 when meta is not an object. */
 int p3s_report_set_meta(struct p3s_report *r, struct json_t *meta, char *err, size_t errlen);
+/* Strings that need not be UTF-8 (arguments, file names) as a JSON array for the metadata, each
+ * escaped losslessly. */
+struct json_t *p3s_report_texts_json(char *const *v, int n);
 /* Adds one item of the kind given. Returns 0, or -1 with why in err (not such an item: a
  * member missing or of the wrong type). */
 int p3s_report_add(struct p3s_report *r, enum p3s_report_input kind, const struct json_t *item,
