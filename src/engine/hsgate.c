@@ -77,8 +77,8 @@ static int by_value(const void *a, const void *b)
 }
 
 /* The window's median handshake time against the lowest of the last windows' medians: the
- * cap shrinks in proportion when it is half again above (queueing downstream), grows (four- or
- * twofold) when it is not and connections waited, and otherwise stays. */
+ * cap shrinks in proportion when it is half again above (queueing downstream), grows when it
+ * is not and connections waited, and otherwise stays. */
 static void adapt(struct p3s_hsgate *g)
 {
     float s[P3S_HSGATE_WINDOW];
@@ -99,8 +99,12 @@ static void adapt(struct p3s_hsgate *g)
         g->cap = smaller > g->cap_min ? smaller : g->cap_min;
         g->shrank++;
     } else if (g->window_waited && g->cap < g->cap_max) {
-        /* fourfold where the time did not move at all: a real network's first round trips */
-        size_t larger = g->cap * (median <= 1.25f * lowest ? 4 : 2);
+        /* Until the first sign of a bottleneck, fast (fourfold where the time did not move at
+         * all): a real network's first round trips. After it, a quarter at a time: probing
+         * past the bottleneck by leaps would hold several times the memory it needs at every
+         * probe. */
+        size_t larger = !g->shrank ? g->cap * (median <= 1.25f * lowest ? 4 : 2)
+                                   : g->cap + (g->cap + 3) / 4;
         g->cap = larger < g->cap_max ? larger : g->cap_max;
         g->grew++;
     }

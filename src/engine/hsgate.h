@@ -10,8 +10,9 @@
  * a handshake takes from its admission says whether what lies behind the gate (the servers,
  * the network, our own CPU) has room for more. Each window of handshakes, their median time is
  * set against the lowest median of the last windows:
- *   - within half again of it, with connections waiting: the servers keep pace, the cap grows
- *     (fourfold within a quarter, as on a real network's first round trips; else twofold);
+ *   - within half again of it, with connections waiting: the servers keep pace, the cap grows:
+ *     fourfold (within a quarter) or twofold until it first had to shrink, as on a real
+ *     network's first round trips; by a quarter after that, probing;
  *   - above that: handshakes queue downstream (a server or the CPU is the bottleneck), and
  *     more at once would only hold more memory; the cap shrinks in proportion, by at most half.
  * It starts at the floor: a first window measured already queueing would set the lowest too
