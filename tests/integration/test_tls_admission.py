@@ -9,8 +9,8 @@ reaches it, and the scan of 64 addresses at -c 64 with 4 handshakes at once must
   (-vv), and have connections that waited;
 - take at least 16 rounds of 500 ms (64 / 4), the cap's doing: without it the 64 handshakes run
   together, in about 500 ms;
-- not time out although most connections wait far longer than the read timeout (1 s) and the
-  deadline (3 s): the read timeout starts with the handshake, the deadline moves by the wait.
+- not time out although most connections wait far longer than the read timeout (2 s) and the
+  deadline (4 s): the read timeout starts with the handshake, the deadline moves by the wait.
 """
 import re
 import time
@@ -62,8 +62,9 @@ class TlsAdmissionTest(unittest.TestCase):
         return res, starts, elapsed
 
     def test_cap_bounds_the_handshakes_and_nobody_times_out(self):
+        # a read timeout of 4 times the server's delay, for a loaded machine and the sanitizers
         res, starts, elapsed = self.scan("127.0.0.0/26", "-c", "64", "--tls-handshakes", "4",
-                                         "--read-timeout", "1s", "--deadline", "3s")
+                                         "--read-timeout", "2s", "--deadline", "4s")
         recs = res.records
         self.assertEqual(len(recs), 64)
         self.assertEqual(len({r["ip"] for r in recs}), 64, "one record per address")
@@ -112,8 +113,10 @@ class TlsAdmissionTest(unittest.TestCase):
         self.assertLessEqual(max(caps), 250)
         for m in starts:
             self.assertEqual((m.group(CAP_MIN), m.group(CAP_MAX)), ("64", "250"))
-            # the trace counts the starting handshake among those at once
-            self.assertLessEqual(int(m.group(AT_ONCE)), int(m.group(CAP)), m.group(0))
+            # Never past the ceiling. (Against the cap of the moment, only unit.hsgate can tell:
+            # a handshake's trace comes from the loop after its admission, and meanwhile others
+            # were admitted and the cap may have moved.)
+            self.assertLessEqual(int(m.group(AT_ONCE)), 250, m.group(0))
 
     def test_without_cap_handshakes_overlap(self):
         # the contrast: the same scan with no cap runs its 64 handshakes together
