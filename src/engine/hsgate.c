@@ -76,11 +76,32 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Opens the next window: its cohort starts after a grown cap's burst but for its last
+ * WINDOW (a grown cap lets many in at once: the last of them meet the new load). */
+static void next_window(struct p3s_hsgate *g)
+{
+    size_t room = g->cap > g->in ? g->cap - g->in : 0;
+    g->skip = room > P3S_HSGATE_WINDOW ? room - P3S_HSGATE_WINDOW : 0;
+    g->window++;
+    if (!g->window) /* wrapped: 0 means no cohort */
+        g->window = 1;
+    g->cohort = 0;
+    g->samples = 0;
+    g->window_waited = g->waiting > 0;
+}
+
 /* The window's median handshake time against the lowest of the last windows' medians: the
  * cap shrinks in proportion when it is half again above (queueing downstream), grows when it
  * is not and connections waited, and otherwise stays. */
 static void adapt(struct p3s_hsgate *g)
 {
+    if (g->window == 1) {
+        /* The first handshakes ran while the scan opened all its connections at once (its
+         * connects, the servers' accepts): their time says more about the scan's start than
+         * about the servers, and as the lowest it would let the cap grow where it should not. */
+        next_window(g);
+        return;
+    }
     float s[P3S_HSGATE_WINDOW];
     memcpy(s, g->sample_ms, g->samples * sizeof s[0]);
     qsort(s, g->samples, sizeof s[0], by_value);
@@ -108,15 +129,7 @@ static void adapt(struct p3s_hsgate *g)
         g->cap = larger < g->cap_max ? larger : g->cap_max;
         g->grew++;
     }
-    /* a grown cap lets many in at once: the last of them meet the new load */
-    size_t room = g->cap > g->in ? g->cap - g->in : 0;
-    g->skip = room > P3S_HSGATE_WINDOW ? room - P3S_HSGATE_WINDOW : 0;
-    g->window++;
-    if (!g->window) /* wrapped: 0 means no cohort */
-        g->window = 1;
-    g->cohort = 0;
-    g->samples = 0;
-    g->window_waited = g->waiting > 0;
+    next_window(g);
 }
 
 struct p3s_hsgate_node *p3s_hsgate_next(struct p3s_hsgate *g, double now_ms)

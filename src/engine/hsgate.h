@@ -16,7 +16,8 @@
  *   - above that: handshakes queue downstream (a server or the CPU is the bottleneck), and
  *     more at once would only hold more memory; the cap shrinks in proportion, by at most half.
  * It starts at the floor: a first window measured already queueing would set the lowest too
- * high for the cap ever to come down. A median, not a mean: a few servers that never answer
+ * high for the cap ever to come down. That first window is not counted (its handshakes ran
+ * while the scan opened all its connections at once). A median, not a mean: a few servers that never answer
  * their ClientHello (held to the read timeout) do not read as congestion. The lowest is over
  * the last few windows, so that one fast window early in a scan cannot hold the cap down for
  * the rest of it.
