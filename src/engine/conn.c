@@ -458,11 +458,12 @@ static void leave_gate(struct p3s_conn *c)
 {
     if (!c->env->hsgate)
         return;
-    struct p3s_hsgate_node *n = p3s_hsgate_leave(c->env->hsgate, &c->gate);
-    if (!n)
-        return;
-    struct p3s_conn *next = (struct p3s_conn *)((char *)n - offsetof(struct p3s_conn, gate));
-    event_active(&next->io, EV_WRITE, 0);
+    double now = p3s_now_ms();
+    struct p3s_hsgate_node *n = p3s_hsgate_leave(c->env->hsgate, &c->gate, now);
+    for (; n; n = p3s_hsgate_next(c->env->hsgate, now)) {
+        struct p3s_conn *next = (struct p3s_conn *)((char *)n - offsetof(struct p3s_conn, gate));
+        event_active(&next->io, EV_WRITE, 0);
+    }
 }
 
 /* A waiting connection was admitted: its read timeout starts now, and its deadline moves by
@@ -480,10 +481,11 @@ static void start_admitted(struct p3s_conn *c)
  * holds its socket and this structure, and no timer (conn.h). Returns -1 as begin_tls(). */
 static int start_tls(struct p3s_conn *c, enum phase phase)
 {
-    if (c->env->hsgate && !p3s_hsgate_enter(c->env->hsgate, &c->gate)) {
+    double now = p3s_now_ms();
+    if (c->env->hsgate && !p3s_hsgate_enter(c->env->hsgate, &c->gate, now)) {
         c->phase = PH_TLS_WAIT;
         c->tls_phase = phase;
-        c->gate_since = p3s_now_ms();
+        c->gate_since = now;
         event_del(&c->timer);
         return -1;
     }

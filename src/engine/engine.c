@@ -711,8 +711,11 @@ static void on_tls_starting(void *arg, double waited_ms)
         return;
     char label[400];
     job_label(label, sizeof label, j->name, j->ip, j->port);
-    char cap[32] = "no cap";
-    if (e->hsgate.cap)
+    char cap[96] = "no cap";
+    if (e->hsgate.cap_max > e->hsgate.cap_min)
+        snprintf(cap, sizeof cap, "at most %zu, adapting from %zu to %zu", e->hsgate.cap,
+                 e->hsgate.cap_min, e->hsgate.cap_max);
+    else if (e->hsgate.cap)
         snprintf(cap, sizeof cap, "at most %zu", e->hsgate.cap);
     trace(e, "%s: TLS handshake, %zu at once (%s), %zu waiting; waited %.0f ms", label,
           e->hsgate.in, cap, e->hsgate.waiting, waited_ms);
@@ -988,9 +991,12 @@ struct p3s_engine *p3s_engine_new(struct event_base *base, const struct p3s_engi
     e->limit = fit_fd_limit(opts->concurrency ? opts->concurrency : 1);
     if (e->limit < opts->concurrency)
         e->lowered = e->limit;
-    p3s_hsgate_init(&e->hsgate, opts->tls_handshakes < 0   ? 0
-                                : opts->tls_handshakes > 0 ? (size_t)opts->tls_handshakes
-                                                           : p3s_hsgate_cap_for(e->limit));
+    if (opts->tls_handshakes) {
+        p3s_hsgate_init(&e->hsgate, opts->tls_handshakes < 0 ? 0 : (size_t)opts->tls_handshakes);
+    } else {
+        size_t lowest, ceiling = p3s_hsgate_cap_for(e->limit, &lowest);
+        p3s_hsgate_init_adaptive(&e->hsgate, lowest, ceiling);
+    }
     p3s_pace_init(&e->pace, opts->rate);
     e->rate_timer = evtimer_new(base, on_rate_timer, e);
     e->idle_ev = event_new(base, -1, 0, on_idle, e);

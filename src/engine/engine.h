@@ -128,8 +128,9 @@ struct p3s_engine_stats {
  * connection inside its handshake: OpenSSL's handshake message buffer (21.8 KiB), the write
  * buffering it adds for the handshake (8 KiB), the SSL object (8 KiB), the connection and its
  * record (4 KiB), 44 KiB of RSS; after the handshake about 20; waiting for admission to its
- * handshake (hsgate.h) 4. With the default cap (half of the connections in their handshakes)
- * 33 KiB a connection measured at the peak of a busy scan (bench/tls.sh), counted as 40; with no
+ * handshake (hsgate.h) 4. With the default cap (adapting up to half of the connections in their
+ * handshakes) at most 33 KiB a connection measured at the peak of a busy scan (bench/tls.sh,
+ * with the cap at half), counted as 40; with no
  * cap, where a busy scan keeps nearly all of them in their handshakes, 44-47, counted as 56. A
  * cleartext connection, 4 KiB (bench/scale.sh). A server that sends the longest CAPA list the
  * caps allow takes its connection to 128 KiB in cleartext and 192 KiB under TLS

@@ -603,8 +603,8 @@ TLS_HOLD = ('start send "+OK ready\\r\\n"\n'
 # What one TLS connection may add to the peak RSS (docs/security.md, "Memory"). All at once: at
 # the peak every one is inside its handshake, waiting for the test server, which answers one
 # handshake at a time — OpenSSL's handshake buffers and the SSL object, about 44 KiB measured,
-# and half of them at most (the default handshake cap) wait for their handshakes holding 4 KiB;
-# the engine's estimate, which --max-memory counts, is 40 KiB. Paced (--rate) so each one is
+# or, above the default handshake cap (from 64, at most half of -c), waiting for their
+# handshakes holding 4 KiB; the engine's estimate, which --max-memory counts, is 40 KiB. Paced (--rate) so each one is
 # past its handshake before most of the others start: about 25 KiB measured. The bounds leave
 # room for a loaded machine's allocator.
 TLS_AT_ONCE = 64 * KIB * SCALE
