@@ -82,7 +82,7 @@ test-fuzz:
 VALGRIND = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --track-fds=no -q \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
-VALGRIND_SUITES = ^integration[.](cli|services|scale|dovecot|popa3d|cyrus|courier|mailutils|solid_pop3d|perdition|twisted|tls|tls_versions|hostile|badinput|outputs|outofstep|discover)$$
+VALGRIND_SUITES = ^integration[.](cli|services|scale|dovecot|popa3d|cyrus|courier|mailutils|solid_pop3d|perdition|twisted|tls|tls_versions|hostile|hostile_many|badinput|outputs|outofstep|discover)$$
 test-valgrind:
 	@command -v valgrind >/dev/null || { echo "test-valgrind: valgrind is missing (scripts/install-deps.sh test)" >&2; exit 1; }
 	cmake -S . -B build-vg -DCMAKE_BUILD_TYPE=Debug -DP3S_REQUIRE_TESTS=ON >/dev/null
