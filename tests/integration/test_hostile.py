@@ -75,7 +75,10 @@ START_S = 10.0 if WRAPPED else 1.5
 BOUNDS = {
     "read": (0.95 * READ_S, (READ_S + DEADLINE_S) / 2),
     "deadline": (0.95 * DEADLINE_S, 2 * DEADLINE_S),  # drip_deadline's read timeout: 3 x
-    "now": (0.0, READ_S / 2),
+    # ended by the server, not a timer: the wrong outcome is the read timeout (0.95 x READ_S at
+    # least, and timer words in the error, checked too); under valgrind a TLS handshake and an
+    # answer took 2.59 s of a 5 s read timeout, past the half this bound used to be
+    "now": (0.0, 0.8 * READ_S),
 }
 # What a record says when a timer ended it.
 TIMER_WORDS = re.compile(r"within|timed out|deadline")
