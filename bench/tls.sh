@@ -164,7 +164,7 @@ st = statistics.median(st_rounds)
 def load(name):
     rows = [list(map(float, l.split())) for l in open(f"{d}/{name}") if l.strip()]
     med = lambda i: statistics.median(r[i] for r in rows)
-    return {"wall": med(0), "user": med(1), "sys": med(2), "rss": med(3) / 1024,
+    return {"rows": rows, "wall": med(0), "user": med(1), "sys": med(2), "rss": med(3) / 1024,
             "cpu_ms": statistics.median((r[1] + r[2]) * 1000 / n for r in rows),
             "user_ms": statistics.median(r[1] * 1000 / n for r in rows)}
 r = {k: load(k) for k in ("plain200", "plain3000", "half3000", "vers200", "vers3000")}
@@ -186,8 +186,7 @@ print(f"memory per version-check slot:        {slot_kib:.1f} KiB (goal <= 32)")
 for c in ("200", "3000"):
     print(f"version checks / none, client CPU at -c {c}: "
           f"{r['vers' + c]['cpu_ms'] / r['plain' + c]['cpu_ms']:.2f} x (goal <= 1.5)")
-rows = [list(map(float, l.split())) for l in open(f"{d}/plain3000") if l.strip()]
-per_round = [row[1] * 1000 / n / s for row, s in zip(rows, st_rounds)]
+per_round = [row[1] * 1000 / n / s for row, s in zip(r["plain3000"]["rows"], st_rounds)]
 print(f"user CPU per target at -c 3000 / s_time per handshake: "
       f"{r['plain3000']['user_ms'] / st:.2f} x of the medians, rounds "
       + ", ".join(f"{x:.2f}" for x in per_round) + " x (goal <= 1.2)")

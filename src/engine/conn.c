@@ -481,7 +481,7 @@ static void start_admitted(struct p3s_conn *c)
  * holds its socket and this structure, and no timer (conn.h). Returns -1 as begin_tls(). */
 static int start_tls(struct p3s_conn *c, enum phase phase)
 {
-    double now = p3s_now_ms();
+    double now = c->env->hsgate ? p3s_now_ms() : 0;
     if (c->env->hsgate && !p3s_hsgate_enter(c->env->hsgate, &c->gate, now)) {
         c->phase = PH_TLS_WAIT;
         c->tls_phase = phase;

@@ -165,9 +165,10 @@ struct p3s_hsgate_node *p3s_hsgate_leave(struct p3s_hsgate *g, struct p3s_hsgate
 
 size_t p3s_hsgate_cap_for(size_t c, size_t *floor)
 {
-    *floor = c <= P3S_HSGATE_FLOOR ? 0 : P3S_HSGATE_FLOOR;
+    *floor = 0;
     if (c <= P3S_HSGATE_FLOOR)
         return 0;
+    *floor = P3S_HSGATE_FLOOR;
     size_t half = c / 2;
     return half < P3S_HSGATE_FLOOR ? P3S_HSGATE_FLOOR : half;
 }

@@ -17,10 +17,10 @@
  *     more at once would only hold more memory; the cap shrinks in proportion, by at most half.
  * It starts at the floor: a first window measured already queueing would set the lowest too
  * high for the cap ever to come down. That first window is not counted (its handshakes ran
- * while the scan opened all its connections at once). A median, not a mean: a few servers that never answer
- * their ClientHello (held to the read timeout) do not read as congestion. The lowest is over
- * the last few windows, so that one fast window early in a scan cannot hold the cap down for
- * the rest of it.
+ * while the scan opened all its connections at once). A median, not a mean: a few servers
+ * that never answer their ClientHello (held to the read timeout) do not read as congestion.
+ * The lowest is over the last few windows, so that one fast window early in a scan cannot
+ * hold the cap down for the rest of it.
  *
  * Pure bookkeeping, no I/O, no clock (the caller passes the time) and no allocation: the nodes
  * live in the connections.
@@ -65,7 +65,8 @@ struct p3s_hsgate {
     unsigned samples;
     float sample_ms[P3S_HSGATE_WINDOW];
     float median_ms[P3S_HSGATE_HISTORY]; /* the last windows' medians, 0: none yet */
-    unsigned grew, shrank;               /* how often the cap changed, for the trace */
+    unsigned grew, shrank;               /* how often the cap changed (the first shrink ends
+                                            the fast growth) */
 };
 
 /* A fixed cap (0: none). */

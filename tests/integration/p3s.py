@@ -19,6 +19,7 @@ P3S_SCALE_CIDR for integration.scale, P3S_WRAP_SCALE_CIDR replaces it under a wr
 import atexit
 import json
 import os
+import random
 import shlex
 import shutil
 import socket
@@ -56,23 +57,45 @@ with open(os.path.join(SRC, "schema", "record.schema.json")) as f:
     _VALIDATOR = jsonschema.Draft202012Validator(json.load(f))
 
 
-def free_port(family=socket.AF_INET, addr="127.0.0.1"):
-    """A TCP port nothing listens on right now (bound then released)."""
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((addr, 0))
-        return s.getsockname()[1]
+def _listen_port_range():
+    """Ports a test server may take: below the kernel's ephemeral range (ip_local_port_range),
+    which every outgoing connect draws from. A port picked from inside it and released until the
+    server binds it could be taken meanwhile by one of the thousands of connects a scan in a
+    parallel test makes (integration.outputs failed so once: "Address already in use")."""
+    lo, hi = 32768, 60999
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        pass
+    return (10000, lo - 1) if lo > 12000 else (hi + 1, 65535)
+
+
+_rng = random.Random()
+
+
+def free_port(family=socket.AF_INET, addr="127.0.0.1", taken=()):
+    """A TCP port nothing listens on right now, outside the ephemeral range (bound, then
+    released)."""
+    first, last = _listen_port_range()
+    for _ in range(1000):
+        port = _rng.randint(first, last)
+        if port in taken:
+            continue
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((addr, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}-{last}")
 
 
 def free_ports(n):
     """n distinct free ports."""
-    socks, ports = [], []
+    ports = []
     for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
+        ports.append(free_port(taken=ports))
     return ports
 
 
