@@ -2,8 +2,12 @@
 # bench/pg.sh — the history in PostgreSQL (issue 17, docs/scale-out.md), loopback only: a
 # throwaway PostgreSQL 15 (tests/servers/postgres.sh) and p3testd on 0.0.0.0:PORT, then
 #   - speed: pop3scan -c 5000 -f jsonl -o /dev/null -p PORT CIDR with --no-db and with --db URI,
-#     in RUNS back-to-back pairs; ratio = the median of the pairs' time without / time with
-#     (goal >= 0.9), and the records per second the store took;
+#     in RUNS back-to-back pairs, without first in odd pairs and with first in even ones (a
+#     machine that speeds up or slows down over the run favours neither); ratio = the median of
+#     the pairs' time without / time with (goal >= 0.9), and the records per second the store
+#     took. Each run scans a port of its own (p3testd listens on PORTS ports, taken in turn): a
+#     /16 leaves 65,536 connections in TIME_WAIT for a minute, and a run that reused their port
+#     paid for them in every connect (up to half again of its time);
 #   - four shards at once (--campaign, --shard I/4 of CIDR, four processes): records per second
 #     into the one database, and the slowest shard against a shard alone;
 #   - size: the database's bytes per record;
@@ -15,7 +19,8 @@
 # bench/RESULTS.md.
 #
 #   bench/pg.sh [BINARY]
-#   env: RUNS (5), CONCURRENCY (5000), CIDR (127.0.0.0/16), P3TESTD (build/tests/testserver/p3testd)
+#   env: RUNS (5), CONCURRENCY (5000), CIDR (127.0.0.0/16), PORTS (12), P3TESTD
+#        (build/tests/testserver/p3testd)
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 bin=${1:-$here/build/src/pop3scan}
@@ -57,11 +62,17 @@ on USER send "-ERR no\r\n"
 on QUIT send "+OK\r\n"; close
 on * send "-ERR\r\n"
 EOF
-"$testd" --listen 0.0.0.0:0 --ready-file "$dir/ready" "$dir/script" 2>"$dir/p3testd.err" &
+nports=${PORTS:-12}
+listen=(); for _ in $(seq "$nports"); do listen+=(--listen 0.0.0.0:0); done
+"$testd" "${listen[@]}" --ready-file "$dir/ready" "$dir/script" 2>"$dir/p3testd.err" &
 srv_pid=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.05; done
 [ -s "$dir/ready" ] || die "p3testd did not start"
-port=$(awk '{print $3; exit}' "$dir/ready")
+mapfile -t ports < <(awk '{print $3}' "$dir/ready")
+[ "${#ports[@]}" -eq "$nports" ] || die "p3testd listens on ${#ports[@]} ports, not $nports"
+next=0
+next_port() { port=${ports[next]}; next=$(( (next + 1) % nports )); }
+next_port
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # The cluster's CPU so far, in ms: the postmaster's own and that of the children it reaped
@@ -83,19 +94,25 @@ us_per() { awk -v ms="$1" -v n="$n" 'BEGIN {printf "%.1f", ms * 1000 / n}'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "pg: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $(sql 'SHOW server_version')"
-echo "  p3testd on 0.0.0.0:$port; $cidr = $n targets; -c $conc"
+echo "  p3testd on 0.0.0.0, $nports ports taken in turn; $cidr = $n targets; -c $conc"
 ratios=() withs=() withouts=() rates=() cpu_without=() cpu_with=() cpu_pg=()
 for i in $(seq "$runs"); do
-  t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
-  cpu_without+=("$(cat "$dir/cpu")")
-  p0=$(pg_cpu_ms)
-  t1=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
-  t2=$(ms)
-  cpu_with+=("$(cat "$dir/cpu")")
-  cpu_pg+=($(( $(pg_cpu_ms) - p0 )))
+  for order in $( ((i % 2)) && echo "without with" || echo "with without"); do
+    next_port
+    if [ "$order" = without ]; then
+      t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
+      without=$(( $(ms) - t0 ))
+      cpu_without+=("$(cat "$dir/cpu")")
+    else
+      p0=$(pg_cpu_ms)
+      t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
+      with=$(( $(ms) - t0 ))
+      cpu_with+=("$(cat "$dir/cpu")")
+      cpu_pg+=($(( $(pg_cpu_ms) - p0 )))
+    fi
+  done
   got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
   [ "$got" = "$n complete" ] || fail "run $i stored '$got', want '$n complete'"
-  without=$((t1 - t0)) with=$((t2 - t1))
   withouts+=("$without"); withs+=("$with")
   ratios+=("$(awk -v a="$without" -v b="$with" 'BEGIN {printf "%.3f", a / b}')")
   rates+=("$(awk -v n="$n" -v b="$with" 'BEGIN {printf "%.0f", n / (b / 1000)}')")
@@ -112,6 +129,7 @@ echo "  CPU per record (medians): pop3scan $(us_per "$co") us without the store,
 
 # Four shards at once into the one database, as four machines would.
 for round in $(seq "$runs"); do
+  next_port
   p0=$(pg_cpu_ms)
   t0=$(ms)
   pids=()

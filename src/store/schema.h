@@ -4,9 +4,10 @@
  *
  * A migration is never edited once released: a new database runs them all in order, an old one
  * the ones it lacks. What differs between the two databases is kept to the rewriting below and
- * to a few statements a migration names for one back end only (pg_extra): a PostgreSQL history
- * has no rows older than version 3, so what a migration does to old rows (migration 2's
- * re-derived columns) is SQLite's alone. tests/integration/test_pg.py holds both back ends to
+ * to a few statements a migration names for one back end only (pg_extra, lite_extra: what
+ * each database's own SQL says differently, like migration 5's view): a PostgreSQL history has
+ * no rows older than version 3, so what a migration does to old rows (migration 2's re-derived
+ * columns) is SQLite's alone. tests/integration/test_pg.py holds both back ends to
  * the same tables and columns.
  */
 #ifndef POP3SCAN_SCHEMA_H
@@ -18,6 +19,7 @@ struct p3s_migration {
     const char *sql;      /* both back ends (PostgreSQL's after p3s_schema_pg), or NULL */
     const char *sql_done; /* after the back end's own step for old rows (migration 2), or NULL */
     const char *pg_extra; /* PostgreSQL only, after sql_done, or NULL */
+    const char *lite_extra; /* SQLite only, after sql_done, or NULL */
 };
 
 /* P3S_STORE_SCHEMA (store.h) of them; migration v is P3S_MIGRATIONS[v - 1]. */

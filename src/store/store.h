@@ -17,7 +17,7 @@
 #include "row.h"
 
 /* Schema version this build writes; a file of a newer one is refused, an older one upgraded. */
-#define P3S_STORE_SCHEMA 4
+#define P3S_STORE_SCHEMA 5
 
 /* How a back end says, in err, that a database holds no history yet (exit status 2). */
 #define P3S_STORE_EMPTY "no scan has been stored there yet"

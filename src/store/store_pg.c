@@ -5,8 +5,9 @@
  * one-row table pop3scan_schema; a database whose schema (the first of the search path) holds
  * other tables and not that one is refused rather than written into. Records go in with COPY
  * (binary), a batch a transaction that first counts and locks its scan's row: the ids of the
- * batch are drawn from the record table's sequence first, so that the finding rows can name them
- * in a second COPY. A scan taken over (a shard run again)
+ * batch are drawn from the record table's sequence first, in order, so that the last of a key
+ * within a batch can be told. The finding table is a view over the records (schema version 5):
+ * a record is one row and one index entry. A scan taken over (a shard run again)
  * copies into a temporary table and replaces the records of the same key; so does a batch whose
  * COPY broke the unique record key (a batch sent again after the connection broke during its
  * COMMIT, which had in fact committed).
@@ -673,10 +674,10 @@ static int copy_send(struct pg_store *s, const char *sql, const char *what)
     return rc;
 }
 
-/* The records (id, scan_id, port, columns, json) and their finding lines, in COPY's binary
- * format into the tables named. */
+/* The records (id, scan_id, port, columns, json), in COPY's binary format into the table
+ * named. */
 static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const *rows, size_t n,
-                     const int64_t *ids, const char *records, const char *findings)
+                     const int64_t *ids, const char *records)
 {
     char sql[2048];
     size_t k = (size_t)snprintf(sql, sizeof sql, "COPY %s (id, scan_id, port", records);
@@ -694,41 +695,7 @@ static int copy_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
             copy_text(s, r->col[c], r->col[c] ? strlen(r->col[c]) : 0);
         copy_text(s, r->json ? r->json : "", r->json ? r->json_len : 0);
     }
-    if (copy_send(s, sql, "storing records"))
-        return -1;
-    /* Findings: "id severity" lines; the same finding twice in a record counts once. */
-    copy_header(s);
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *lines = rows[i]->col[P3S_COL_FINDINGS];
-        const char *seen = lines;
-        while (lines && *lines) {
-            const char *nl = strchr(lines, '\n');
-            size_t len = nl ? (size_t)(nl - lines) : strlen(lines);
-            const char *sp = memchr(lines, ' ', len);
-            int dup = 0;
-            for (const char *q = seen; sp && q < lines && !dup;) {
-                const char *qn = strchr(q, '\n');
-                size_t ql = qn ? (size_t)(qn - q) : strlen(q);
-                dup = ql == len && memcmp(q, lines, len) == 0;
-                q += ql + 1;
-            }
-            if (sp && !dup) {
-                copy_tuple(s, 4);
-                copy_bigint(s, scan_id);
-                copy_text(s, lines, (size_t)(sp - lines));
-                copy_bigint(s, ids[i]);
-                copy_text(s, sp + 1, len - (size_t)(sp - lines) - 1);
-                nf++;
-            }
-            lines = nl ? nl + 1 : lines + len;
-        }
-    }
-    if (!nf)
-        return 0;
-    snprintf(sql, sizeof sql,
-             "COPY %s (scan_id, finding, record_id, severity) FROM STDIN (FORMAT binary)", findings);
-    return copy_send(s, sql, "storing findings");
+    return copy_send(s, sql, "storing records");
 }
 
 /* n ids from the record table's sequence. */
@@ -752,37 +719,27 @@ static int draw_ids(struct pg_store *s, size_t n, int64_t *ids)
     return 0;
 }
 
-/* The replacing way: into temporary tables, then the stored records of the same keys (and
- * their findings) deleted and the new ones moved in (within the batch, the last of a key). */
+/* The replacing way: into a temporary table, then the stored records of the same keys deleted
+ * and the new ones moved in (within the batch, the last of a key). */
 static int replace_rows(struct pg_store *s, int64_t scan_id, struct p3s_row *const *rows,
                         size_t n, const int64_t *ids)
 {
     static const char STAGE[] =
         "CREATE TEMP TABLE IF NOT EXISTS p3s_stage (LIKE record) ON COMMIT DELETE ROWS; "
-        "CREATE TEMP TABLE IF NOT EXISTS p3s_stage_finding (LIKE finding) "
-        "ON COMMIT DELETE ROWS; "
         /* each key looked up in record_key, never a pass over the scan's records */
         "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
-    static const char MOVE[] =
-        "DELETE FROM finding f USING record r, p3s_stage g WHERE f.scan_id = $1 AND "
-        "r.scan_id = $1 AND f.record_id = r.id AND r.target = g.target AND r.ip = g.ip AND "
-        "r.port = g.port AND r.transport = g.transport";
-    static const char MOVE2[] =
+    static const char DROP_OLD[] =
         "DELETE FROM record r USING p3s_stage g WHERE r.scan_id = $1 AND r.target = g.target "
         "AND r.ip = g.ip AND r.port = g.port AND r.transport = g.transport";
-    static const char MOVE3[] =
+    static const char MOVE[] =
         "INSERT INTO record SELECT DISTINCT ON (target, ip, port, transport) * FROM p3s_stage "
         "ORDER BY target, ip, port, transport, id DESC";
-    static const char MOVE4[] =
-        "INSERT INTO finding SELECT f.* FROM p3s_stage_finding f WHERE EXISTS (SELECT 1 FROM "
-        "record r WHERE r.id = f.record_id)";
     char sid[32];
     i64(sid, sizeof sid, scan_id);
     const char *p[] = {sid};
     if (run(s, STAGE, 0, NULL, "preparing to replace records") ||
-        copy_rows(s, scan_id, rows, n, ids, "p3s_stage", "p3s_stage_finding") ||
-        run(s, MOVE, 1, p, "replacing records") || run(s, MOVE2, 1, p, "replacing records") ||
-        run(s, MOVE3, 0, NULL, "replacing records") || run(s, MOVE4, 0, NULL, "replacing records"))
+        copy_rows(s, scan_id, rows, n, ids, "p3s_stage") ||
+        run(s, DROP_OLD, 1, p, "replacing records") || run(s, MOVE, 0, NULL, "replacing records"))
         return -1;
     return 0;
 }
@@ -815,7 +772,7 @@ static int add_batch(struct pg_store *s, int64_t scan_id, struct p3s_row *const 
     PQclear(r);
     if (rc == 0)
         rc = replace ? replace_rows(s, scan_id, rows, n, ids)
-                     : copy_rows(s, scan_id, rows, n, ids, "record", "finding");
+                     : copy_rows(s, scan_id, rows, n, ids, "record");
     if (rc == 0)
         rc = run(s, "COMMIT", 0, NULL, "committing records");
     if (rc)
@@ -1177,8 +1134,7 @@ static int pg_prune(struct p3s_store *base, int keep, const char *before, int64_
         i64(sid, sizeof sid, info.id);
         const char *p[] = {sid};
         PGresult *d;
-        if (run(s, "DELETE FROM finding WHERE scan_id = $1", 1, p, "deleting a scan") ||
-            !(d = query(s, "DELETE FROM record WHERE scan_id = $1", 1, p, PGRES_COMMAND_OK,
+        if (!(d = query(s, "DELETE FROM record WHERE scan_id = $1", 1, p, PGRES_COMMAND_OK,
                         "deleting a scan")) ||
             (*records += strtoll(PQcmdTuples(d), NULL, 10), PQclear(d),
              run(s, "DELETE FROM scan WHERE id = $1", 1, p, "deleting a scan")))
@@ -1203,7 +1159,7 @@ static int pg_vacuum(struct p3s_store *base)
 {
     /* FULL: the tables are rewritten and the space given back (they are locked meanwhile). */
     return run((struct pg_store *)base,
-               "VACUUM (FULL, ANALYZE) scan, record, finding, campaign, pop3scan_schema", 0, NULL,
+               "VACUUM (FULL, ANALYZE) scan, record, campaign, pop3scan_schema", 0, NULL,
                "vacuuming");
 }
 
@@ -1212,7 +1168,7 @@ static int64_t pg_db_size(struct p3s_store *base)
     struct pg_store *s = (struct pg_store *)base;
     PGresult *r = query(s,
                         "SELECT pg_total_relation_size('scan') + pg_total_relation_size('record') "
-                        "+ pg_total_relation_size('finding') + pg_total_relation_size('campaign') "
+                        "+ pg_total_relation_size('campaign') "
                         "+ pg_total_relation_size('pop3scan_schema')",
                         0, NULL, PGRES_TUPLES_OK, "reading the size");
     if (!r)

@@ -35,7 +35,7 @@ static int migrate_2(struct sqlite_store *s);
 struct sqlite_store {
     struct p3s_store base;
     sqlite3 *db;
-    sqlite3_stmt *ins_record, *ins_finding, *upd_count, *del_key;
+    sqlite3_stmt *ins_record, *upd_count, *del_key;
     int temp;
     int64_t replacing; /* a scan taken over: its records replace those of the same key */
 };
@@ -97,9 +97,10 @@ static int migrate_to(struct sqlite_store *s, long long v)
     const struct p3s_migration *m = &P3S_MIGRATIONS[v - 1];
     char what[64];
     snprintf(what, sizeof what, "upgrading the schema to version %lld", v);
-    if ((m->sql && exec(s, m->sql, what)) || (v == 2 && migrate_2(s)))
+    if ((m->sql && exec(s, m->sql, what)) || (v == 2 && migrate_2(s)) ||
+        (m->sql_done && exec(s, m->sql_done, what)))
         return -1;
-    return m->sql_done ? exec(s, m->sql_done, what) : 0;
+    return m->lite_extra ? exec(s, m->lite_extra, what) : 0;
 }
 
 /* Brings the schema to P3S_STORE_SCHEMA in one transaction. The version is read again under the
@@ -190,7 +191,6 @@ static void lite_close_store(struct p3s_store *base)
     if (!s)
         return;
     sqlite3_finalize(s->ins_record);
-    sqlite3_finalize(s->ins_finding);
     sqlite3_finalize(s->upd_count);
     sqlite3_finalize(s->del_key);
     sqlite3_close(s->db);
@@ -353,9 +353,6 @@ struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mo
     s->temp = mode == P3S_STORE_TEMP;
     snprintf(s->base.path, sizeof s->base.path, "%s", path ? path : "");
     if (open_file(s, path, mode) || prepare_inserts(s, "record") ||
-        prepare(s, &s->ins_finding,
-                "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
-                "VALUES (?, ?, ?, ?)") ||
         prepare(s, &s->upd_count,
                 "UPDATE scan SET records = records + ?, pop3 = pop3 + ? WHERE id = ?") ||
         prepare(s, &s->del_key,
@@ -378,30 +375,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-/* The finding lines of a row ("id severity\n…") into the finding table. */
-static int insert_findings(struct sqlite_store *s, int64_t record_id, int64_t scan_id,
-                           const char *lines)
-{
-    while (lines && *lines) {
-        const char *nl = strchr(lines, '\n');
-        size_t n = nl ? (size_t)(nl - lines) : strlen(lines);
-        const char *sp = memchr(lines, ' ', n);
-        if (sp) {
-            sqlite3_stmt *st = s->ins_finding;
-            sqlite3_bind_int64(st, 1, record_id);
-            sqlite3_bind_int64(st, 2, scan_id);
-            sqlite3_bind_text(st, 3, lines, (int)(sp - lines), SQLITE_STATIC);
-            sqlite3_bind_text(st, 4, sp + 1, (int)(n - (size_t)(sp - lines) - 1), SQLITE_STATIC);
-            int rc = sqlite3_step(st);
-            sqlite3_reset(st);
-            if (rc != SQLITE_DONE)
-                return fail_db(s, "storing a finding");
-        }
-        lines = nl ? nl + 1 : lines + n;
-    }
-    return 0;
-}
-
 /* One record; id 0 lets SQLite choose. */
 static int insert_row(struct sqlite_store *s, int64_t scan_id, const struct p3s_row *r,
                       int64_t id)
@@ -421,14 +394,11 @@ static int insert_row(struct sqlite_store *s, int64_t scan_id, const struct p3s_
         sqlite3_bind_null(st, 4 + P3S_COL_COUNT);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return fail_db(s, "storing a record");
-    return s->temp ? 0 : insert_findings(s, sqlite3_last_insert_rowid(s->db), scan_id,
-                                         r->col[P3S_COL_FINDINGS]);
+    return rc == SQLITE_DONE ? 0 : fail_db(s, "storing a record");
 }
 
-/* A scan taken over: the stored record of the row's key goes first (its findings are left to
- * end_scan, which drops those of records no longer there in one pass). */
+/* A scan taken over: the stored record of the row's key goes first (the finding view follows
+ * the records). */
 static int delete_key(struct sqlite_store *s, int64_t scan_id, const struct p3s_row *r)
 {
     sqlite3_stmt *st = s->del_key;
@@ -623,27 +593,19 @@ static int lite_begin_scan(struct p3s_store *base, struct p3s_scan_info *info)
     return rc;
 }
 
-/* The counts of a scan taken over, from its records (replaced ones were counted twice), and
- * the findings of replaced records dropped. */
+/* The counts of a scan taken over, from its records (replaced ones were counted twice). */
 static int recount(struct sqlite_store *s, int64_t id)
 {
-    static const char *const SQL[] = {
-        "DELETE FROM finding WHERE scan_id = ?1 AND record_id NOT IN "
-        "(SELECT id FROM record WHERE scan_id = ?1)",
-        "UPDATE scan SET records = (SELECT count(*) FROM record WHERE scan_id = ?1), "
-        "pop3 = (SELECT count(*) FROM record WHERE scan_id = ?1 AND state = 'pop3') "
-        "WHERE id = ?1"};
-    for (int i = 0; i < 2; i++) {
-        sqlite3_stmt *st;
-        if (prepare(s, &st, SQL[i]))
-            return -1;
-        sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-            return fail_db(s, "counting the records");
-    }
-    return 0;
+    sqlite3_stmt *st;
+    if (prepare(s, &st,
+                "UPDATE scan SET records = (SELECT count(*) FROM record WHERE scan_id = ?1), "
+                "pop3 = (SELECT count(*) FROM record WHERE scan_id = ?1 AND state = 'pop3') "
+                "WHERE id = ?1"))
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail_db(s, "counting the records");
 }
 
 static int lite_end_scan(struct p3s_store *base, int64_t id, const char *status, int64_t records)
@@ -989,10 +951,9 @@ static int lite_target_rows(struct p3s_store *base, const char *target, p3s_row_
 
 static int delete_scan(struct sqlite_store *s, int64_t id, int64_t *records)
 {
-    static const char *const SQL[] = {"DELETE FROM finding WHERE scan_id = ?",
-                                      "DELETE FROM record WHERE scan_id = ?",
+    static const char *const SQL[] = {"DELETE FROM record WHERE scan_id = ?",
                                       "DELETE FROM scan WHERE id = ?"};
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
         sqlite3_stmt *st;
         if (prepare(s, &st, SQL[i]))
             return -1;
@@ -1001,7 +962,7 @@ static int delete_scan(struct sqlite_store *s, int64_t id, int64_t *records)
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
             return fail_db(s, "deleting a scan");
-        if (i == 1)
+        if (i == 0)
             *records += sqlite3_changes(s->db);
     }
     return 0;
@@ -1078,7 +1039,7 @@ static int lite_vacuum(struct p3s_store *base)
 static int64_t lite_db_size(struct p3s_store *base)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
-    long long pages, size;
+    long long pages = 0, size = 0; /* set by query_int; -O3 cannot tell */
     if (query_int(s, "PRAGMA page_count", &pages, "reading the size") ||
         query_int(s, "PRAGMA page_size", &size, "reading the size"))
         return -1;
@@ -1087,13 +1048,12 @@ static int64_t lite_db_size(struct p3s_store *base)
 
 /* ---- migration 2: rebuild the record table from the JSON of each row ------------------- */
 
-/* Between migration 2's SQL (record_v2 made) and its end (record_v2 renamed). */
+/* Between migration 2's SQL (record_v2 made) and its end (record_v2 renamed). The finding
+ * table it makes stays empty: migration 5, in the same transaction, makes it a view over the
+ * rows written here. */
 static int migrate_2(struct sqlite_store *s)
 {
-    if (prepare_inserts(s, "record_v2") ||
-        prepare(s, &s->ins_finding,
-                "INSERT OR IGNORE INTO finding (record_id, scan_id, finding, severity) "
-                "VALUES (?, ?, ?, ?)"))
+    if (prepare_inserts(s, "record_v2"))
         return -1;
     sqlite3_stmt *st;
     if (prepare(s, &st, "SELECT id, scan_id, json, target, ip, port, transport, state "
@@ -1131,10 +1091,9 @@ static int migrate_2(struct sqlite_store *s)
     if (!bad && rc != SQLITE_DONE)
         bad = fail_db(s, "reading the records to upgrade");
     sqlite3_finalize(st);
-    /* These name record_v2, renamed below: the caller prepares its own afterwards. */
+    /* This names record_v2, renamed below: the caller prepares its own afterwards. */
     sqlite3_finalize(s->ins_record);
-    sqlite3_finalize(s->ins_finding);
-    s->ins_record = s->ins_finding = NULL;
+    s->ins_record = NULL;
     return bad ? -1 : 0;
 }
 

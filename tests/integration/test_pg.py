@@ -71,9 +71,9 @@ class PgTest(unittest.TestCase):
         self.assertEqual(self.scan("127.0.0.1", db=lite).returncode, 0)
         con = sqlite3.connect(lite)
         want = {}
-        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', "
+                                    "'view')"):
             want[table] = sorted(r[1] for r in con.execute(f"PRAGMA table_info({table})"))
-        con.close()
         got = {}
         for table, column in self.pg.sql(
                 "SELECT table_name, column_name FROM information_schema.columns WHERE "
@@ -81,30 +81,66 @@ class PgTest(unittest.TestCase):
             got.setdefault(table, []).append(column)
         self.assertEqual({t: sorted(c) for t, c in got.items()}, want)
         self.assertEqual(set(want), {"scan", "record", "finding", "campaign"})
-        self.assertEqual(self.pg.sql("SELECT version FROM pop3scan_schema"), [["4"]])
-        self.assertEqual(con_version(lite), 4)
+        self.assertEqual(self.pg.sql("SELECT version FROM pop3scan_schema"), [["5"]])
+        self.assertEqual(con_version(lite), 5)
+        # findings are a view over the records in both (version 5), with the same rows
+        self.assertEqual(self.pg.sql("SELECT table_type FROM information_schema.tables WHERE "
+                                     "table_name = 'finding'"), [["VIEW"]])
+        pg_rows = sorted(tuple(r) for r in self.pg.sql(
+            "SELECT finding, severity, ip FROM finding JOIN record r ON r.id = record_id AND "
+            "r.scan_id = finding.scan_id WHERE r.scan_id = (SELECT max(id) FROM scan)"))
+        lite_rows = sorted(con.execute("SELECT finding, severity, ip FROM finding JOIN record r "
+                                       "ON r.id = record_id").fetchall())
+        con.close()
+        self.assertEqual(pg_rows, lite_rows)
+        self.assertIn(("pop3-detected", "info", "127.0.0.1"), pg_rows)
+        # one index a record: its primary key is the key it is looked up by
+        self.assertEqual(self.pg.sql(RECORD_INDEXES), [["record_key", "t", SEARCH_KEY]])
         # no foreign key checked row by row on the tables a batch fills (migration 4)
         self.assertEqual(self.pg.sql(FOREIGN_KEYS), [["0"]])
 
     def test_upgrade_from_version_3(self):
-        """A version-3 database (foreign keys on record and finding) is upgraded in place by the
-        next scan: the keys go, the records stay, the new ones are stored."""
+        """A version-3 database (foreign keys on record and finding, findings in a table of
+        their own, record keyed by id) is upgraded in place by the next scan: the keys go, the
+        finding table becomes a view that still shows the old findings, record_key becomes the
+        primary key, the records stay, the new ones are stored."""
         self.pg.sql("CREATE DATABASE upgrade3")
         uri = self.pg.uri.rsplit("/", 1)[0] + "/upgrade3"
         self.assertEqual(self.scan("127.0.0.1", db=uri).returncode, 0)
         psql = ["psql", uri, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c"]
+        # back to version 3's shape, as a database written by that version holds it
         subprocess.run(psql + [
+            "DROP VIEW finding; "
+            "ALTER TABLE record DROP CONSTRAINT record_key; "
+            "ALTER TABLE record ADD CONSTRAINT record_v2_pkey PRIMARY KEY (id); "
+            "CREATE UNIQUE INDEX record_key ON record(scan_id, target, ip, port, transport); "
+            "CREATE TABLE finding (scan_id BIGINT NOT NULL, finding TEXT COLLATE \"C\" NOT NULL, "
+            "record_id BIGINT NOT NULL, severity TEXT COLLATE \"C\" NOT NULL, "
+            "PRIMARY KEY (scan_id, finding, record_id)); "
+            "INSERT INTO finding SELECT scan_id, split_part(l, ' ', 1), id, split_part(l, ' ', 2) "
+            "FROM record, string_to_table(findings, E'\\n') l; "
             "ALTER TABLE record ADD CONSTRAINT record_v2_scan_id_fkey FOREIGN KEY (scan_id) "
             "REFERENCES scan(id); ALTER TABLE finding ADD CONSTRAINT finding_scan_id_fkey "
-            "FOREIGN KEY (scan_id) REFERENCES scan(id); UPDATE pop3scan_schema SET version = 3"],
+            "FOREIGN KEY (scan_id) REFERENCES scan(id); ALTER TABLE finding ADD CONSTRAINT "
+            "finding_record_id_fkey FOREIGN KEY (record_id) REFERENCES record(id); "
+            "UPDATE pop3scan_schema SET version = 3"],
             check=True, capture_output=True)
         out = subprocess.run(psql + [FOREIGN_KEYS], check=True, capture_output=True, text=True)
-        self.assertEqual(out.stdout.strip(), "2")
+        self.assertEqual(out.stdout.strip(), "3")
+        old = subprocess.run(psql + ["SELECT finding FROM finding ORDER BY 1"], check=True,
+                             capture_output=True, text=True).stdout.split()
+        self.assertIn("pop3-detected", old)
         self.assertEqual(self.scan("127.0.0.2", db=uri).returncode, 0)
         out = subprocess.run(psql + [FOREIGN_KEYS + "; SELECT version FROM pop3scan_schema; "
                                      "SELECT string_agg(ip, ',' ORDER BY ip) FROM record"],
                              check=True, capture_output=True, text=True)
-        self.assertEqual(out.stdout.split(), ["0", "4", "127.0.0.1,127.0.0.2"])
+        self.assertEqual(out.stdout.split(), ["0", "5", "127.0.0.1,127.0.0.2"])
+        out = subprocess.run(psql + ["SELECT finding FROM finding JOIN record r ON r.id = "
+                                     "record_id WHERE r.ip = '127.0.0.1' ORDER BY 1"],
+                             check=True, capture_output=True, text=True)
+        self.assertEqual(out.stdout.split(), old)
+        out = subprocess.run(psql + [RECORD_INDEXES], check=True, capture_output=True, text=True)
+        self.assertEqual(out.stdout.strip(), f"record_key|t|{SEARCH_KEY}")
 
     def test_scan_deleted_while_it_runs(self):
         """The scan's row deleted under a running scan: its next batch is refused (the scan
@@ -121,10 +157,9 @@ class PgTest(unittest.TestCase):
                     return False
             p3s.wait_for(some_stored)
             # in prune's order: the scan's row locked first (a batch in flight commits
-            # before), then its findings, records and the row
+            # before), then its records (the findings are a view of them) and the row
             self.pg.sql("BEGIN; SELECT id FROM scan WHERE campaign_id = (SELECT id FROM "
-                        "campaign WHERE name = 'deleted') FOR UPDATE; DELETE FROM finding WHERE scan_id IN (SELECT s.id FROM scan s "
-                        "JOIN campaign c ON c.id = s.campaign_id WHERE c.name = 'deleted'); "
+                        "campaign WHERE name = 'deleted') FOR UPDATE; "
                         "DELETE FROM record WHERE scan_id IN (SELECT s.id FROM scan s JOIN "
                         "campaign c ON c.id = s.campaign_id WHERE c.name = 'deleted'); "
                         "DELETE FROM scan WHERE campaign_id = (SELECT id FROM campaign WHERE "
@@ -351,6 +386,14 @@ class PgTest(unittest.TestCase):
         self.assertEqual(con.execute("SELECT records, status, attempts FROM scan").fetchone(),
                          (1024, "complete", 2))
 
+
+# record's indexes: name, whether it is the primary key, its columns
+RECORD_INDEXES = ("SELECT i.relname, x.indisprimary, string_agg(a.attname, ',' ORDER BY k.n) "
+                  "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                  "CROSS JOIN unnest(x.indkey) WITH ORDINALITY AS k(attnum, n) "
+                  "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum "
+                  "WHERE x.indrelid = 'record'::regclass GROUP BY i.relname, x.indisprimary")
+SEARCH_KEY = "scan_id,target,ip,port,transport"
 
 FOREIGN_KEYS = ("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
                 "('record'::regclass, 'finding'::regclass)")

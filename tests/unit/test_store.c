@@ -382,6 +382,13 @@ static void test_fresh_file(void **state)
     assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN "
                                    "('scan','record','finding','record_key')"),
                      4);
+    /* findings are a view over the records (version 5), and one scan's findings are read
+     * through record_key, not by a pass over every record */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'finding' "
+                                   "AND type = 'view'"),
+                     1);
+    assert_true(plan_uses(path, "SELECT * FROM finding WHERE scan_id = 12",
+                          "record_key (scan_id=?)"));
     /* one target's history goes scan by scan through record_key, not through the table */
     assert_true(plan_uses(path, "SELECT 1 FROM scan CROSS JOIN record ON record.scan_id = "
                                 "scan.id WHERE record.target = 'x'",
@@ -482,6 +489,10 @@ static void test_upgrade_from_version_1(void **state)
     assert_int_equal(sql_int(path, "SELECT count(*) FROM finding WHERE record_id = 1 AND "
                                    "finding = 'pop3-plaintext-login' AND severity = 'high'"),
                      1);
+    /* the finding view reads over every row, the one without readable JSON too (none) */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM finding"),
+                     (long long)(full->nfindings + closed->nfindings));
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM finding WHERE record_id = 3"), 0);
     /* the row without readable JSON kept its key and state */
     assert_int_equal(sql_int(path, "SELECT count(*) FROM record WHERE id = 3 AND state = "
                                    "'closed' AND port = 995 AND transport = 'tls'"),
