@@ -357,7 +357,7 @@ struct p3s_store *p3s_store_sqlite_open(const char *path, enum p3s_store_mode mo
                 "UPDATE scan SET records = records + ?, pop3 = pop3 + ? WHERE id = ?") ||
         prepare(s, &s->del_key,
                 "DELETE FROM record WHERE scan_id = ?1 AND target = ?2 AND ip = ?3 AND port = ?4 "
-                "AND transport = ?5 RETURNING id")) {
+                "AND transport = ?5")) {
         snprintf(err, errlen, "%s", s->base.err);
         lite_close_store(&s->base);
         return NULL;
@@ -407,9 +407,7 @@ static int delete_key(struct sqlite_store *s, int64_t scan_id, const struct p3s_
     bind_text(st, 3, r->col[P3S_COL_IP]);
     sqlite3_bind_int(st, 4, r->port);
     bind_text(st, 5, r->col[P3S_COL_TRANSPORT]);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        ;
+    int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : fail_db(s, "replacing a record");
 }
