@@ -16,11 +16,13 @@
 #     checkpointer, autovacuum that work meanwhile), so that the client's cost and the server's
 #     can be told apart (in a deployment the database has a machine of its own);
 # and checks that every run stored every record exactly once. Prints the figures for
-# bench/RESULTS.md.
+# bench/RESULTS.md. With PARTS=1, also where the store's cost lies (parts, below): the same /16
+# into databases whose record table a trigger or a setting changes, RUNS rounds each running
+# every variant once and --no-db once.
 #
 #   bench/pg.sh [BINARY]
 #   env: RUNS (5), CONCURRENCY (5000), CIDR (127.0.0.0/16), PORTS (12), P3TESTD
-#        (build/tests/testserver/p3testd)
+#        (build/tests/testserver/p3testd), PARTS (0)
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 bin=${1:-$here/build/src/pop3scan}
@@ -151,6 +153,58 @@ done
 records=$(sql "SELECT count(*) FROM record")
 bytes=$(sql "SELECT pg_database_size(current_database())")
 echo "  database: $records records, $bytes bytes, $(awk -v b="$bytes" -v r="$records" 'BEGIN {printf "%.0f", b / r}') bytes per record (indexes and the JSON included)"
+
+# Where the store's cost lies: the same scan into a database of its own per variant, each made
+# by a first one-target scan and then changed by SQL. A trigger that returns its row unchanged
+# is the baseline of the trigger variants (a PL/pgSQL call per row costs a little itself):
+#   stored     the schema as it is
+#   trigger    the schema, and a row trigger that changes nothing
+#   json400    a trigger that cuts the stored JSON to its first 400 bytes (of about 1,200)
+#   dropped    a trigger that drops every row: the COPY is received and parsed, nothing stored
+#   unlogged   no WAL for the table, and no record_key index
+parts() {
+  local admin=${uri%/*}/postgres fn
+  fn="CREATE FUNCTION p3s_part() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN %s END\$\$;
+      CREATE TRIGGER p3s_part BEFORE INSERT ON record FOR EACH ROW EXECUTE FUNCTION p3s_part();"
+  local -A change=(
+    [stored]=''
+    [trigger]=$(printf "$fn" 'RETURN NEW;')
+    [json400]=$(printf "$fn" 'NEW.json := left(NEW.json, 400); RETURN NEW;')
+    [dropped]=$(printf "$fn" 'RETURN NULL;')
+    [unlogged]='ALTER TABLE record SET UNLOGGED; ALTER TABLE record DROP CONSTRAINT record_key;'
+  )
+  local names=(stored trigger json400 dropped unlogged) v
+  for v in "${names[@]}"; do
+    psql "$admin" -X -q -c "CREATE DATABASE p3s_part_$v" >/dev/null
+    next_port
+    "$bin" -q -f jsonl -o /dev/null --db "${uri%/*}/p3s_part_$v" -p "$port" 127.0.0.1 ||
+      fail "the schema scan of part $v"
+    [ -z "${change[$v]}" ] || psql "${uri%/*}/p3s_part_$v" -X -q -c "${change[$v]}" >/dev/null
+  done
+  local -A pg wall
+  local nodb=() r t0 p0
+  for r in $(seq "$runs"); do
+    next_port
+    t0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db, parts round $r"
+    nodb+=($(( $(ms) - t0 )))
+    for v in "${names[@]}"; do
+      next_port
+      p0=$(pg_cpu_ms); t0=$(ms)
+      "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "${uri%/*}/p3s_part_$v" -p "$port" "$cidr" ||
+        fail "part $v, round $r"
+      wall[$v]+="$(( $(ms) - t0 )) "; pg[$v]+="$(( $(pg_cpu_ms) - p0 )) "
+    done
+  done
+  local without w
+  without=$(printf '%s\n' "${nodb[@]}" | median)
+  echo "  where the store's cost lies (medians of $runs rounds; --no-db $without ms):"
+  for v in "${names[@]}"; do
+    w=$(printf '%s\n' ${wall[$v]} | median)
+    echo "    $v: PostgreSQL $(us_per "$(printf '%s\n' ${pg[$v]} | median)") us CPU per record, $w ms," \
+      "ratio $(awk -v a="$without" -v b="$w" 'BEGIN {printf "%.3f", a / b}')"
+  done
+}
+[ "${PARTS:-0}" = 0 ] || parts
 if [ ${#failures[@]} -gt 0 ]; then
   echo "pg.sh: ${#failures[@]} check(s) failed" >&2
   exit 1
