@@ -11,6 +11,7 @@
 #   - four shards at once (--campaign, --shard I/4 of CIDR, four processes): records per second
 #     into the one database, and the slowest shard against a shard alone;
 #   - size: the database's bytes per record;
+#   - the speed ratio again with the database on a core of its own (own_core, last);
 #   - CPU: pop3scan's own (user+sys) per record with and without the store, and the
 #     PostgreSQL cluster's during the run with it (the backend, and the walwriter,
 #     checkpointer, autovacuum that work meanwhile), so that the client's cost and the server's
@@ -77,6 +78,12 @@ next_port() { port=${ports[next]}; next=$(( (next + 1) % nports )); }
 next_port
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# Every run starts with nothing left to write: the cluster's dirty pages checkpointed and the
+# kernel's written back. Otherwise a run after a --db run shares the cores with the writing of
+# that run's pages (by the checkpointer and the kernel's flusher threads): a --no-db run after
+# one took up to 40 % longer. What a run leaves to write is counted in its own PostgreSQL CPU
+# (the CHECKPOINT after it, by the checkpointer, a child of the cluster).
+settle() { psql "${uri%/*}/postgres" -X -q -c CHECKPOINT >/dev/null; sync; }
 # The cluster's CPU so far, in ms: the postmaster's own and that of the children it reaped
 # (backends that ended), plus its live children's (/proc: the bench runs as the server's user
 # or root).
@@ -101,6 +108,7 @@ ratios=() withs=() withouts=() rates=() cpu_without=() cpu_with=() cpu_pg=()
 for i in $(seq "$runs"); do
   for order in $( ((i % 2)) && echo "without with" || echo "with without"); do
     next_port
+    settle
     if [ "$order" = without ]; then
       t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
       without=$(( $(ms) - t0 ))
@@ -110,6 +118,7 @@ for i in $(seq "$runs"); do
       t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
       with=$(( $(ms) - t0 ))
       cpu_with+=("$(cat "$dir/cpu")")
+      settle
       cpu_pg+=($(( $(pg_cpu_ms) - p0 )))
     fi
   done
@@ -132,6 +141,7 @@ echo "  CPU per record (medians): pop3scan $(us_per "$co") us without the store,
 # Four shards at once into the one database, as four machines would.
 for round in $(seq "$runs"); do
   next_port
+  settle
   p0=$(pg_cpu_ms)
   t0=$(ms)
   pids=()
@@ -143,6 +153,7 @@ for round in $(seq "$runs"); do
   done
   wait "${pids[@]}"
   t1=$(ms)
+  settle
   p1=$(pg_cpu_ms)
   [ ! -s "$dir/fail" ] || fail "$(cat "$dir/fail")"
   got=$(sql "SELECT count(*) || ' ' || count(DISTINCT ip) FROM record r JOIN scan s ON s.id = r.scan_id JOIN campaign c ON c.id = s.campaign_id WHERE c.name = 'four-$round'")
@@ -155,8 +166,9 @@ bytes=$(sql "SELECT pg_database_size(current_database())")
 echo "  database: $records records, $bytes bytes, $(awk -v b="$bytes" -v r="$records" 'BEGIN {printf "%.0f", b / r}') bytes per record (indexes and the JSON included)"
 
 # Where the store's cost lies: the same scan into a database of its own per variant, each made
-# by a first one-target scan and then changed by SQL. A trigger that returns its row unchanged
-# is the baseline of the trigger variants (a PL/pgSQL call per row costs a little itself):
+# by a first one-target scan and then changed by SQL. A row trigger makes COPY insert row by
+# row instead of in groups (PostgreSQL's rule for BEFORE triggers), so the trigger variants
+# compare with `trigger`, a trigger that returns its row unchanged, not with `stored`:
 #   stored     the schema as it is
 #   trigger    the schema, and a row trigger that changes nothing
 #   json400    a trigger that cuts the stored JSON to its first 400 bytes (of about 1,200)
@@ -185,14 +197,18 @@ parts() {
   local nodb=() r t0 p0
   for r in $(seq "$runs"); do
     next_port
+    settle
     t0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db, parts round $r"
     nodb+=($(( $(ms) - t0 )))
     for v in "${names[@]}"; do
       next_port
+      settle
       p0=$(pg_cpu_ms); t0=$(ms)
       "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "${uri%/*}/p3s_part_$v" -p "$port" "$cidr" ||
         fail "part $v, round $r"
-      wall[$v]+="$(( $(ms) - t0 )) "; pg[$v]+="$(( $(pg_cpu_ms) - p0 )) "
+      wall[$v]+="$(( $(ms) - t0 )) "
+      settle
+      pg[$v]+="$(( $(pg_cpu_ms) - p0 )) "
     done
   done
   local without w
@@ -205,6 +221,41 @@ parts() {
   done
 }
 [ "${PARTS:-0}" = 0 ] || parts
+
+# The database on a core of its own, as in a deployment where it has a machine of its own
+# (docs/scale-out.md): the cluster's processes on the last CPU, pop3scan and p3testd on the
+# others, for the runs with the store and without it alike. What is left of the store's cost on
+# the scan's cores is the client's: the writer thread, the batches, the wait for a COMMIT.
+own_core() {
+  local last=$(( $(nproc) - 1 )) pm p own=() ratio
+  [ "$last" -ge 1 ] || { echo "  the database on a core of its own: skipped, one CPU"; return; }
+  pm=$(head -n 1 "$pgdir/data/postmaster.pid")
+  for p in "$pm" $(cat /proc/"$pm"/task/*/children); do taskset -a -p -c "$last" "$p" >/dev/null; done
+  taskset -a -p -c "0-$((last - 1))" "$srv_pid" >/dev/null
+  for i in $(seq "$runs"); do
+    for order in $( ((i % 2)) && echo "without with" || echo "with without"); do
+      next_port
+      settle
+      t0=$(ms)
+      if [ "$order" = without ]; then
+        taskset -c "0-$((last - 1))" "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" ||
+          fail "--no-db run $i, own core"
+        without=$(( $(ms) - t0 ))
+      else
+        taskset -c "0-$((last - 1))" "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" ||
+          fail "--db run $i, own core"
+        with=$(( $(ms) - t0 ))
+      fi
+    done
+    got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
+    [ "$got" = "$n complete" ] || fail "own-core run $i stored '$got', want '$n complete'"
+    own+=("$(awk -v a="$without" -v b="$with" 'BEGIN {printf "%.3f", a / b}')")
+    echo "  own core, pair $i: without $without ms, with $with ms, ratio ${own[-1]}"
+  done
+  ratio=$(printf '%s\n' "${own[@]}" | median)
+  echo "  speed ratio with the database on CPU $last and the scan on CPU 0-$((last - 1)), median of $runs pairs (goal >= 0.9): $ratio"
+}
+own_core
 if [ ${#failures[@]} -gt 0 ]; then
   echo "pg.sh: ${#failures[@]} check(s) failed" >&2
   exit 1
