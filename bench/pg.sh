@@ -253,7 +253,7 @@ own_core() {
     echo "  own core, pair $i: without $without ms, with $with ms, ratio ${own[-1]}"
   done
   ratio=$(printf '%s\n' "${own[@]}" | median)
-  echo "  speed ratio with the database on CPU $last and the scan on CPU 0-$((last - 1)), median of $runs pairs (goal >= 0.9): $ratio"
+  echo "  speed ratio with the database on CPU $last, pop3scan and p3testd on the others, median of $runs pairs (goal >= 0.9): $ratio"
 }
 own_core
 if [ ${#failures[@]} -gt 0 ]; then
