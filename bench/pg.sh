@@ -97,36 +97,55 @@ pg_cpu_ms() {
       awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || true
     done; } | awk -v t="$tck" '{s += $1} END {printf "%d", s * 1000 / t}'
 }
-# Runs pop3scan under time(1); its user+sys CPU in ms goes to $dir/cpu.
-timed() { /usr/bin/time -f '%U %S' -o "$dir/time" "$@"; local rc=$?
-  awk 'END {printf "%d", ($1 + $2) * 1000}' "$dir/time" >"$dir/cpu"; return $rc; }
 us_per() { awk -v ms="$1" -v n="$n" 'BEGIN {printf "%.1f", ms * 1000 / n}'; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+# pop3scan on the current port (the options, then what to scan), run under `under` and `pin`
+# (own_core: taskset).
+under=() pin=()
+scan() { "${under[@]}" "${pin[@]}" "$bin" -q -c "$conc" -f jsonl -o /dev/null -p "$port" "$@"; }
+# scan under time(1); pop3scan's user+sys CPU in ms goes to $dir/cpu.
+timed() {
+  local rc=0
+  under=(/usr/bin/time -f '%U %S' -o "$dir/time")
+  scan "$@" || rc=$?
+  under=()
+  awk 'END {printf "%d", ($1 + $2) * 1000}' "$dir/time" >"$dir/cpu"
+  return $rc
+}
+# One pair of runs of CIDR, --no-db and --db URI, in an order that alternates with I (a
+# machine that speeds up or slows down over the bench favours neither). Sets without and with
+# (ms), cpu_off and cpu_on (pop3scan's CPU, ms) and pg_ms (the cluster's during the run with the
+# store, and its checkpoint after), and checks that the store took every record.
+pair() {
+  local i=$1 order t0 p0 got
+  for order in $( ((i % 2)) && echo "without with" || echo "with without"); do
+    next_port
+    settle
+    p0=$(pg_cpu_ms)
+    t0=$(ms)
+    if [ "$order" = without ]; then
+      timed --no-db "$cidr" || fail "--no-db run $i"
+      without=$(( $(ms) - t0 )) cpu_off=$(cat "$dir/cpu")
+    else
+      timed --db "$uri" "$cidr" || fail "--db run $i"
+      with=$(( $(ms) - t0 )) cpu_on=$(cat "$dir/cpu")
+      settle
+      pg_ms=$(( $(pg_cpu_ms) - p0 ))
+    fi
+  done
+  got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
+  [ "$got" = "$n complete" ] || fail "run $i stored '$got', want '$n complete'"
+}
 
 echo "pg: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $(sql 'SHOW server_version')"
 echo "  p3testd on 0.0.0.0, $nports ports taken in turn; $cidr = $n targets; -c $conc"
 ratios=() withs=() withouts=() rates=() cpu_without=() cpu_with=() cpu_pg=()
 for i in $(seq "$runs"); do
-  for order in $( ((i % 2)) && echo "without with" || echo "with without"); do
-    next_port
-    settle
-    if [ "$order" = without ]; then
-      t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db run $i"
-      without=$(( $(ms) - t0 ))
-      cpu_without+=("$(cat "$dir/cpu")")
-    else
-      p0=$(pg_cpu_ms)
-      t0=$(ms); timed "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" || fail "--db run $i"
-      with=$(( $(ms) - t0 ))
-      cpu_with+=("$(cat "$dir/cpu")")
-      settle
-      cpu_pg+=($(( $(pg_cpu_ms) - p0 )))
-    fi
-  done
-  got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
-  [ "$got" = "$n complete" ] || fail "run $i stored '$got', want '$n complete'"
+  pair "$i"
   withouts+=("$without"); withs+=("$with")
-  ratios+=("$(awk -v a="$without" -v b="$with" 'BEGIN {printf "%.3f", a / b}')")
+  cpu_without+=("$cpu_off"); cpu_with+=("$cpu_on"); cpu_pg+=("$pg_ms")
+  ratios+=("$(ratio "$without" "$with")")
   rates+=("$(awk -v n="$n" -v b="$with" 'BEGIN {printf "%.0f", n / (b / 1000)}')")
   echo "  pair $i: without $without ms, with $with ms, ratio ${ratios[-1]}, ${rates[-1]} records/s stored;" \
     "CPU per record: pop3scan $(us_per "${cpu_without[-1]}") us without, $(us_per "${cpu_with[-1]}") us with," \
@@ -147,8 +166,8 @@ for round in $(seq "$runs"); do
   t0=$(ms)
   pids=()
   for s in 0 1 2 3; do
-    ( s0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" --campaign "four-$round" \
-        --shard "$s/4" -p "$port" "$cidr" || echo "shard $s failed" >>"$dir/fail"
+    ( s0=$(ms); scan --db "$uri" --campaign "four-$round" --shard "$s/4" "$cidr" ||
+        echo "shard $s failed" >>"$dir/fail"
       echo $(( $(ms) - s0 )) >"$dir/shard-$s" ) &
     pids+=($!)
   done
@@ -190,8 +209,7 @@ parts() {
   for v in "${names[@]}"; do
     psql "$admin" -X -q -c "CREATE DATABASE p3s_part_$v" >/dev/null
     next_port
-    "$bin" -q -f jsonl -o /dev/null --db "${uri%/*}/p3s_part_$v" -p "$port" 127.0.0.1 ||
-      fail "the schema scan of part $v"
+    scan --db "${uri%/*}/p3s_part_$v" 127.0.0.1 || fail "the schema scan of part $v"
     [ -z "${change[$v]}" ] || psql "${uri%/*}/p3s_part_$v" -X -q -c "${change[$v]}" >/dev/null
   done
   local -A pg wall
@@ -199,14 +217,13 @@ parts() {
   for r in $(seq "$runs"); do
     next_port
     settle
-    t0=$(ms); "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" || fail "--no-db, parts round $r"
+    t0=$(ms); scan --no-db "$cidr" || fail "--no-db, parts round $r"
     nodb+=($(( $(ms) - t0 )))
     for v in "${names[@]}"; do
       next_port
       settle
       p0=$(pg_cpu_ms); t0=$(ms)
-      "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "${uri%/*}/p3s_part_$v" -p "$port" "$cidr" ||
-        fail "part $v, round $r"
+      scan --db "${uri%/*}/p3s_part_$v" "$cidr" || fail "part $v, round $r"
       wall[$v]+="$(( $(ms) - t0 )) "
       settle
       pg[$v]+="$(( $(pg_cpu_ms) - p0 )) "
@@ -218,7 +235,7 @@ parts() {
   for v in "${names[@]}"; do
     w=$(printf '%s\n' ${wall[$v]} | median)
     echo "    $v: PostgreSQL $(us_per "$(printf '%s\n' ${pg[$v]} | median)") us CPU per record, $w ms," \
-      "ratio $(awk -v a="$without" -v b="$w" 'BEGIN {printf "%.3f", a / b}')"
+      "ratio $(ratio "$without" "$w")"
   done
 }
 [ "${PARTS:-0}" = 0 ] || parts
@@ -228,35 +245,22 @@ parts() {
 # others, for the runs with the store and without it alike. What is left of the store's cost on
 # the scan's cores is the client's: the writer thread, the batches, the wait for a COMMIT.
 own_core() {
-  local last=$(( $(nproc) - 1 )) pm p own=() ratio
+  local last=$(( $(nproc) - 1 )) pm p own=()
   [ "$last" -ge 1 ] || { echo "  the database on a core of its own: skipped, one CPU"; return; }
   pm=$(head -n 1 "$pgdir/data/postmaster.pid")
   # a child that ended meanwhile (an autovacuum worker) has nothing to pin
   for p in "$pm" $(cat /proc/"$pm"/task/*/children); do taskset -a -p -c "$last" "$p" >/dev/null 2>&1 || true; done
   taskset -cp "$pm" | grep -q "list: $last$" || fail "the cluster was not pinned to CPU $last"
   taskset -a -p -c "0-$((last - 1))" "$srv_pid" >/dev/null
+  pin=(taskset -c "0-$((last - 1))")
   for i in $(seq "$runs"); do
-    for order in $( ((i % 2)) && echo "without with" || echo "with without"); do
-      next_port
-      settle
-      t0=$(ms)
-      if [ "$order" = without ]; then
-        taskset -c "0-$((last - 1))" "$bin" -q -c "$conc" -f jsonl -o /dev/null --no-db -p "$port" "$cidr" ||
-          fail "--no-db run $i, own core"
-        without=$(( $(ms) - t0 ))
-      else
-        taskset -c "0-$((last - 1))" "$bin" -q -c "$conc" -f jsonl -o /dev/null --db "$uri" -p "$port" "$cidr" ||
-          fail "--db run $i, own core"
-        with=$(( $(ms) - t0 ))
-      fi
-    done
-    got=$(sql "SELECT records || ' ' || status FROM scan ORDER BY id DESC LIMIT 1")
-    [ "$got" = "$n complete" ] || fail "own-core run $i stored '$got', want '$n complete'"
-    own+=("$(awk -v a="$without" -v b="$with" 'BEGIN {printf "%.3f", a / b}')")
+    pair "$i"
+    own+=("$(ratio "$without" "$with")")
     echo "  own core, pair $i: without $without ms, with $with ms, ratio ${own[-1]}"
   done
-  ratio=$(printf '%s\n' "${own[@]}" | median)
-  echo "  speed ratio with the database on CPU $last, pop3scan and p3testd on the others, median of $runs pairs (goal >= 0.9): $ratio"
+  pin=()
+  echo "  speed ratio with the database on CPU $last, pop3scan and p3testd on the others, median of" \
+    "$runs pairs (goal >= 0.9): $(printf '%s\n' "${own[@]}" | median)"
 }
 own_core
 if [ ${#failures[@]} -gt 0 ]; then

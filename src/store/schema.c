@@ -139,9 +139,10 @@ static const char MIGRATION_4_PG[] =
 /* Version 5: the finding table becomes a view over record.findings, the "id severity" lines
  * every record row holds already (issue 17: the store's CPU). Its rows repeated those lines, a
  * row and a B-tree entry each; with record's id index (below) they took a quarter of
- * PostgreSQL's CPU per record (SQLite wrote them too: two more statements a record). The view gives the same columns and rows (a finding twice in one record once, as the
- * key did); a query for one scan's findings reads that scan's records through record_key, a
- * /16's in under a second. Nothing is lost: the lines came from the same record. */
+ * PostgreSQL's CPU per record (SQLite wrote them too: two more statements a record). The view
+ * gives the same columns and rows (a finding twice in one record once, as the key did); a query
+ * for one scan's findings reads that scan's records through record_key, a /16's in under a
+ * second. Nothing is lost: the lines came from the same record. */
 static const char MIGRATION_5[] = "DROP TABLE finding;\n";
 /* SQLite reads the lines from the record's JSON (json_each), which holds the same ids and
  * severities; splitting text lines takes a recursive query there. A row whose JSON is not JSON
